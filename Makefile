@@ -1,0 +1,46 @@
+# Two commands set everything up on a machine with Python 3.11 and pip:
+#   make run    create .venv if missing, install the pinned dependencies, run the default study
+#   make test   same set-up, then the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PROFILE := --workflow-profile workflow/profiles/default
+
+.PHONY: run test test-fast dry-run lint check-gmsh clean
+
+run: $(INSTALLED)
+	$(BIN)/snakemake $(PROFILE) --cores all
+
+test: $(INSTALLED)
+	$(BIN)/pytest
+
+test-fast: $(INSTALLED)
+	$(BIN)/pytest -m "not slow"
+
+dry-run: $(INSTALLED)
+	$(BIN)/snakemake $(PROFILE) --dry-run
+
+lint: $(INSTALLED)
+	$(BIN)/snakemake --lint
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: $(PYTHON) is older than Python 3.11; run: make PYTHON=python3.11 ..." >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@$(MAKE) --no-print-directory check-gmsh
+	@touch $@
+
+# gmsh's wheel links to X11/OpenGL libraries that a minimal system may lack; name the missing ones.
+check-gmsh:
+	@missing=$$(ldd $(VENV)/lib/libgmsh.so* 2>/dev/null | awk '/not found/ {print $$1}' | sort -u | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+		echo "error: gmsh needs system libraries that are missing: $$missing" >&2; \
+		echo "  on Debian/Ubuntu: apt-get install libglu1-mesa libxcursor1 libxft2 libxinerama1" >&2; \
+		exit 1; \
+	fi
+	@$(BIN)/python -c 'import gmsh' || { echo "error: gmsh does not import (see the message above)" >&2; exit 1; }
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,20 @@
+# electrolyte3d: Li+ transport in 3D-structured solid electrolytes.
+# Setup only; the rules live in workflow/rules/. Run with the workflow profile:
+#   snakemake --workflow-profile workflow/profiles/default
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/geometry.smk"
+include: "workflow/rules/mesh.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,284 @@
+"""Read a study configuration: validate it, expand designs and sweeps into cases, convert to SI.
+
+The config file speaks the paper's units (um); everything this module hands out is in metres.
+Every check that can fail on user input happens here, before any job runs, and fails with a
+one-line :class:`ConfigError` naming the case, the key and the value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+UM = 1e-6
+"""Metres per micrometre."""
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A study configuration that cannot be run; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The 2D cross-section of one case, in metres.
+
+    The electrode spans y in [-electrode_thickness, 0] and x in [-L/2, L/2]; the electrolyte
+    substrate spans y in [0, substrate_thickness]; each pillar spans
+    x in [centre - width/2, centre + width/2], y in [-pillar_height, 0].
+    """
+
+    electrode_length: float
+    electrode_thickness: float
+    substrate_thickness: float
+    pillar_width: float
+    pillar_height: float
+    pillar_centres: tuple[float, ...]
+
+    @property
+    def pillar_count(self) -> int:
+        return len(self.pillar_centres)
+
+    @property
+    def interface_length(self) -> float:
+        """Electrolyte/electrode interface: substrate underside plus two sides per pillar."""
+        return self.electrode_length + 2 * self.pillar_count * self.pillar_height
+
+    @property
+    def electrolyte_area(self) -> float:
+        return (
+            self.electrode_length * self.substrate_thickness
+            + self.pillar_count * self.pillar_width * self.pillar_height
+        )
+
+    @property
+    def electrode_area(self) -> float:
+        return (
+            self.electrode_length * self.electrode_thickness
+            - self.pillar_count * self.pillar_width * self.pillar_height
+        )
+
+    def as_params(self) -> dict:
+        """Plain values for a Snakemake ``params`` entry (reruns follow their changes)."""
+        params = asdict(self)
+        params["pillar_centres"] = list(self.pillar_centres)
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping) -> Geometry:
+        return cls(**{**params, "pillar_centres": tuple(params["pillar_centres"])})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One geometry to mesh (and later solve), named for use as the ``case`` wildcard."""
+
+    name: str
+    design: str
+    study: str
+    geometry: Geometry
+    pillar_pitch: float | None = None
+
+
+@dataclass(frozen=True)
+class MeshSettings:
+    """What one level of the mesh ladder depends on: level-0 element sizes (m), divided by
+    ``refinement_ratio**level``. The number of levels is not part of it, so adding a level
+    leaves the existing ones untouched."""
+
+    refinement_ratio: float
+    electrolyte_size: float
+    interface_size: float
+    corner_size: float
+    corner_radius: float
+    electrode_size: float
+    grading_distance: float
+
+    def as_params(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> MeshSettings:
+        mesh = config["mesh"]
+        return cls(
+            refinement_ratio=mesh["refinement_ratio"],
+            **{
+                key.removesuffix("_um"): mesh[key] * UM
+                for key in mesh
+                if key.endswith("_um")
+            },
+        )
+
+    def size_factor(self, level: int) -> float:
+        """Factor on every level-0 size at ``level``."""
+        return self.refinement_ratio ** (-level)
+
+
+def load_config(path: str | Path) -> dict:
+    """Read a YAML config file and validate it against the schema (filling defaults)."""
+    with open(path) as stream:
+        config = yaml.safe_load(stream) or {}
+    validate_config(config)
+    return config
+
+
+def validate_config(config: dict) -> None:
+    """Validate ``config`` in place against the schema, filling in defaults.
+
+    Uses ``snakemake.utils.validate`` (what the workflow runs at start) and turns its
+    multi-line report into one line naming the key.
+    """
+    from jsonschema import ValidationError
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    for key_path, value in _numbers(config):
+        if not math.isfinite(value):
+            raise ConfigError(f"config key {key_path}: {value} is not a finite number")
+    try:
+        validate(config, str(SCHEMA_PATH), set_default=True)
+    except WorkflowError as error:
+        cause = error.__cause__ or error.__context__
+        if not isinstance(cause, ValidationError):
+            raise
+        key_path = "/".join(str(part) for part in cause.absolute_path) or "(top level)"
+        raise ConfigError(f"config key {key_path}: {cause.message}") from None
+
+
+def _numbers(node, key_path: str = "") -> Iterator[tuple[str, float]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _numbers(value, f"{key_path}/{key}" if key_path else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _numbers(value, f"{key_path}[{index}]")
+    elif isinstance(node, float):
+        yield key_path, node
+
+
+def cases_from_config(config: Mapping) -> dict[str, Case]:
+    """All enabled cases of a validated config, by name, each with a checked geometry."""
+    cases: dict[str, Case] = {}
+    for case in itertools.chain(_design_cases(config), _sweep_cases(config)):
+        if case.name in cases:
+            raise ConfigError(
+                f"case '{case.name}': the name is produced twice "
+                f"(by '{cases[case.name].design}' and by '{case.design}'); "
+                "rename the design or remove the repeated sweep value"
+            )
+        cases[case.name] = case
+    if not cases:
+        raise ConfigError("config defines no case: add a design or enable a sweep")
+    return cases
+
+
+def _domain(config: Mapping, overrides: Mapping) -> dict[str, float]:
+    return {**config["geometry"], **overrides}
+
+
+def _design_cases(config: Mapping) -> Iterator[Case]:
+    for name, design in config["designs"].items():
+        domain = _domain(config, design.get("geometry", {}))
+        centres = design["pillar_centres_um"]
+        if centres:
+            for key in ("pillar_width_um", "pillar_height_um"):
+                if key not in design:
+                    raise ConfigError(f"case '{name}': {key} is required when pillar_centres_um is not empty")
+        width = design.get("pillar_width_um", 0.0) if centres else 0.0
+        height = design.get("pillar_height_um", 0.0) if centres else 0.0
+        _check_pillars(name, domain, width, height, centres)
+        yield Case(
+            name=name,
+            design=name,
+            study=config["study"],
+            geometry=_geometry_si(domain, width, height, centres),
+        )
+
+
+def _sweep_cases(config: Mapping) -> Iterator[Case]:
+    for sweep_name, sweep in config["sweeps"].items():
+        if not sweep["enabled"]:
+            continue
+        domain = _domain(config, sweep.get("geometry", {}))
+        length = domain["electrode_length_um"]
+        grid = itertools.product(
+            sweep["pillar_width_um"], sweep["pillar_pitch_um"], sweep["pillar_height_um"], sweep["pillar_count"]
+        )
+        for width, pitch, height, count in grid:
+            if count == "fill":
+                count = math.floor(length / pitch)
+                if count == 0:
+                    raise ConfigError(
+                        f"sweep '{sweep_name}': pillar_pitch_um = {_format(pitch)} is longer than "
+                        f"electrode_length_um = {_format(length)}, so 'fill' places no pillar"
+                    )
+            name = f"{sweep_name}_w{_slug(width)}_p{_slug(pitch)}_h{_slug(height)}_n{count}"
+            centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
+            _check_pillars(name, domain, width, height, centres, pitch=pitch)
+            yield Case(
+                name=name,
+                design=sweep_name,
+                study=config["study"],
+                geometry=_geometry_si(domain, width, height, centres),
+                pillar_pitch=pitch * UM,
+            )
+
+
+def _geometry_si(domain: Mapping, width: float, height: float, centres: list[float]) -> Geometry:
+    return Geometry(
+        electrode_length=domain["electrode_length_um"] * UM,
+        electrode_thickness=domain["electrode_thickness_um"] * UM,
+        substrate_thickness=domain["substrate_thickness_um"] * UM,
+        pillar_width=width * UM,
+        pillar_height=height * UM,
+        pillar_centres=tuple(centre * UM for centre in centres),
+    )
+
+
+def _check_pillars(
+    case: str, domain: Mapping, width: float, height: float, centres: list[float], pitch: float | None = None
+) -> None:
+    """Reject pillars that overlap, leave the domain or cut through the electrode (all in um)."""
+    if not centres:
+        return
+    thickness = domain["electrode_thickness_um"]
+    if height >= thickness:
+        raise ConfigError(
+            f"case '{case}': pillar_height_um = {_format(height)} must be less than "
+            f"electrode_thickness_um = {_format(thickness)} (the pillar would cut through the electrode)"
+        )
+    ordered = sorted(centres)
+    for left, right in itertools.pairwise(ordered):
+        if right - left <= width:
+            where = (
+                f"pillar_pitch_um = {_format(pitch)}"
+                if pitch is not None
+                else f"pillars at {_format(left)} and {_format(right)} (centre distance {_format(right - left)})"
+            )
+            raise ConfigError(
+                f"case '{case}': {where} with pillar_width_um = {_format(width)} makes pillars "
+                "overlap or touch; the centre distance must exceed the width"
+            )
+    half_length = domain["electrode_length_um"] / 2
+    for index, centre in enumerate(centres):
+        if abs(centre) + width / 2 >= half_length:
+            raise ConfigError(
+                f"case '{case}': pillar_centres_um[{index}] = {_format(centre)} with pillar_width_um = "
+                f"{_format(width)} reaches or leaves the domain side at +-{_format(half_length)} "
+                "(electrode_length_um / 2)"
+            )
+
+
+def _format(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def _slug(value: float) -> str:
+    """Number for a case name: 100 -> '100', 37.5 -> '37p5'."""
+    return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", "p").replace("-", "m")

@@ -1,0 +1,130 @@
+"""The 2D cross-section of a case as a gmsh OpenCASCADE model with named physical groups.
+
+The electrolyte is one polygon (substrate plus pillars hanging into the electrode); the electrode
+is the rectangle below with the pillars cut out. Fragmenting the two makes their shared edges
+(the interface) one set of curves, so the mesh is conforming across it.
+
+gmsh models are built in micrometres: OpenCASCADE's boolean tolerance is an absolute 1e-7,
+which in metres would merge points closer than 0.1 um. Meshes are written in metres
+(``Mesh.ScalingFactor``, see :mod:`electrolyte3d.mesh`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+
+import gmsh
+
+from electrolyte3d.config import UM, Geometry
+
+ELECTROLYTE = "electrolyte"
+ELECTRODE = "electrode"
+INTERFACE = "interface"
+TOP = "top"
+INSULATION = "insulation"
+PHYSICAL_GROUPS = {ELECTROLYTE: 2, ELECTRODE: 2, INTERFACE: 1, TOP: 1, INSULATION: 1}
+"""Physical group names (shared by gmsh, scikit-fem and the rules) and their dimension."""
+
+GMSH_LENGTH_UNIT = UM
+"""Metres per gmsh model length unit."""
+
+
+@contextmanager
+def gmsh_session(log_to_terminal: bool = True):
+    """An initialised gmsh API, finalised on exit; messages go to the process's stdout."""
+    gmsh.initialize(readConfigFiles=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", int(log_to_terminal))
+        yield gmsh
+    finally:
+        gmsh.finalize()
+
+
+def electrolyte_outline(geometry: Geometry) -> list[tuple[float, float]]:
+    """Vertices (gmsh units) of the electrolyte polygon, counter-clockwise from the top left."""
+    scale = 1 / GMSH_LENGTH_UNIT
+    half = geometry.electrode_length / 2 * scale
+    top = geometry.substrate_thickness * scale
+    half_width = geometry.pillar_width / 2 * scale
+    depth = geometry.pillar_height * scale
+    vertices = [(-half, top), (-half, 0.0)]
+    for centre in sorted(centre * scale for centre in geometry.pillar_centres):
+        vertices += [
+            (centre - half_width, 0.0),
+            (centre - half_width, -depth),
+            (centre + half_width, -depth),
+            (centre + half_width, 0.0),
+        ]
+    return vertices + [(half, 0.0), (half, top)]
+
+
+def build(geometry: Geometry) -> dict[str, list[int]]:
+    """Create the model in the current gmsh session; return the entity tags of each physical group."""
+    occ = gmsh.model.occ
+    gmsh.model.add("electrolyte3d")
+    points = [occ.addPoint(x, y, 0.0) for x, y in electrolyte_outline(geometry)]
+    lines = [occ.addLine(start, end) for start, end in itertools.pairwise(points + points[:1])]
+    electrolyte = occ.addPlaneSurface([occ.addCurveLoop(lines)])
+    scale = 1 / GMSH_LENGTH_UNIT
+    length = geometry.electrode_length * scale
+    thickness = geometry.electrode_thickness * scale
+    block = occ.addRectangle(-length / 2, -thickness, 0.0, length, thickness)
+    electrode, _ = occ.cut([(2, block)], [(2, electrolyte)], removeTool=False)
+    _, parents = occ.fragment([(2, electrolyte)], electrode)
+    occ.synchronize()
+
+    surfaces = {
+        ELECTROLYTE: [tag for _, tag in parents[0]],
+        ELECTRODE: [tag for children in parents[1:] for _, tag in children],
+    }
+    electrolyte_curves = _boundary_curves(surfaces[ELECTROLYTE])
+    interface = electrolyte_curves & _boundary_curves(surfaces[ELECTRODE])
+    outer = _boundary_curves(surfaces[ELECTROLYTE] + surfaces[ELECTRODE])
+    top_y = geometry.substrate_thickness * scale
+    top = {curve for curve in outer if _is_horizontal_at(curve, top_y)}
+    groups = {
+        **surfaces,
+        INTERFACE: sorted(interface),
+        TOP: sorted(top),
+        INSULATION: sorted(outer - top),
+    }
+    for name, tags in groups.items():
+        gmsh.model.addPhysicalGroup(PHYSICAL_GROUPS[name], tags, name=name)
+    return groups
+
+
+def _boundary_curves(surfaces: list[int]) -> set[int]:
+    boundary = gmsh.model.getBoundary([(2, tag) for tag in surfaces], combined=True, oriented=False)
+    return {tag for _, tag in boundary}
+
+
+def _is_horizontal_at(curve: int, y: float) -> bool:
+    """Whether both end points of a (straight) curve lie on the line at height ``y``."""
+    ends = gmsh.model.getBoundary([(1, curve)], combined=False)
+    tolerance = 1e-9 * max(1.0, abs(y))
+    return all(abs(gmsh.model.getValue(0, tag, [])[1] - y) < tolerance for _, tag in ends)
+
+
+def measured_numbers(groups: dict[str, list[int]]) -> dict[str, float | int]:
+    """Lengths and areas of the built model (SI), measured by OpenCASCADE, not from the inputs."""
+    occ = gmsh.model.occ
+    length_unit, area_unit = GMSH_LENGTH_UNIT, GMSH_LENGTH_UNIT**2
+    return {
+        "electrolyte_area_m2": sum(occ.getMass(2, tag) for tag in groups[ELECTROLYTE]) * area_unit,
+        "electrode_area_m2": sum(occ.getMass(2, tag) for tag in groups[ELECTRODE]) * area_unit,
+        "interface_length_m": sum(occ.getMass(1, tag) for tag in groups[INTERFACE]) * length_unit,
+        "top_length_m": sum(occ.getMass(1, tag) for tag in groups[TOP]) * length_unit,
+        "insulation_length_m": sum(occ.getMass(1, tag) for tag in groups[INSULATION]) * length_unit,
+    }
+
+
+def pillar_corners(groups: dict[str, list[int]]) -> list[int]:
+    """Point tags of the interface's end points away from the domain sides: pillar roots and tips."""
+    interface_points = {
+        tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in groups[INTERFACE]], combined=False)
+    }
+    side_points = {
+        tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in groups[INSULATION]], combined=False)
+    }
+    return sorted(interface_points - side_points)

@@ -1,0 +1,49 @@
+"""File plumbing shared by the rule scripts: logs that capture gmsh's output, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def log_to(path: str | Path) -> None:
+    """Send this process's stdout and stderr to ``path``, including what C libraries (gmsh) print,
+    and timestamp the ``logging`` records so a job's progress can be followed with ``tail -f``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    log = open(path, "w", buffering=1)
+    os.dup2(log.fileno(), sys.stdout.fileno())
+    os.dup2(log.fileno(), sys.stderr.fileno())
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr, force=True
+    )
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """A temporary name beside ``path`` (same suffix, so writers can infer the format) that is
+    renamed to ``path`` only when the block succeeds; a failed or killed write leaves no ``path``."""
+    path = Path(path)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield str(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_json(data: dict, path: str | Path) -> None:
+    with atomic_path(path) as partial, open(partial, "w") as stream:
+        json.dump(data, stream, indent=2)
+        stream.write("\n")
+
+
+def read_json(path: str | Path) -> dict:
+    with open(path) as stream:
+        return json.load(stream)

@@ -1,0 +1,201 @@
+"""The mesh ladder: graded triangle meshes of a case's geometry, their quality report, and loading.
+
+Every level uses the same size fields with all sizes scaled by ``refinement_ratio**-level``
+(distances are kept), so successive levels differ by a near-constant refinement ratio, as the
+Grid Convergence Index assumes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import gmsh
+import numpy as np
+import pandas as pd
+import skfem
+
+from electrolyte3d.config import MeshSettings
+from electrolyte3d.geometry import (
+    ELECTROLYTE,
+    ELECTRODE,
+    GMSH_LENGTH_UNIT,
+    INSULATION,
+    INTERFACE,
+    PHYSICAL_GROUPS,
+    TOP,
+    pillar_corners,
+)
+
+FRONTAL_DELAUNAY = 6
+
+
+def physical_groups() -> dict[str, list[int]]:
+    """Entity tags of each named physical group of the current gmsh model."""
+    groups = {}
+    for dim, tag in gmsh.model.getPhysicalGroups():
+        name = gmsh.model.getPhysicalName(dim, tag)
+        groups[name] = [int(entity) for entity in gmsh.model.getEntitiesForPhysicalGroup(dim, tag)]
+    missing = set(PHYSICAL_GROUPS) - set(groups)
+    if missing:
+        raise ValueError(f"geometry has no physical group(s) {sorted(missing)}")
+    return groups
+
+
+def set_size_fields(settings: MeshSettings, level: int) -> None:
+    """Background size field of the current model: fine at the interface and the pillar corners,
+    graded into the electrode, uniform in the electrolyte bulk."""
+    groups = physical_groups()
+    to_model = settings.size_factor(level) / GMSH_LENGTH_UNIT
+    interface_size = settings.interface_size * to_model
+    field = gmsh.model.mesh.field
+
+    interface_distance = field.add("Distance")
+    field.setNumbers(interface_distance, "CurvesList", groups[INTERFACE])
+    longest = max(gmsh.model.occ.getMass(1, curve) for curve in groups[INTERFACE])
+    field.setNumber(interface_distance, "Sampling", math.ceil(2 * longest / interface_size) + 1)
+    near_interface = _threshold(
+        interface_distance,
+        size_min=interface_size,
+        size_max=settings.electrode_size * to_model,
+        distance_max=settings.grading_distance / GMSH_LENGTH_UNIT,
+    )
+
+    electrolyte_bulk = field.add("Constant")
+    field.setNumber(electrolyte_bulk, "VIn", settings.electrolyte_size * to_model)
+    field.setNumber(electrolyte_bulk, "VOut", 1e22)
+    field.setNumbers(electrolyte_bulk, "SurfacesList", groups[ELECTROLYTE])
+    field.setNumber(electrolyte_bulk, "IncludeBoundary", 1)
+    sizes = [near_interface, electrolyte_bulk]
+
+    corners = pillar_corners(groups)
+    if corners:
+        corner_distance = field.add("Distance")
+        field.setNumbers(corner_distance, "PointsList", corners)
+        sizes.append(
+            _threshold(
+                corner_distance,
+                size_min=settings.corner_size * to_model,
+                size_max=interface_size,
+                distance_max=settings.corner_radius / GMSH_LENGTH_UNIT,
+                only_within=True,
+            )
+        )
+
+    smallest = field.add("Min")
+    field.setNumbers(smallest, "FieldsList", sizes)
+    field.setAsBackgroundMesh(smallest)
+    for option in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
+        gmsh.option.setNumber(f"Mesh.{option}", 0)
+
+
+def _threshold(
+    distance_field: int, size_min: float, size_max: float, distance_max: float, only_within: bool = False
+) -> int:
+    """Size growing linearly from ``size_min`` at distance 0 to ``size_max`` at ``distance_max``;
+    beyond it ``size_max``, or no constraint at all if ``only_within``."""
+    field = gmsh.model.mesh.field
+    threshold = field.add("Threshold")
+    field.setNumber(threshold, "InField", distance_field)
+    field.setNumber(threshold, "SizeMin", size_min)
+    field.setNumber(threshold, "SizeMax", size_max)
+    field.setNumber(threshold, "DistMin", 0.0)
+    field.setNumber(threshold, "DistMax", distance_max)
+    field.setNumber(threshold, "StopAtDistMax", int(only_within))
+    return threshold
+
+
+def generate(settings: MeshSettings, level: int) -> None:
+    """Mesh the current model (opened from the geometry file) at ``level`` of the ladder."""
+    set_size_fields(settings, level)
+    gmsh.option.setNumber("Mesh.Algorithm", FRONTAL_DELAUNAY)
+    gmsh.model.mesh.generate(2)
+
+
+def write(path: str) -> None:
+    """Write the current mesh in metres, gmsh 4.1 binary format, physical groups only."""
+    gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
+    gmsh.option.setNumber("Mesh.Binary", 1)
+    gmsh.option.setNumber("Mesh.SaveAll", 0)
+    gmsh.option.setNumber("Mesh.ScalingFactor", GMSH_LENGTH_UNIT)
+    gmsh.write(path)
+
+
+def report() -> dict:
+    """Element counts per physical group and quality of the current mesh (lengths in SI)."""
+    groups = physical_groups()
+    node_tags, coordinates, _ = gmsh.model.mesh.getNodes()
+    position = np.zeros((int(node_tags.max()) + 1, 2))
+    position[node_tags] = coordinates.reshape(-1, 3)[:, :2] * GMSH_LENGTH_UNIT
+
+    triangles = {name: _elements(2, groups[name]) for name in (ELECTROLYTE, ELECTRODE)}
+    segments = {name: _elements(1, groups[name]) for name in (INTERFACE, TOP, INSULATION)}
+    all_triangles = np.vstack(list(triangles.values()))
+    angles = triangle_angles(position[all_triangles])
+    quality = gmsh.model.mesh.getElementQualities(
+        np.concatenate([gmsh.model.mesh.getElements(2, tag)[1][0] for name in triangles for tag in groups[name]]),
+        "minSICN",
+    )
+    return {
+        "nodes": int(node_tags.size),
+        "triangles": int(all_triangles.shape[0]),
+        "triangles_per_group": {name: int(cells.shape[0]) for name, cells in triangles.items()},
+        "line_elements_per_group": {name: int(cells.shape[0]) for name, cells in segments.items()},
+        "min_angle_deg": float(angles.min()),
+        "triangles_below_20deg": int((angles.min(axis=1) < 20.0).sum()),
+        "min_sicn": float(quality.min()),
+        "mean_sicn": float(quality.mean()),
+        "electrolyte_area_m2": float(triangle_areas(position[triangles[ELECTROLYTE]]).sum()),
+        "interface_length_m": float(segment_lengths(position[segments[INTERFACE]]).sum()),
+    }
+
+
+def _elements(dim: int, entities: list[int]) -> np.ndarray:
+    """Node tags of the first-order elements on ``entities``, one row per element."""
+    rows = []
+    for entity in entities:
+        _, _, node_tags = gmsh.model.mesh.getElements(dim, entity)
+        rows.append(np.asarray(node_tags[0], dtype=np.int64).reshape(-1, dim + 1))
+    return np.vstack(rows)
+
+
+def triangle_angles(vertices: np.ndarray) -> np.ndarray:
+    """Interior angles (degrees) of triangles given as an (n, 3, 2) array of vertex coordinates."""
+    edges = np.roll(vertices, -1, axis=1) - vertices
+    incoming, outgoing = -np.roll(edges, 1, axis=1), edges
+    cosine = np.einsum("nij,nij->ni", incoming, outgoing) / (
+        np.linalg.norm(incoming, axis=2) * np.linalg.norm(outgoing, axis=2)
+    )
+    return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+
+
+def triangle_areas(vertices: np.ndarray) -> np.ndarray:
+    first, second = vertices[:, 1] - vertices[:, 0], vertices[:, 2] - vertices[:, 0]
+    return 0.5 * np.abs(first[:, 0] * second[:, 1] - first[:, 1] * second[:, 0])
+
+
+def segment_lengths(vertices: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(vertices[:, 1] - vertices[:, 0], axis=1)
+
+
+def ladder_table(reports: list[dict], wall_seconds: list[float]) -> pd.DataFrame:
+    """One row per case and level from the level reports, with the meshing wall time and the
+    refinement ratio implied by the element counts, r = (N_level / N_previous)^(1/2) in 2D."""
+    rows = []
+    for report, seconds in zip(reports, wall_seconds, strict=True):
+        row = {key: value for key, value in report.items() if not isinstance(value, dict)}
+        for group in ("triangles_per_group", "line_elements_per_group"):
+            row.update({f"{group.split('_per_')[0]}_{name}": count for name, count in report[group].items()})
+        rows.append({**row, "mesh_wall_s": seconds})
+    table = pd.DataFrame(rows).sort_values(["case", "level"], ignore_index=True)
+    previous = table.groupby("case")["triangles"].shift()
+    table["refinement_ratio_from_counts"] = np.sqrt(table["triangles"] / previous)
+    return table
+
+
+def load(path: str) -> skfem.MeshTri:
+    """A scikit-fem mesh (metres) with ``subdomains`` and ``boundaries`` keyed by physical group name."""
+    mesh = skfem.MeshTri.load(path)
+    missing = set(PHYSICAL_GROUPS) - set(mesh.subdomains or {}) - set(mesh.boundaries or {})
+    if missing:
+        raise ValueError(f"{path}: mesh lacks physical group(s) {sorted(missing)}")
+    return mesh

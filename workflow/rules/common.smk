@@ -1,0 +1,38 @@
+import os
+import sys
+from pathlib import Path
+
+# The science package sits beside the rules; make it importable here and in every job's script.
+PACKAGE_ROOT = str(Path(workflow.current_basedir).parent)
+sys.path.insert(0, PACKAGE_ROOT)
+os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
+
+from electrolyte3d.config import MeshSettings, cases_from_config, validate_config
+
+validate_config(config)
+CASES = cases_from_config(config)
+MESH_SETTINGS = MeshSettings.from_config(config)
+LEVELS = list(range(config["mesh"]["levels"]))
+
+
+wildcard_constraints:
+    case="|".join(CASES),
+    level=r"\d+",
+
+
+def case_geometry(wildcards):
+    return CASES[wildcards.case].geometry.as_params()
+
+
+def mesh_level_memory_mb(wildcards):
+    """gmsh needs about 1 kB per triangle; level-0 meshes of the paper designs have ~3e4."""
+    triangles = 3e4 * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
+    return int(500 + 1e-3 * triangles)
+
+
+def all_outputs():
+    return [
+        "results/mesh_report.csv",
+        *expand("results/{case}/mesh/level{level}.msh", case=CASES, level=LEVELS),
+        *expand("results/{case}/mesh/preview.png", case=CASES),
+    ]

@@ -1,0 +1,14 @@
+rule geometry:
+    output:
+        model="results/{case}/geometry/geometry.xao",
+        numbers="results/{case}/geometry/geometry.json",
+    params:
+        geometry=case_geometry,
+    log:
+        "results/logs/geometry/{case}.log",
+    benchmark:
+        "results/benchmarks/geometry/{case}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/geometry.py"

@@ -1,0 +1,24 @@
+"""Rule geometry: build a case's cross-section in gmsh, write it (XAO keeps the physical groups)
+and the numbers measured on it."""
+
+import logging
+
+import gmsh
+
+from electrolyte3d import geometry, io
+from electrolyte3d.config import Geometry
+
+io.log_to(snakemake.log[0])
+case_geometry = Geometry.from_params(snakemake.params.geometry)
+logging.info("case %s: %s", snakemake.wildcards.case, case_geometry)
+with geometry.gmsh_session():
+    groups = geometry.build(case_geometry)
+    numbers = {
+        "case": snakemake.wildcards.case,
+        "pillar_count": case_geometry.pillar_count,
+        **geometry.measured_numbers(groups),
+    }
+    with io.atomic_path(snakemake.output.model) as partial:
+        gmsh.write(partial)
+io.write_json(numbers, snakemake.output.numbers)
+logging.info("measured %s", numbers)

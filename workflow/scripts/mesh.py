@@ -1,0 +1,27 @@
+"""Rule mesh: one level of a case's mesh ladder, written in metres with its quality report."""
+
+import logging
+
+import gmsh
+
+from electrolyte3d import io, mesh
+from electrolyte3d.config import MeshSettings
+from electrolyte3d.geometry import gmsh_session
+
+io.log_to(snakemake.log[0])
+settings = MeshSettings(**snakemake.params.mesh)
+level = int(snakemake.wildcards.level)
+logging.info("case %s level %d: size factor %.4g, %s", snakemake.wildcards.case, level, settings.size_factor(level), settings)
+with gmsh_session():
+    gmsh.open(snakemake.input.model)
+    mesh.generate(settings, level)
+    report = {
+        "case": snakemake.wildcards.case,
+        "level": level,
+        "size_factor": settings.size_factor(level),
+        **mesh.report(),
+    }
+    with io.atomic_path(snakemake.output.mesh) as partial:
+        mesh.write(partial)
+io.write_json(report, snakemake.output.report)
+logging.info("report %s", report)
