@@ -1,0 +1,128 @@
+"""Snakemake: lint, the planned jobs, clear config errors, and (slow) a small study end to end."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run, as {rule: count}."""
+    lines = output.splitlines()
+    start = lines.index("Job stats:") + 3
+    jobs = {}
+    for line in lines[start:]:
+        rule, count = line.split()
+        if rule == "total":
+            return jobs
+        jobs[rule] = int(count)
+    raise AssertionError(output)
+
+
+def test_lint_is_clean():
+    result = snakemake("--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Lints for" not in result.stdout + result.stderr
+
+
+def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    result = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert planned_jobs(result.stdout) == {
+        "geometry": 3,
+        "mesh": 3 * 4,
+        "mesh_preview": 3,
+        "mesh_report": 1,
+        "all": 1,
+    }
+
+
+def test_study_file_replaces_the_default_study_when_asked(tmp_path):
+    study = tmp_path / "solo.yaml"
+    study.write_text("designs:\n  solo:\n    pillar_centres_um: []\nmesh:\n  levels: 3\n")
+    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study), "--replace-workflow-config")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert planned_jobs(result.stdout) == {"geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "all": 1}
+
+
+def test_invalid_config_stops_before_any_job_with_one_clear_line(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(
+        "designs:\n  tall:\n    pillar_width_um: 100\n    pillar_height_um: 500\n    pillar_centres_um: [0]\n"
+    )
+    result = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert (
+        "invalid configuration: case 'tall': pillar_height_um = 500 must be less than "
+        "electrode_thickness_um = 450" in output
+    )
+    assert "Traceback" not in output
+    assert not (tmp_path / "results").exists()
+
+
+TINY = {
+    "designs": {"planar": {"pillar_centres_um": []}},
+    "sweeps": {
+        "grid": {
+            "pillar_width_um": [100],
+            "pillar_pitch_um": [400],
+            "pillar_height_um": [150],
+            "pillar_count": [2],
+        }
+    },
+    "mesh": {
+        "levels": 3,
+        "electrolyte_size_um": 12.0,
+        "interface_size_um": 6.0,
+        "corner_size_um": 1.5,
+        "electrode_size_um": 100,
+    },
+}
+
+
+@pytest.mark.slow
+def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+    result = snakemake("--workflow-profile", str(REPO / "workflow/profiles/default"), "--cores", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    results = tmp_path / "results"
+    cases = ["planar", "grid_w100_p400_h150_n2"]
+    for case in cases:
+        for level in range(3):
+            assert (results / case / "mesh" / f"level{level}.msh").stat().st_size > 0
+        assert (results / case / "mesh" / "preview.png").stat().st_size > 0
+        assert (results / "logs" / "mesh" / f"{case}_level0.log").read_text().count("Done meshing 2D") == 1
+    assert not list(results.rglob("*.partial*"))
+    table = pd.read_csv(results / "mesh_report.csv")
+    assert sorted(table["case"].unique()) == sorted(cases)
+    assert (table.groupby("case")["triangles"].apply(lambda n: n.is_monotonic_increasing)).all()
+    assert (table["mesh_wall_s"] > 0).all()
+
+    nothing_to_do = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
+    assert "Nothing to be done" in nothing_to_do.stdout + nothing_to_do.stderr
+
+    (tmp_path / "four_levels.yaml").write_text("mesh:\n  levels: 4\n")
+    four_levels = snakemake("--dry-run", "--cores", "1", "--configfile", "four_levels.yaml", cwd=tmp_path)
+    assert planned_jobs(four_levels.stdout) == {"mesh": 2, "mesh_report": 1, "all": 1}
