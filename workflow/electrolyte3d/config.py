@@ -120,10 +120,30 @@ class MeshSettings:
         return self.refinement_ratio ** (-level)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML loader that refuses a mapping naming a key twice (plain PyYAML keeps the last one,
+    so a second design with the same name would silently replace the first)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise ConfigError(f"{mark.name}, line {mark.line + 1}: key '{key}' appears twice in one block")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML config file as a dict, refusing duplicate keys."""
+    with open(path) as stream:
+        return yaml.load(stream, Loader=_UniqueKeyLoader) or {}
+
+
 def load_config(path: str | Path) -> dict:
     """Read a YAML config file and validate it against the schema (filling defaults)."""
-    with open(path) as stream:
-        config = yaml.safe_load(stream) or {}
+    config = read_yaml(path)
     validate_config(config)
     return config
 
@@ -281,4 +301,4 @@ def _format(value: float) -> str:
 
 def _slug(value: float) -> str:
     """Number for a case name: 100 -> '100', 37.5 -> '37p5'."""
-    return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", "p").replace("-", "m")
+    return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", "p")

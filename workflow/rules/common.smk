@@ -7,9 +7,11 @@ PACKAGE_ROOT = str(Path(workflow.current_basedir).parent)
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
 
-from electrolyte3d.config import ConfigError, MeshSettings, cases_from_config, validate_config
+from electrolyte3d.config import ConfigError, MeshSettings, cases_from_config, read_yaml, validate_config
 
 try:
+    for path in workflow.configfiles:
+        read_yaml(path)  # Snakemake's own loader would keep the last of two equal keys silently
     validate_config(config)
     CASES = cases_from_config(config)
 except ConfigError as error:
@@ -19,11 +21,13 @@ LEVELS = list(range(config["mesh"]["levels"]))
 
 
 wildcard_constraints:
-    case="|".join(CASES),
+    case=r"[A-Za-z][A-Za-z0-9_-]*",
     level=r"\d+",
 
 
 def case_geometry(wildcards):
+    if wildcards.case not in CASES:
+        raise WorkflowError(f"unknown case '{wildcards.case}'; the config defines {', '.join(CASES)}")
     return CASES[wildcards.case].geometry.as_params()
 
 
