@@ -12,6 +12,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/geometry.smk"
 include: "workflow/rules/mesh.smk"
+include: "workflow/rules/solve.smk"
 
 
 rule all:

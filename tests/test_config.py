@@ -45,6 +45,7 @@ def test_sweep_expands_to_named_regular_arrays():
                 "pillar_pitch_um": [400],
                 "pillar_height_um": [150],
                 "pillar_count": ["fill", 2],
+                "physics": {"D_plus": 6.6e-10, "exchange_current_density_A_m2": 1.0},
             }
         },
     }
@@ -84,6 +85,31 @@ def test_mesh_settings_are_si_and_scale_per_level():
     assert settings.interface_size == pytest.approx(2.0 * UM)
     assert settings.size_factor(2) == pytest.approx(1.5**-2)
     assert "levels" not in settings.as_params()
+
+
+def test_paper_physics_in_si():
+    cases = cases_from_config(load_config(REPO / "config" / "config.yaml"))
+    assert [cases[name].physics.D_plus for name in ("planar", "spiral", "pillar")] == pytest.approx([3.2e-16, 1.6e-15, 6.6e-14])
+    pillar = cases["pillar"].physics
+    # i0 = R T / (F (R_ct / 2) A), Table S2 p-3DSE 1st cycle, A = 1.13 cm2
+    assert pillar.exchange_current_density == pytest.approx(8.314462618 * 298.15 / (96485.33212 * 435.3 / 2 * 1.13e-4))
+    assert pillar.current_density == pytest.approx(3.0)
+    assert pillar.c0 == pytest.approx(1000.0)
+
+
+def test_diffusivity_from_conductivity_reproduces_it_and_overrides_replace_the_alternative():
+    config = {
+        "designs": {
+            "shared": {"pillar_centres_um": []},
+            "own": {"pillar_centres_um": [], "physics": {"D_plus": 1.0e-11, "D_unit": "m2/s"}},
+        },
+        "physics": {"conductivity_S_cm": 2.0e-4, "t_plus": 0.4, "exchange_current_density_A_m2": 1.0},
+    }
+    validate_config(config)
+    cases = cases_from_config(config)
+    shared = cases["shared"].physics
+    assert shared.conductivity_per_concentration * shared.c0 == pytest.approx(2.0e-4 * 100)  # S/cm -> S/m
+    assert cases["own"].physics.D_plus == pytest.approx(1.0e-11)
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[path.stem for path in INVALID])

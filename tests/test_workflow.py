@@ -5,8 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 import yaml
 
 from conftest import REPO
@@ -52,16 +54,23 @@ def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):
         "mesh": 3 * 4,
         "mesh_preview": 3,
         "mesh_report": 1,
+        "solve": 3 * 4,
+        "solve_report": 1,
         "all": 1,
     }
 
 
 def test_study_file_replaces_the_default_study_when_asked(tmp_path):
     study = tmp_path / "solo.yaml"
-    study.write_text("designs:\n  solo:\n    pillar_centres_um: []\nmesh:\n  levels: 3\n")
+    study.write_text(
+        "designs:\n  solo:\n    pillar_centres_um: []\n"
+        "physics: {D_plus: 1.0e-12, D_unit: m2/s, exchange_current_density_A_m2: 1.0}\nmesh:\n  levels: 3\n"
+    )
     result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study), "--replace-workflow-config")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert planned_jobs(result.stdout) == {"geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "all": 1}
+    assert planned_jobs(result.stdout) == {
+        "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1, "all": 1,
+    }
 
 
 def test_invalid_config_stops_before_any_job_with_one_clear_line(tmp_path):
@@ -90,6 +99,8 @@ TINY = {
             "pillar_count": [2],
         }
     },
+    "physics": {"D_plus": 6.6e-10, "charge_transfer_resistance_ohm": 435.3},
+    "solver": {"end_time_s": 10, "report_first_s": 1, "report_count": 3},
     "mesh": {
         "levels": 3,
         "electrolyte_size_um": 12.0,
@@ -114,7 +125,16 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tmp_path):
             assert (results / case / "mesh" / f"level{level}.msh").stat().st_size > 0
         assert (results / case / "mesh" / "preview.png").stat().st_size > 0
         assert (results / "logs" / "mesh" / f"{case}_level0.log").read_text().count("Done meshing 2D") == 1
+        for level in range(3):
+            with xr.open_dataset(results / case / "solve" / f"level{level}.nc") as solved:
+                assert solved.attrs["status"] == "completed"
+                np.testing.assert_allclose(solved.time, [0, 1, 10**0.5, 10])
+                assert solved.c_interface.attrs["units"] == "mol m-3"
+            assert (results / case / "solve" / f"level{level}.xdmf").stat().st_size > 0
+        assert " newton " in (results / "logs" / "solve" / f"{case}_level0.log").read_text()
     assert not list(results.rglob("*.partial*"))
+    solves = pd.read_csv(results / "solve_report.csv")
+    assert len(solves) == 2 * 3 and (solves["max_charge_imbalance"] < 1e-8).all()
     table = pd.read_csv(results / "mesh_report.csv")
     assert sorted(table["case"].unique()) == sorted(cases)
     assert (table.groupby("case")["triangles"].apply(lambda n: n.is_monotonic_increasing)).all()
@@ -125,4 +145,4 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tmp_path):
 
     (tmp_path / "four_levels.yaml").write_text("mesh:\n  levels: 4\n")
     four_levels = snakemake("--dry-run", "--cores", "1", "--configfile", "four_levels.yaml", cwd=tmp_path)
-    assert planned_jobs(four_levels.stdout) == {"mesh": 2, "mesh_report": 1, "all": 1}
+    assert planned_jobs(four_levels.stdout) == {"mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "all": 1}

@@ -13,7 +13,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
+
+from electrolyte3d.parameters import (
+    CM2,
+    CM2_S,
+    MA_CM2,
+    MOL_L,
+    S_CM,
+    Physics,
+    diffusivity_from_conductivity,
+    exchange_current_from_charge_transfer_resistance,
+)
 
 UM = 1e-6
 """Metres per micrometre."""
@@ -77,12 +89,13 @@ class Geometry:
 
 @dataclass(frozen=True)
 class Case:
-    """One geometry to mesh (and later solve), named for use as the ``case`` wildcard."""
+    """One geometry and its physics, named for use as the ``case`` wildcard."""
 
     name: str
     design: str
     study: str
     geometry: Geometry
+    physics: Physics
     pillar_pitch: float | None = None
 
 
@@ -118,6 +131,64 @@ class MeshSettings:
     def size_factor(self, level: int) -> float:
         """Factor on every level-0 size at ``level``."""
         return self.refinement_ratio ** (-level)
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Numerical settings of a solve (times in s); config keys in ``solver``. ``newton_rtol``
+    bounds the scaled Newton update (c by c0, phi by max(|phi|, RT/F)); ``time_rtol`` bounds the
+    local error of c per step relative to c0; after ``max_step_failures`` Newton failures in a row,
+    or a step below ``min_step``, a transient case ends as diverged."""
+
+    mode: str
+    newton_rtol: float
+    newton_max_iterations: int
+    time_rtol: float
+    end_time: float
+    initial_step: float
+    depletion_fraction: float
+    min_step: float = 1e-12
+    max_step_failures: int = 12
+
+    def as_params(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> SolverSettings:
+        solver = config["solver"]
+        return cls(
+            mode=solver["mode"],
+            newton_rtol=solver["newton_rtol"],
+            newton_max_iterations=solver["newton_max_iterations"],
+            time_rtol=solver["time_rtol"],
+            end_time=solver["end_time_s"],
+            initial_step=solver["initial_step_s"],
+            depletion_fraction=solver["depletion_fraction"],
+        )
+
+
+def report_times(config: Mapping) -> list[float]:
+    """The report times shared by every case, s: the configured list, or log-spaced."""
+    solver = config["solver"]
+    if "report_times_s" in solver:
+        return sorted(solver["report_times_s"])
+    return np.geomspace(solver["report_first_s"], solver["end_time_s"], solver["report_count"]).tolist()
+
+
+def _check_solver(config: Mapping) -> None:
+    solver = config["solver"]
+    end = solver["end_time_s"]
+    late = [t for t in solver.get("report_times_s", []) if t > end]
+    if late:
+        raise ConfigError(f"config key solver/report_times_s: {_format(max(late))} s is after end_time_s = {_format(end)} s")
+    if "report_times_s" not in solver and solver["report_first_s"] >= end:
+        raise ConfigError(
+            f"config key solver/report_first_s: {_format(solver['report_first_s'])} s must be before end_time_s = {_format(end)} s"
+        )
+    if solver["initial_step_s"] >= end:
+        raise ConfigError(
+            f"config key solver/initial_step_s: {_format(solver['initial_step_s'])} s must be shorter than end_time_s = {_format(end)} s"
+        )
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -183,7 +254,8 @@ def _numbers(node, key_path: str = "") -> Iterator[tuple[str, float]]:
 
 
 def cases_from_config(config: Mapping) -> dict[str, Case]:
-    """All enabled cases of a validated config, by name, each with a checked geometry."""
+    """All enabled cases of a validated config, by name, each with a checked geometry and physics."""
+    _check_solver(config)
     cases: dict[str, Case] = {}
     for case in itertools.chain(_design_cases(config), _sweep_cases(config)):
         if case.name in cases:
@@ -218,6 +290,7 @@ def _design_cases(config: Mapping) -> Iterator[Case]:
             design=name,
             study=config["study"],
             geometry=_geometry_si(domain, width, height, centres),
+            physics=_physics(name, config["physics"], design.get("physics", {})),
         )
 
 
@@ -241,13 +314,73 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
             name = f"{sweep_name}_w{_slug(width)}_p{_slug(pitch)}_h{_slug(height)}_n{count}"
             centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
             _check_pillars(name, domain, width, height, centres, pitch=pitch)
+            physics = _physics(f"sweep '{sweep_name}'", config["physics"], sweep.get("physics", {}))
             yield Case(
                 name=name,
                 design=sweep_name,
                 study=config["study"],
                 geometry=_geometry_si(domain, width, height, centres),
+                physics=physics,
                 pillar_pitch=pitch * UM,
             )
+
+
+ALTERNATIVES = {
+    "diffusivity": ("D_plus", "conductivity_S_cm"),
+    "exchange current density": ("exchange_current_density_A_m2", "charge_transfer_resistance_ohm"),
+}
+
+
+def _physics(owner: str, shared: Mapping, overrides: Mapping) -> Physics:
+    """The physics of a design or sweep: the shared block with the owner's overrides (an override
+    of one of two alternative sources replaces the other), validated and converted to SI."""
+    merged = dict(shared)
+    for keys in ALTERNATIVES.values():
+        if any(key in overrides for key in keys):
+            for key in keys:
+                merged.pop(key, None)
+    merged.update(overrides)
+    where = owner if owner.startswith("sweep") else f"case '{owner}'"
+    _validate_physics(where, merged)
+    for quantity, keys in ALTERNATIVES.items():
+        given = [key for key in keys if key in merged]
+        if len(given) != 1:
+            problem = "both " + " and ".join(given) + " are set" if given else "none of " + ", ".join(keys) + " is set"
+            raise ConfigError(f"{where}: the {quantity} needs exactly one of physics/{keys[0]} and physics/{keys[1]}; {problem}")
+    c0 = merged["c0_mol_L"] * MOL_L
+    temperature = merged["temperature_K"]
+    if "D_plus" in merged:
+        D_plus = merged["D_plus"] * (CM2_S if merged["D_unit"] == "cm2/s" else 1.0)
+    else:
+        D_plus = diffusivity_from_conductivity(merged["conductivity_S_cm"] * S_CM, merged["t_plus"], c0, temperature)
+    if "exchange_current_density_A_m2" in merged:
+        i0 = merged["exchange_current_density_A_m2"]
+    else:
+        i0 = exchange_current_from_charge_transfer_resistance(
+            merged["charge_transfer_resistance_ohm"], merged["electrode_area_cm2"] * CM2, temperature
+        )
+    return Physics(
+        D_plus=D_plus,
+        t_plus=merged["t_plus"],
+        c0=c0,
+        temperature=temperature,
+        exchange_current_density=i0,
+        alpha_a=merged["alpha_a"],
+        alpha_c=merged["alpha_c"],
+        current_density=merged["current_density_mA_cm2"] * MA_CM2,
+    )
+
+
+def _validate_physics(where: str, physics: Mapping) -> None:
+    """Check merged physics values against the schema of the shared block (overrides are only
+    checked for their key names by the schema itself)."""
+    import jsonschema
+
+    schema = read_yaml(SCHEMA_PATH)["properties"]["physics"]
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(dict(physics)))
+    if error is not None:
+        key = "/".join(str(part) for part in error.absolute_path)
+        raise ConfigError(f"{where}: physics/{key}: {error.message}")
 
 
 def _geometry_si(domain: Mapping, width: float, height: float, centres: list[float]) -> Geometry:

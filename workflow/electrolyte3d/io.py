@@ -23,6 +23,7 @@ def log_to(path: str | Path) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr, force=True
     )
+    logging.getLogger("skfem").setLevel(logging.WARNING)  # one line per assembly otherwise
 
 
 @contextmanager

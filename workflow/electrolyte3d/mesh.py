@@ -199,3 +199,9 @@ def load(path: str) -> skfem.MeshTri:
     if missing:
         raise ValueError(f"{path}: mesh lacks physical group(s) {sorted(missing)}")
     return mesh
+
+
+def load_electrolyte(path: str) -> skfem.MeshTri:
+    """The electrolyte part of a level's mesh (where the transport equations live), keeping the
+    ``interface`` and ``top`` boundaries."""
+    return load(path).restrict(ELECTROLYTE)

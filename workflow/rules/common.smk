@@ -7,7 +7,15 @@ PACKAGE_ROOT = str(Path(workflow.current_basedir).parent)
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
 
-from electrolyte3d.config import ConfigError, MeshSettings, cases_from_config, read_yaml, validate_config
+from electrolyte3d.config import (
+    ConfigError,
+    MeshSettings,
+    SolverSettings,
+    cases_from_config,
+    read_yaml,
+    report_times,
+    validate_config,
+)
 
 try:
     for path in workflow.configfiles:
@@ -17,6 +25,8 @@ try:
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
 MESH_SETTINGS = MeshSettings.from_config(config)
+SOLVER_SETTINGS = SolverSettings.from_config(config)
+REPORT_TIMES = report_times(config)
 LEVELS = list(range(config["mesh"]["levels"]))
 
 
@@ -25,10 +35,18 @@ wildcard_constraints:
     level=r"\d+",
 
 
-def case_geometry(wildcards):
+def known_case(wildcards):
     if wildcards.case not in CASES:
         raise WorkflowError(f"unknown case '{wildcards.case}'; the config defines {', '.join(CASES)}")
-    return CASES[wildcards.case].geometry.as_params()
+    return CASES[wildcards.case]
+
+
+def case_geometry(wildcards):
+    return known_case(wildcards).geometry.as_params()
+
+
+def case_physics(wildcards):
+    return known_case(wildcards).physics.as_params()
 
 
 def mesh_level_memory_mb(wildcards):
@@ -38,9 +56,17 @@ def mesh_level_memory_mb(wildcards):
     return int(500 + 1e-3 * triangles)
 
 
+def solve_level_memory_mb(wildcards):
+    """Measured peak of the solve jobs (results/benchmarks/solve): FIXME"""
+    triangles = 3e4 * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
+    return int(500 + 2e-3 * triangles)
+
+
 def all_outputs():
     return [
         "results/mesh_report.csv",
+        "results/solve_report.csv",
         *expand("results/{case}/mesh/level{level}.msh", case=CASES, level=LEVELS),
         *expand("results/{case}/mesh/preview.png", case=CASES),
+        *expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
     ]

@@ -1,0 +1,313 @@
+"""Solver verification against solutions the solver does not use: the finite-slab series
+(Crank), the steady 1D Butler-Volmer film, the initial ohmic + kinetic drop, charge
+conservation, manufactured solutions, and the mirror symmetry of the paper's designs."""
+
+import math
+
+import numpy as np
+import pytest
+import skfem
+from scipy.optimize import brentq
+
+from electrolyte3d import dataset, geometry, mesh, solver
+from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, validate_config
+from electrolyte3d.parameters import FARADAY, GAS_CONSTANT, Physics
+
+FILM = 37.5e-6
+"""Paper's film (substrate) thickness, m."""
+
+
+def study(physics: dict, solver_settings: dict | None = None, mesh_settings: dict | None = None, designs=None) -> dict:
+    config = {
+        "geometry": {"electrode_length_um": 100, "electrode_thickness_um": 100},
+        "designs": designs or {"film": {"pillar_centres_um": []}},
+        "physics": physics,
+        "solver": solver_settings or {},
+        "mesh": mesh_settings or {},
+    }
+    validate_config(config)
+    return config
+
+
+def electrolyte_mesh(config: dict, case: str, level: int, tmp_path) -> skfem.MeshTri:
+    path = str(tmp_path / f"{case}_level{level}.msh")
+    with geometry.gmsh_session(log_to_terminal=False):
+        geometry.build(cases_from_config(config)[case].geometry)
+        mesh.generate(MeshSettings.from_config(config), level)
+        mesh.write(path)
+    return mesh.load_electrolyte(path)
+
+
+def solve(config: dict, case: str, electrolyte: skfem.MeshTri, report_times=()):
+    physics = cases_from_config(config)[case].physics
+    settings = SolverSettings.from_config(config)
+    problem = solver.Problem(electrolyte, physics)
+    if settings.mode == "stationary":
+        solution = solver.stationary(problem, settings)
+    else:
+        solution = solver.transient(problem, settings, np.array(report_times, dtype=float))
+    return problem, solution, dataset.build(problem, solution, settings, {"case": case})
+
+
+# --- 1. planar transient: finite slab, constant flux at the interface, c0 at the top ---------
+
+def slab_interface_drop(time: float, diffusivity: float, flux: float, thickness: float, terms: int = 20000) -> float:
+    """c0 - c(interface, t) for dc/dt = D c'' on (0, L), -D c'(0) = -flux (salt leaving at 0),
+    c(L) = c0, c(x, 0) = c0: the cosine series of Crank, The Mathematics of Diffusion (1975),
+    eigenvalues lambda_n = (2n + 1) pi / (2 L)."""
+    eigenvalues = (2 * np.arange(terms) + 1) * np.pi / (2 * thickness)
+    decay = np.exp(-diffusivity * eigenvalues**2 * time)
+    return flux * thickness / diffusivity - np.sum(2 * flux / (diffusivity * thickness * eigenvalues**2) * decay)
+
+
+@pytest.fixture(scope="module")
+def planar_transient(tmp_path_factory):
+    config = study(
+        physics={"D_plus": 1e-12, "D_unit": "m2/s", "t_plus": 0.3, "exchange_current_density_A_m2": 2.5},
+        solver_settings={"end_time_s": 5000, "depletion_fraction": 0.45, "time_rtol": 1e-4},
+        mesh_settings={"electrolyte_size_um": 1.5, "interface_size_um": 0.75, "electrode_size_um": 20},
+    )
+    electrolyte = electrolyte_mesh(config, "film", 0, tmp_path_factory.mktemp("planar"))
+    return solve(config, "film", electrolyte, report_times=[10, 30, 100, 300, 1000])
+
+
+def test_planar_interface_concentration_follows_the_slab_series(planar_transient):
+    problem, solution, ds = planar_transient
+    physics = problem.physics
+    flux = physics.salt_consumed_per_charge * physics.current_density
+    for time in [10, 30, 100, 300, 1000]:
+        exact = physics.c0 - slab_interface_drop(time, physics.D_ambipolar, flux, FILM)
+        assert ds.c_mean.sel(time=time).item() == pytest.approx(exact, rel=1e-3), time
+        assert ds.c_cv.sel(time=time).item() < 1e-4  # a 1D problem stays 1D
+
+
+def test_planar_depletion_time_matches_the_slab_series(planar_transient):
+    problem, solution, ds = planar_transient
+    physics = problem.physics
+    flux = physics.salt_consumed_per_charge * physics.current_density
+    threshold = 0.45 * physics.c0
+    exact = brentq(lambda t: physics.c0 - slab_interface_drop(t, physics.D_ambipolar, flux, FILM) - threshold, 1, 5000)
+    assert ds.attrs["status"] == "depleted"
+    assert ds.attrs["depletion_time_s"] == pytest.approx(exact, rel=1e-2)
+    assert ds.c_min.isel(time=-1).item() == pytest.approx(threshold, rel=1e-5)
+    assert float(ds.c_min_domain.min()) > 0
+
+
+def test_charge_is_conserved_at_every_step(planar_transient):
+    problem, solution, ds = planar_transient
+    assert solution.steps > 10
+    assert ds.attrs["max_charge_imbalance"] < 1e-8
+    np.testing.assert_allclose(ds.interface_current, ds.attrs["applied_current_A_m"], rtol=1e-8)
+
+
+# --- 2. steady planar film with Butler-Volmer -------------------------------------------------
+
+@pytest.mark.parametrize("t_plus", [0.5, 0.3])
+def test_steady_planar_film_matches_the_closed_form(t_plus, tmp_path):
+    config = study(
+        physics={"D_plus": 3.2e-12, "D_unit": "m2/s", "t_plus": t_plus, "exchange_current_density_A_m2": 2.5},
+        solver_settings={"mode": "stationary"},
+        mesh_settings={"electrolyte_size_um": 2.0, "interface_size_um": 1.0, "electrode_size_um": 20},
+    )
+    problem, solution, ds = solve(config, "film", electrolyte_mesh(config, "film", 0, tmp_path))
+    assert ds.attrs["status"] == "completed"
+    current, c0, D_plus = 3.0, 1000.0, 3.2e-12
+    D_minus = D_plus * (1 - t_plus) / t_plus
+    c_interface = c0 - current * FILM / (2 * FARADAY * D_plus)
+    if t_plus == 0.5:
+        assert c_interface == pytest.approx(817.8, abs=0.05)  # the number quoted in the issue
+    assert ds.c_mean.item() == pytest.approx(c_interface, rel=1e-6)
+
+    thermal = GAS_CONSTANT * 298.15 / FARADAY
+    ratio = c_interface / c0  # closed-form Butler-Volmer root for symmetric alpha: phi at the interface
+    # i = i0 [ratio e^{phi/2V_T} - e^{-phi/2V_T}]  ->  quadratic in e^{phi/2V_T}
+    z = (current / 2.5 + math.sqrt((current / 2.5) ** 2 + 4 * ratio)) / (2 * ratio)
+    phi_interface = 2 * thermal * math.log(z)
+    assert ds.phi_interface.mean().item() == pytest.approx(phi_interface, rel=1e-6)
+
+    gradient = current / (2 * FARADAY * D_plus)
+    conductivity_per_c = FARADAY**2 * (D_plus + D_minus) / (GAS_CONSTANT * 298.15)
+    coefficient = (current - FARADAY * (D_plus - D_minus) * gradient) / (conductivity_per_c * gradient)
+    phi_top = phi_interface + coefficient * math.log(c0 / c_interface)
+    assert ds.cell_overpotential.item() == pytest.approx(phi_top, rel=1e-5)
+
+
+def test_stationary_mode_reports_no_steady_state_beyond_the_limiting_current(tmp_path):
+    config = study(
+        physics={"D_plus": 3.2e-12, "D_unit": "cm2/s", "exchange_current_density_A_m2": 2.5},
+        solver_settings={"mode": "stationary"},
+        mesh_settings={"electrolyte_size_um": 4.0, "interface_size_um": 2.0, "electrode_size_um": 20},
+    )
+    problem, solution, ds = solve(config, "film", electrolyte_mesh(config, "film", 0, tmp_path))
+    limiting_fraction = 2 * FARADAY * 3.2e-16 * 1000 / (3.0 * FILM)
+    assert ds.attrs["status"] == "no_steady_state"
+    assert 0 < ds.attrs["current_fraction_reached"] < limiting_fraction
+    assert float(ds.c_interface.min()) > 0
+    assert "limiting current" in ds.attrs["status_message"]
+
+
+# --- 3. initial potential drop ----------------------------------------------------------------
+
+def test_initial_drop_is_ohmic_plus_butler_volmer(planar_transient):
+    problem, solution, ds = planar_transient
+    physics = problem.physics
+    ohmic = physics.current_density * FILM / (physics.conductivity_per_concentration * physics.c0)
+    kinetic = 2 * physics.thermal_voltage * math.asinh(physics.current_density / (2 * physics.exchange_current_density))
+    assert ds.time[0] == 0
+    assert ds.cell_overpotential.isel(time=0).item() == pytest.approx(ohmic + kinetic, rel=1e-6)
+
+
+# --- 5. manufactured solution -----------------------------------------------------------------
+
+SIDE = 50e-6
+MMS_PHYSICS = Physics(
+    D_plus=1e-12, t_plus=0.3, c0=1000.0, temperature=298.15, exchange_current_density=2.5,
+    alpha_a=0.4, alpha_c=0.6, current_density=3.0,
+)
+
+
+def manufactured(x, y):
+    """Exact c, phi, their gradients and Laplacians on the square (0, SIDE)^2."""
+    k = np.pi / SIDE
+    c = 1000 * (1 + 0.2 * np.cos(k * x) * np.cos(k * y / 2))
+    c_x = -1000 * 0.2 * k * np.sin(k * x) * np.cos(k * y / 2)
+    c_y = -1000 * 0.2 * (k / 2) * np.cos(k * x) * np.sin(k * y / 2)
+    c_lap = -1000 * 0.2 * (k**2 + k**2 / 4) * np.cos(k * x) * np.cos(k * y / 2)
+    phi = 0.05 + 0.02 * np.sin(k * x / 2) * y / SIDE
+    phi_x = 0.02 * (k / 2) * np.cos(k * x / 2) * y / SIDE
+    phi_y = 0.02 * np.sin(k * x / 2) / SIDE
+    phi_lap = -0.02 * (k / 2) ** 2 * np.sin(k * x / 2) * y / SIDE
+    return c, (c_x, c_y), c_lap, phi, (phi_x, phi_y), phi_lap
+
+
+def mms_source(problem: solver.Problem) -> np.ndarray:
+    """Residual terms that make the manufactured (c, phi) the exact solution of the steady system
+    with the solver's boundary conditions: minus the strong-form volume sources, minus the
+    boundary fluxes of the exact fields and the exact Butler-Volmer current, plus the applied
+    current on the top (see the weak form in electrolyte3d.solver.Problem.assemble)."""
+    physics = problem.physics
+    D, k, delta = physics.D_ambipolar, physics.conductivity_per_concentration, physics.diffusion_current_coefficient
+
+    @skfem.LinearForm
+    def salt_volume(v, w):
+        _, _, c_lap, *_ = manufactured(*w.x)
+        return D * c_lap * v
+
+    @skfem.LinearForm
+    def charge_volume(v, w):
+        c, c_grad, c_lap, _, phi_grad, phi_lap = manufactured(*w.x)
+        return (k * (c_grad[0] * phi_grad[0] + c_grad[1] * phi_grad[1] + c * phi_lap) + delta * c_lap) * v
+
+    @skfem.LinearForm
+    def salt_boundary(v, w):
+        c, c_grad, _, phi, _, _ = manufactured(*w.x)
+        normal_gradient = c_grad[0] * w.n[0] + c_grad[1] * w.n[1]
+        return -(D * normal_gradient + w["reacting"] * physics.salt_consumed_per_charge * physics.butler_volmer(c, phi)[0]) * v
+
+    @skfem.LinearForm
+    def charge_boundary(v, w):
+        c, c_grad, _, phi, phi_grad, _ = manufactured(*w.x)
+        inward_current = k * c * (phi_grad[0] * w.n[0] + phi_grad[1] * w.n[1]) + delta * (c_grad[0] * w.n[0] + c_grad[1] * w.n[1])
+        reaction = w["reacting"] * physics.butler_volmer(c, phi)[0]
+        return (-inward_current - reaction + w["applied"]) * v
+
+    salt = salt_volume.assemble(problem.basis)
+    charge = charge_volume.assemble(problem.basis)
+    for name in ("interface", "top", "insulation"):
+        facets = skfem.FacetBasis(problem.mesh, problem.basis.elem, facets=problem.mesh.boundaries[name])
+        reacting = float(name == "interface")
+        applied = physics.current_density if name == "top" else 0.0
+        salt += salt_boundary.assemble(facets, reacting=reacting)
+        charge += charge_boundary.assemble(facets, reacting=reacting, applied=applied)
+    return np.concatenate([salt, charge])
+
+
+@skfem.Functional
+def squared_error(w):
+    c, _, _, phi, _, _ = manufactured(*w.x)
+    return np.stack([(w["c"] - c) ** 2, (w["phi"] - phi) ** 2])
+
+
+def mms_errors(cells: int) -> tuple[float, float]:
+    points = np.linspace(0, SIDE, cells + 1)
+    square = skfem.MeshTri.init_tensor(points, points).with_boundaries(
+        {
+            "interface": lambda x: np.isclose(x[1], 0),
+            "top": lambda x: np.isclose(x[1], SIDE),
+            "insulation": lambda x: np.isclose(x[0], 0) | np.isclose(x[0], SIDE),
+        }
+    )
+    problem = solver.Problem(square, MMS_PHYSICS)
+    problem.source = mms_source(problem)
+    settings = SolverSettings("stationary", 1e-10, 20, 1e-3, 1.0, 1e-3, 0.1)
+    solution = solver.stationary(problem, settings)
+    assert solution.status == "completed"
+    c, phi = problem.split(solution.snapshots[-1].x)
+    fine = skfem.Basis(square, problem.basis.elem, intorder=6)
+    errors = squared_error.elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
+    return tuple(np.sqrt(errors) / SIDE / np.array([1000.0, 0.05]))  # RMS error relative to the scales
+
+
+def test_manufactured_solution_converges_at_second_order():
+    errors = np.array([mms_errors(cells) for cells in (8, 16, 32)])
+    orders = np.log2(errors[:-1] / errors[1:])
+    assert np.all(orders > 1.9), orders
+    assert errors[-1].max() < 5e-4
+
+
+# --- 6. symmetry of the paper's designs, and the failure path ---------------------------------
+
+@pytest.fixture(scope="module")
+def paper_pillar(tmp_path_factory):
+    """The paper's pillar geometry with the conductivity of its EIS data (model.md 3b), so that
+    the depletion layer is resolved and the mesh asymmetry, not under-resolution, is measured."""
+    config = study(
+        physics={},
+        solver_settings={"end_time_s": 20, "report_times_s": [1, 20]},
+        designs={"pillar": {"pillar_centres_um": [-400, 0, 400], "pillar_width_um": 100, "pillar_height_um": 150,
+                            "physics": {"conductivity_S_cm": 2e-4, "charge_transfer_resistance_ohm": 435.3}}},
+    )
+    config["geometry"] = {}
+    validate_config(config)
+    return solve(config, "pillar", electrolyte_mesh(config, "pillar", 0, tmp_path_factory.mktemp("pillar")), [1, 20])
+
+
+def test_paper_pillar_profiles_are_symmetric_about_the_mid_line(paper_pillar):
+    problem, solution, ds = paper_pillar
+    assert ds.attrs["status"] == "completed"
+    s = ds.s.values
+    assert ds.x.values[0] == pytest.approx(-ds.x.values[-1])
+    for name in ("c_interface", "i_loc"):
+        profile = ds[name].sel(time=20).values
+        mirrored = np.interp(s[-1] - s, s, profile)
+        assert np.max(np.abs(profile - mirrored)) < SYMMETRY_TOLERANCE * np.abs(profile).max(), name
+    assert ds.attrs["max_charge_imbalance"] < 1e-8
+
+
+SYMMETRY_TOLERANCE = 1e-3
+
+
+def test_newton_failures_end_the_case_as_diverged_with_a_valid_result(tmp_path, monkeypatch):
+    config = study(
+        physics={"D_plus": 1e-12, "D_unit": "m2/s", "exchange_current_density_A_m2": 2.5},
+        solver_settings={"end_time_s": 100, "report_times_s": [1, 100]},
+    )
+    physics = cases_from_config(config)["film"].physics
+    problem = solver.Problem(electrolyte_mesh(config, "film", 0, tmp_path), physics)
+    settings = SolverSettings.from_config(config)
+    newton = problem.newton
+
+    def failing_after_a_second(x, settings, mass_coefficient=0.0, history=None):
+        result = newton(x, settings, mass_coefficient, history)
+        if result[0] is not None and problem.split(result[0])[0].min() < 995:
+            raise solver.NewtonFailure("forced failure")
+        return result
+
+    monkeypatch.setattr(problem, "newton", failing_after_a_second)
+    solution = solver.transient(problem, settings, np.array([1.0, 100.0]))
+    ds = dataset.build(problem, solution, settings, {"case": "film"})
+    assert ds.attrs["status"] == "diverged"
+    assert "forced failure" in ds.attrs["status_message"]
+    assert solution.rejected_steps > settings.max_step_failures
+    assert ds.time.values[0] == 0 and ds.sizes["time"] >= 2  # the last good state is kept
+    assert float(ds.c_interface.min()) >= 995

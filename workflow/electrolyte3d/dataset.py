@@ -1,0 +1,207 @@
+"""The result of one solve as an xarray Dataset with CF-style attributes, and its files
+(netCDF4 for the interface data, XDMF for the fields in ParaView), written atomically."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from skfem import asm
+
+from electrolyte3d import forms, io
+from electrolyte3d.metrics import along_path, interface_path
+from electrolyte3d.solver import Problem, Solution, SolverSettings
+
+STATISTICS = {
+    "mean": "length-weighted mean",
+    "min": "minimum",
+    "max": "maximum",
+    "std": "length-weighted standard deviation",
+    "cv": "coefficient of variation (std / mean)",
+    "within_10pct": "fraction of the interface length within +-10 % of the mean",
+}
+FIELDS = {
+    "c": ("salt (Li+) concentration at the interface", "mol m-3"),
+    "i_loc": ("plating current density into the electrode at the interface", "A m-2"),
+}
+
+
+def _attrs(long_name: str, units: str) -> dict:
+    return {"long_name": long_name, "units": units}
+
+
+def build(problem: Problem, solution: Solution, settings: SolverSettings, metadata: dict) -> xr.Dataset:
+    """Interface profiles and their statistics at every snapshot; ``metadata`` (case, design,
+    mesh level and counts...) goes into the attributes beside the parameters and statistics."""
+    physics = problem.physics
+    path = interface_path(problem.mesh)
+    times = np.array([snapshot.time for snapshot in solution.snapshots])
+    states = np.array([snapshot.x for snapshot in solution.snapshots]).reshape(len(times), 2, problem.nodes)
+    c, phi = states[:, 0, path.nodes], states[:, 1, path.nodes]
+    i_loc = physics.butler_volmer(c, phi)[0]
+    profiles = {"c": c, "i_loc": i_loc}
+
+    ds = xr.Dataset(
+        coords={
+            "time": ("time", times, _attrs("time since the current was switched on", "s")),
+            "report_time": (
+                "time",
+                np.array([snapshot.scheduled for snapshot in solution.snapshots], dtype=np.int8),
+                {
+                    "long_name": "whether the time is one of the report times shared by all cases",
+                    "flag_values": np.array([0, 1], dtype=np.int8),
+                    "flag_meanings": "initial_final_or_event_state report_time",
+                },
+            ),
+            "s": ("s", path.s, _attrs("arc length along the electrolyte/electrode interface from its left end", "m")),
+            "x": ("s", path.x, _attrs("horizontal position of the interface point", "m")),
+            "y": ("s", path.y, _attrs("vertical position of the interface point (0 at the substrate underside)", "m")),
+        }
+    )
+    ds["c_interface"] = (("time", "s"), c, _attrs(FIELDS["c"][0], FIELDS["c"][1]))
+    ds["i_loc"] = (("time", "s"), i_loc, _attrs(FIELDS["i_loc"][0], FIELDS["i_loc"][1]))
+    ds["phi_interface"] = (("time", "s"), phi, _attrs("electrolyte potential at the interface (electrode at 0 V)", "V"))
+    for field, (long_name, units) in FIELDS.items():
+        table = [along_path(row, path.s) for row in profiles[field]]
+        for statistic, description in STATISTICS.items():
+            values = np.array([row[statistic] for row in table])
+            dimensionless = statistic in ("cv", "within_10pct")
+            ds[f"{field}_{statistic}"] = ("time", values, _attrs(f"{description} of the {long_name}", "1" if dimensionless else units))
+    ds["cell_overpotential"] = (
+        "time",
+        np.array([_top_mean(problem, state[1]) for state in states]),
+        _attrs("mean electrolyte potential on the top boundary against the electrode (cell overpotential)", "V"),
+    )
+    ds["interface_current"] = (
+        "time",
+        np.array([problem.interface_current(state[0], state[1]) for state in states]),
+        _attrs("plating current through the whole interface per unit depth", "A m-1"),
+    )
+    ds["c_min_domain"] = ("time", states[:, 0].min(axis=1), _attrs("minimum salt concentration in the electrolyte", "mol m-3"))
+    ds.attrs = {
+        "title": "electrolyte3d: Li+ transport in a 3D-structured solid electrolyte, interface results",
+        "Conventions": "CF-1.10",
+        "status": solution.status,
+        "status_message": solution.message or solution.status,
+        **({"depletion_time_s": solution.depletion_time} if solution.depletion_time is not None else {}),
+        "depletion_threshold_mol_m3": settings.depletion_fraction * physics.c0,
+        **{f"physics_{key}": value for key, value in _physics_attrs(physics).items()},
+        **{f"solver_{key}": value for key, value in vars(settings).items()},
+        "applied_current_A_m": physics.current_density * problem.top_length,
+        "interface_length_m": path.length,
+        "top_length_m": problem.top_length,
+        "nodes": problem.nodes,
+        "unknowns": 2 * problem.nodes,
+        "time_steps": solution.steps,
+        "rejected_steps": solution.rejected_steps,
+        "newton_iterations": solution.newton_iterations,
+        "current_fraction_reached": solution.current_fraction,
+        "max_charge_imbalance": solution.max_charge_imbalance,
+        "wall_time_s": solution.wall_time,
+        "assembly_time_s": solution.assembly_time,
+        "linear_solve_time_s": solution.linear_solve_time,
+        **metadata,
+    }
+    if settings.mode == "stationary":
+        return ds.isel(time=0, drop=True) if ds.sizes["time"] else ds
+    layer = np.sqrt(physics.D_ambipolar * times[-1])
+    element = float(np.median(np.diff(path.s)))
+    ds.attrs.update(
+        diffusion_length_m=layer,
+        interface_element_size_m=element,
+        elements_per_diffusion_length=layer / element,
+    )
+    return ds
+
+
+UNRESOLVED = 3.0
+"""Fewer interface elements than this across the diffusion length sqrt(D_amb t) means the
+depletion layer is not resolved by the mesh."""
+
+
+def resolution_warning(ds: xr.Dataset) -> str | None:
+    """A plain-words warning when the mesh does not resolve the depletion layer, else None."""
+    ratio = ds.attrs.get("elements_per_diffusion_length")
+    if ratio is None or ratio >= UNRESOLVED:
+        return None
+    return (
+        f"the diffusion length sqrt(D_amb t) = {ds.attrs['diffusion_length_m'] * 1e6:.3g} um at the last time is only "
+        f"{ratio:.2g} interface elements ({ds.attrs['interface_element_size_m'] * 1e6:.3g} um): the depletion layer is "
+        "not resolved, so the depletion time and interface profiles are mesh-limited; refine the interface mesh"
+    )
+
+
+def _physics_attrs(physics) -> dict:
+    return {
+        "D_plus_m2_s": physics.D_plus,
+        "D_minus_m2_s": physics.D_minus,
+        "D_ambipolar_m2_s": physics.D_ambipolar,
+        "t_plus": physics.t_plus,
+        "c0_mol_m3": physics.c0,
+        "temperature_K": physics.temperature,
+        "exchange_current_density_A_m2": physics.exchange_current_density,
+        "alpha_a": physics.alpha_a,
+        "alpha_c": physics.alpha_c,
+        "current_density_A_m2": physics.current_density,
+        "conductivity_at_c0_S_m": physics.conductivity_per_concentration * physics.c0,
+        "sand_time_s": physics.sand_time,
+    }
+
+
+def _top_mean(problem: Problem, phi: np.ndarray) -> float:
+    return asm(forms.boundary_integral, problem.top, rate=np.asarray(problem.top.interpolate(phi))) / problem.top_length
+
+
+def write_netcdf(ds: xr.Dataset, path: str) -> None:
+    encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
+    with io.atomic_path(path) as partial:
+        ds.to_netcdf(partial, format="NETCDF4", engine="netcdf4", encoding=encoding)
+
+
+def write_fields(problem: Problem, solution: Solution, path: str) -> None:
+    """c and phi on the electrolyte mesh at every snapshot, as an XDMF time series (XML, one file)."""
+    import meshio
+
+    mesh = problem.mesh
+    with io.atomic_path(path) as partial:
+        with meshio.xdmf.TimeSeriesWriter(partial, data_format="XML") as writer:
+            writer.write_points_cells(mesh.p.T, [("triangle", mesh.t.T)])
+            for snapshot in solution.snapshots:
+                c, phi = problem.split(snapshot.x)
+                writer.write_data(snapshot.time, point_data={"c_mol_m-3": c, "phi_V": phi})
+
+
+def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per solve: status, time to depletion, interface CV of c at the latest report
+    time that every solve reached (``common_time_s``), and solver cost (Newton iterations and
+    wall time per step, the shares of PARDISO and of assembly, peak memory from the benchmark)."""
+    transient = [ds for ds in datasets if "time" in ds.dims]
+    reported = [set(ds.time.values[ds.report_time.values == 1]) for ds in transient]
+    common = set.intersection(*reported) if reported else set()
+    common_time = max(common) if common else 0.0
+    rows = []
+    for ds, benchmark in zip(datasets, benchmarks):
+        attrs = ds.attrs
+        reached = ds.sel(time=common_time) if "time" in ds.dims else ds
+        steps = max(attrs["time_steps"], 1)
+        rows.append(
+            {
+                "case": attrs["case"],
+                "level": attrs["mesh_level"],
+                "triangles": attrs["triangles"],
+                "status": attrs["status"],
+                "depletion_time_s": attrs.get("depletion_time_s", np.nan),
+                "common_time_s": float(reached.time) if "time" in ds.dims else np.nan,
+                "c_cv_at_common_time": float(reached.c_cv),
+                "time_steps": attrs["time_steps"],
+                "newton_per_step": attrs["newton_iterations"] / steps,
+                "wall_s_per_step": attrs["wall_time_s"] / steps,
+                "solve_wall_s": attrs["wall_time_s"],
+                "pardiso_share": attrs["linear_solve_time_s"] / attrs["wall_time_s"],
+                "assembly_share": attrs["assembly_time_s"] / attrs["wall_time_s"],
+                "max_charge_imbalance": attrs["max_charge_imbalance"],
+                "elements_per_diffusion_length": attrs.get("elements_per_diffusion_length", np.nan),
+                "peak_rss_mb": benchmark["max_rss"].iloc[0],
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["case", "level"])

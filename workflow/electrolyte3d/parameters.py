@@ -1,0 +1,123 @@
+"""Physical constants and the electrolyte/electrode parameters of one case, in SI, with sources.
+
+The paper (Mu et al., Supporting Information S2, Table S6) gives a Li+ diffusivity per design and
+the concentration and current; everything else here is an assumption documented in
+``config/README.md`` (model notes: shared/reference/model.md sections 2-3b).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+FARADAY = 96485.33212
+"""Faraday constant, C mol-1 (CODATA 2018, exact)."""
+GAS_CONSTANT = 8.314462618
+"""Molar gas constant, J mol-1 K-1 (CODATA 2018, exact)."""
+
+CM2_S = 1e-4
+"""m2 s-1 per cm2 s-1."""
+MA_CM2 = 10.0
+"""A m-2 per mA cm-2."""
+MOL_L = 1000.0
+"""mol m-3 per mol L-1."""
+S_CM = 100.0
+"""S m-1 per S cm-1."""
+CM2 = 1e-4
+"""m2 per cm2."""
+
+
+@dataclass(frozen=True)
+class Physics:
+    """Binary salt electrolyte on a Li metal electrode (Newman's reduced Nernst-Planck form).
+
+    Attributes are SI: ``D_plus`` m2 s-1 (Li+ diffusivity), ``t_plus`` (Li+ transference number,
+    sets the anion's D_minus = D_plus (1 - t_plus) / t_plus), ``c0`` mol m-3 (initial and top
+    salt concentration), ``temperature`` K, ``exchange_current_density`` A m-2 at c0,
+    ``alpha_a``/``alpha_c`` (Butler-Volmer transfer coefficients), ``current_density`` A m-2
+    applied at the top and flowing towards the electrode (plating).
+    """
+
+    D_plus: float
+    t_plus: float
+    c0: float
+    temperature: float
+    exchange_current_density: float
+    alpha_a: float
+    alpha_c: float
+    current_density: float
+
+    @property
+    def D_minus(self) -> float:
+        return self.D_plus * (1 - self.t_plus) / self.t_plus
+
+    @property
+    def D_ambipolar(self) -> float:
+        """Salt diffusivity 2 D+ D- / (D+ + D-), m2 s-1."""
+        return 2 * self.D_plus * self.D_minus / (self.D_plus + self.D_minus)
+
+    @property
+    def thermal_voltage(self) -> float:
+        """RT/F, V."""
+        return GAS_CONSTANT * self.temperature / FARADAY
+
+    @property
+    def conductivity_per_concentration(self) -> float:
+        """kappa / c = F^2 (D+ + D-) / (R T), S m-1 per mol m-3."""
+        return FARADAY * (self.D_plus + self.D_minus) / self.thermal_voltage
+
+    @property
+    def diffusion_current_coefficient(self) -> float:
+        """F (D+ - D-): the current carried by a salt gradient, A m-1 per mol m-4."""
+        return FARADAY * (self.D_plus - self.D_minus)
+
+    @property
+    def salt_consumed_per_charge(self) -> float:
+        """(1 - t+) / F: salt removed at the interface per coulomb of plating, mol C-1."""
+        return (1 - self.t_plus) / FARADAY
+
+    @property
+    def sand_time(self) -> float:
+        """Time for the interface of a semi-infinite film to deplete at the applied current, s:
+        pi D_amb (c0 F)^2 / (4 (i (1 - t+))^2)."""
+        return math.pi * self.D_ambipolar * (self.c0 * FARADAY) ** 2 / (4 * (self.current_density * (1 - self.t_plus)) ** 2)
+
+    def butler_volmer(self, c: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Plating current density into the Li electrode (phi_s = 0, U_eq = 0, eta = -phi), A m-2,
+        and its derivatives with respect to c and phi:
+        i = i0 [(c/c0) exp(alpha_c phi / V_T) - exp(-alpha_a phi / V_T)]."""
+        cathodic = np.exp(self.alpha_c * phi / self.thermal_voltage)
+        anodic = np.exp(-self.alpha_a * phi / self.thermal_voltage)
+        i0 = self.exchange_current_density
+        current = i0 * (c / self.c0 * cathodic - anodic)
+        d_dc = i0 / self.c0 * cathodic
+        d_dphi = i0 / self.thermal_voltage * (self.alpha_c * c / self.c0 * cathodic + self.alpha_a * anodic)
+        return current, d_dc, d_dphi
+
+    def interface_potential(self, current_density: float, c: float) -> float:
+        """Electrolyte potential at the interface (V) that passes ``current_density`` (A m-2) at
+        salt concentration ``c`` by Butler-Volmer: the root of a monotonic function."""
+        if current_density == 0:
+            bracket = self.thermal_voltage
+        else:
+            bracket = self.thermal_voltage * (1 + 2 * abs(math.asinh(current_density / self.exchange_current_density)) / min(self.alpha_a, self.alpha_c))
+        return brentq(lambda phi: self.butler_volmer(c, phi)[0] - current_density, -bracket - 1, bracket + 1, xtol=1e-15, rtol=1e-14)
+
+    def as_params(self) -> dict:
+        return asdict(self)
+
+
+def diffusivity_from_conductivity(conductivity: float, t_plus: float, c0: float, temperature: float) -> float:
+    """Li+ diffusivity (m2 s-1) for which the model's conductivity at c0,
+    kappa = F^2 (D+ + D-) c0 / (R T) = F^2 D+ c0 / (R T t+), equals ``conductivity`` (S m-1):
+    Nernst-Einstein applied to both ions (model.md section 7 gives the single-ion form, t+ -> 1)."""
+    return conductivity * GAS_CONSTANT * temperature * t_plus / (FARADAY**2 * c0)
+
+
+def exchange_current_from_charge_transfer_resistance(resistance: float, area: float, temperature: float) -> float:
+    """i0 = R T / (F R_ct A) (A m-2) from a symmetric Li/SE/Li cell's charge-transfer resistance
+    (ohm, both interfaces in series, so each has R_ct / 2) and electrode area (m2)."""
+    return GAS_CONSTANT * temperature / (FARADAY * (resistance / 2) * area)

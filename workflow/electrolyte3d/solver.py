@@ -1,0 +1,400 @@
+"""Fully coupled Newton for (c, phi) on the electrolyte mesh, adaptive BDF time stepping with a
+depletion event, and a stationary solve with continuation in the applied current.
+
+Unknowns are P1 nodal values stacked as x = [c, phi]. The Jacobian is analytic and assembled by
+the forms of :mod:`electrolyte3d.forms`; linear systems go to PARDISO through pypardiso.
+Boundary conventions: the interface normal points out of the electrolyte into the electrode;
+``i_loc`` (Butler-Volmer) is the plating current density into the electrode, so under the applied
+current it is positive and removes (1 - t+) i_loc / F of salt from the electrolyte.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pypardiso
+import scipy.sparse as sp
+import skfem
+from skfem import asm
+
+from electrolyte3d import forms
+from electrolyte3d.config import SolverSettings
+from electrolyte3d.geometry import INTERFACE, TOP
+from electrolyte3d.parameters import Physics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Timer:
+    """Wall time spent in assembly and in PARDISO, for the solver statistics."""
+
+    assembly: float = 0.0
+    linear_solve: float = 0.0
+
+
+CHARGE_RTOL = 1e-10
+"""Newton also requires the current balance to hold to this fraction of the applied current
+(l1 norm of the residual), so that charge is conserved to 1e-8 at every step whatever newton_rtol."""
+
+
+class NewtonFailure(RuntimeError):
+    """Newton did not converge (or left c non-positive) within the iteration limit."""
+
+
+class Problem:
+    """The discrete reduced Nernst-Planck system of one case on one electrolyte mesh.
+
+    ``source`` is a fixed vector added to the residual [salt; current], zero unless a caller sets
+    it (the method-of-manufactured-solutions test does).
+    """
+
+    def __init__(self, mesh: skfem.MeshTri, physics: Physics):
+        self.mesh = mesh
+        self.physics = physics
+        element = skfem.ElementTriP1()
+        self.basis = skfem.Basis(mesh, element)
+        self.interface = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[INTERFACE])
+        self.top = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[TOP])
+        self.nodes = self.basis.N
+        self.lumped_mass = np.asarray(asm(forms.mass, self.basis).sum(axis=1)).ravel()
+        self.laplace = asm(forms.laplace, self.basis).tocsr()
+        self.applied_current_load = physics.current_density * asm(forms.boundary_flux, self.top, rate=1.0)
+        self.top_length = asm(forms.boundary_length, self.top)
+        self.interface_length = asm(forms.boundary_length, self.interface)
+        self.top_nodes = np.unique(mesh.facets[:, mesh.boundaries[TOP]])
+        self.interface_nodes = np.unique(mesh.facets[:, mesh.boundaries[INTERFACE]])
+        self.free = np.setdiff1d(np.arange(2 * self.nodes), self.top_nodes)
+        self.source = np.zeros(2 * self.nodes)
+        self.timer = Timer()
+
+    def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return x[: self.nodes], x[self.nodes :]
+
+    def interface_rate(self, c: np.ndarray, phi: np.ndarray):
+        """Butler-Volmer current and derivatives at the interface quadrature points."""
+        return self.physics.butler_volmer(np.asarray(self.interface.interpolate(c)), np.asarray(self.interface.interpolate(phi)))
+
+    def interface_current(self, c: np.ndarray, phi: np.ndarray) -> float:
+        """Total plating current through the interface per unit depth, A m-1."""
+        return asm(forms.boundary_integral, self.interface, rate=self.interface_rate(c, phi)[0])
+
+    def charge_imbalance(self, x: np.ndarray) -> float:
+        """|interface current - applied current| / applied current (both per unit depth)."""
+        applied = self.physics.current_density * self.top_length
+        return abs(self.interface_current(*self.split(x)) - applied) / applied
+
+    def assemble(self, x: np.ndarray, mass_coefficient: float = 0.0, history: np.ndarray | None = None):
+        """Residual and Jacobian at x. The time derivative is approximated as
+        dc/dt = mass_coefficient * c + history (BDF); mass_coefficient = 0 is the steady problem."""
+        started = time.perf_counter()
+        physics = self.physics
+        c, phi = self.split(x)
+        k = physics.conductivity_per_concentration
+        kappa = k * np.asarray(self.basis.interpolate(c))
+        conduction = asm(forms.conduction, self.basis, kappa=kappa)
+        conduction_dc = asm(
+            forms.conduction_concentration_sensitivity, self.basis, dkappa_dc=k, phi=self.basis.interpolate(phi)
+        )
+        rate, rate_dc, rate_dphi = self.interface_rate(c, phi)
+        plating = asm(forms.boundary_flux, self.interface, rate=rate)
+        plating_dc = asm(forms.boundary_flux_sensitivity, self.interface, rate_derivative=rate_dc)
+        plating_dphi = asm(forms.boundary_flux_sensitivity, self.interface, rate_derivative=rate_dphi)
+
+        salt_loss = physics.salt_consumed_per_charge
+        diffusion = physics.D_ambipolar * self.laplace
+        diffusion_current = physics.diffusion_current_coefficient * self.laplace
+        storage = self.lumped_mass * (mass_coefficient * c + (0 if history is None else history))
+        residual = np.concatenate(
+            [
+                storage + diffusion @ c + salt_loss * plating,
+                conduction @ phi + diffusion_current @ c + plating - self.applied_current_load,
+            ]
+        ) + self.source
+        jacobian = sp.bmat(
+            [
+                [sp.diags(mass_coefficient * self.lumped_mass) + diffusion + salt_loss * plating_dc, salt_loss * plating_dphi],
+                [conduction_dc + diffusion_current + plating_dc, conduction + plating_dphi],
+            ],
+            format="csr",
+        )
+        self.timer.assembly += time.perf_counter() - started
+        return residual, jacobian
+
+    def newton(self, x: np.ndarray, settings: SolverSettings, mass_coefficient: float = 0.0, history=None):
+        """Solve the (time-discrete or steady) system from the guess x; returns (x, linear
+        solves, last scaled update).
+
+        Converged means: the last update is below ``newton_rtol`` (scaled) and the current
+        balance holds to ``CHARGE_RTOL`` of the applied current. Updates that would make c
+        non-positive are shortened (c stays positive), and a shortened update never counts as
+        converged. The guess's c on the top is reset to c0 (an extrapolated guess would carry
+        round-off into the Dirichlet values)."""
+        x = x.copy()
+        x[self.top_nodes] = self.physics.c0
+        small_update, scaled_update, step = False, np.inf, 1.0
+        for iteration in range(settings.newton_max_iterations + 1):
+            residual, jacobian = self.assemble(x, mass_coefficient, history)
+            charge_residual = self.charge_residual(residual)
+            if small_update and charge_residual <= CHARGE_RTOL:
+                return x, iteration, scaled_update
+            if iteration == settings.newton_max_iterations:
+                break
+            update = np.zeros_like(x)
+            update[self.free] = self.linear_solve(jacobian[self.free][:, self.free], -residual[self.free])
+            if not np.all(np.isfinite(update)):
+                raise NewtonFailure(f"non-finite Newton update (singular Jacobian?) at iteration {iteration + 1}")
+            c = self.split(x)[0]
+            dc, dphi = self.split(update)
+            shrinking = dc < 0
+            step = min(1.0, 0.5 * np.min(c[shrinking] / -dc[shrinking])) if shrinking.any() else 1.0
+            x += step * update
+            scaled_update = max(np.max(np.abs(dc)) / self.physics.c0, np.max(np.abs(dphi)) / self.potential_scale(x))
+            small_update = step == 1.0 and scaled_update <= settings.newton_rtol
+        raise NewtonFailure(
+            f"Newton did not converge in {settings.newton_max_iterations} iterations (last scaled update "
+            f"{scaled_update:.3g}, step fraction {step:.3g}, current balance residual {charge_residual:.3g})"
+        )
+
+    def charge_residual(self, residual: np.ndarray) -> float:
+        """l1 norm of the current-balance residual relative to the applied current."""
+        return np.abs(residual[self.nodes :]).sum() / (self.physics.current_density * self.top_length)
+
+    def potential_scale(self, x: np.ndarray) -> float:
+        return max(np.max(np.abs(self.split(x)[1])), self.physics.thermal_voltage)
+
+    def linear_solve(self, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
+        solution = pypardiso.spsolve(matrix, rhs)
+        self.timer.linear_solve += time.perf_counter() - started
+        return solution
+
+    def initial_state(self, settings: SolverSettings) -> np.ndarray:
+        """c = c0 everywhere and the potential that carries the applied current through it (the
+        consistent initial condition): Newton on the current balance with c fixed, converged
+        like :meth:`newton`."""
+        physics = self.physics
+        mean_current = physics.current_density * self.top_length / self.interface_length
+        x = np.concatenate(
+            [np.full(self.nodes, physics.c0), np.full(self.nodes, physics.interface_potential(mean_current, physics.c0))]
+        )
+        potential = np.arange(self.nodes, 2 * self.nodes)
+        small_update = False
+        for _ in range(settings.newton_max_iterations * 3):
+            residual, jacobian = self.assemble(x)
+            if small_update and self.charge_residual(residual) <= CHARGE_RTOL:
+                return x
+            update = self.linear_solve(jacobian[potential][:, potential], -residual[potential])
+            x[potential] += update
+            small_update = np.max(np.abs(update)) <= settings.newton_rtol * self.potential_scale(x)
+        raise NewtonFailure("no consistent initial potential: Newton on the current balance did not converge")
+
+
+@dataclass
+class Snapshot:
+    """The state at one output time; ``scheduled`` when that time is one of the report times."""
+
+    time: float
+    x: np.ndarray
+    scheduled: bool = False
+
+
+@dataclass
+class Solution:
+    """What a solve produced: snapshots at report times (and at the final time), the status
+    ('completed', 'depleted', 'diverged', 'no_steady_state'), and solver statistics."""
+
+    status: str
+    snapshots: list[Snapshot]
+    message: str = ""
+    depletion_time: float | None = None
+    steps: int = 0
+    rejected_steps: int = 0
+    newton_iterations: int = 0
+    current_fraction: float = 1.0
+    max_charge_imbalance: float = 0.0
+    wall_time: float = 0.0
+    assembly_time: float = 0.0
+    linear_solve_time: float = 0.0
+    step_log: list[tuple] = field(default_factory=list)
+
+
+def _bdf_coefficients(step: float, previous_step: float | None) -> tuple[float, float, float]:
+    """Variable-step BDF2 (BDF1 without a previous step): dc/dt ~ (a0 c_new + a1 c + a2 c_prev) / step."""
+    if previous_step is None:
+        return 1.0, -1.0, 0.0
+    ratio = step / previous_step
+    return (1 + 2 * ratio) / (1 + ratio), -(1 + ratio), ratio**2 / (1 + ratio)
+
+
+def _extrapolate(times: list[float], states: list[np.ndarray], target: float) -> np.ndarray:
+    """Polynomial through the last (up to three) accepted states, evaluated at ``target``."""
+    result = np.zeros_like(states[-1])
+    for j, (tj, xj) in enumerate(zip(times, states)):
+        weight = math.prod((target - tm) / (tj - tm) for m, tm in enumerate(times) if m != j)
+        result += weight * xj
+    return result
+
+
+def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -> Solution:
+    """Integrate from the consistent initial state to ``settings.end_time`` (or depletion).
+
+    Steps are variable-step BDF2 with the local error of c estimated against a polynomial
+    predictor (Milne's device) and kept below ``time_rtol * c0`` in the max norm. Steps land on
+    every report time. When the interface minimum of c falls below ``depletion_fraction * c0``,
+    the crossing time is located by re-solving the step (secant on its length) and the case
+    stops with status 'depleted'."""
+    started = time.perf_counter()
+    physics = problem.physics
+    threshold = settings.depletion_fraction * physics.c0
+    interface_nodes = problem.interface_nodes
+    x = problem.initial_state(settings)
+    solution = Solution(status="completed", snapshots=[Snapshot(0.0, x.copy())])
+    times, states = [0.0], [x.copy()]
+    pending_reports = [t for t in np.sort(report_times) if 0 < t <= settings.end_time]
+    step = settings.initial_step
+    failures = 0
+
+    def advance(step: float):
+        previous_step = times[-1] - times[-2] if len(times) > 1 else None
+        a0, a1, a2 = _bdf_coefficients(step, previous_step)
+        c_now = problem.split(states[-1])[0]
+        c_before = problem.split(states[-2])[0] if len(states) > 1 else 0.0
+        history = (a1 * c_now + a2 * c_before) / step
+        guess = _extrapolate(times[-3:], states[-3:], times[-1] + step)
+        guess[: problem.nodes] = np.maximum(guess[: problem.nodes], 0.5 * c_now)
+        return problem.newton(guess, settings, mass_coefficient=a0 / step, history=history)
+
+    def log_step(t, dt, iterations, update, x_new):
+        c_min = problem.split(x_new)[0][interface_nodes].min()
+        imbalance = problem.charge_imbalance(x_new)
+        solution.max_charge_imbalance = max(solution.max_charge_imbalance, imbalance)
+        solution.step_log.append((t, dt, iterations, update, c_min))
+        log.info(
+            "t %.6e s  dt %.3e s  newton %d  update %.2e  min c_interface %.6g mol/m3  charge imbalance %.1e",
+            t, dt, iterations, update, c_min, imbalance,
+        )
+
+    while times[-1] < settings.end_time * (1 - 1e-12):
+        t = times[-1]
+        target = min([settings.end_time, *pending_reports[:1]])
+        if t + step >= target * (1 - 1e-12):
+            step = target - t
+        elif t + 2 * step > target:
+            step = (target - t) / 2
+        try:
+            x_new, iterations, update = advance(step)
+        except NewtonFailure as failure:
+            failures += 1
+            solution.rejected_steps += 1
+            log.warning("t %.6e s: step %.3e s rejected: %s", t, step, failure)
+            step /= 4
+            if failures > settings.max_step_failures or step < settings.min_step:
+                solution.status = "diverged"
+                solution.message = f"Newton failed {failures} times in a row at t = {t:.6g} s (last: {failure})"
+                log.error("case diverged: %s", solution.message)
+                break
+            continue
+        solution.newton_iterations += iterations
+        order = min(len(times), 3)
+        predictor = _extrapolate(times[-order:], states[-order:], t + step)
+        error = (
+            step / (t + step - times[-order]) * np.max(np.abs(problem.split(x_new - predictor)[0]))
+            / (settings.time_rtol * physics.c0)
+        )
+        if len(times) > 1 and error > 1:
+            solution.rejected_steps += 1
+            step *= max(0.2, 0.9 * error ** (-1 / 3))
+            continue
+        failures = 0
+        c_min = problem.split(x_new)[0][interface_nodes].min()
+        if c_min < threshold:
+            x_new, step, iterations = _locate_depletion(problem, advance, step, c_min, threshold, interface_nodes, states[-1])
+            solution.newton_iterations += iterations
+        times.append(t + step)
+        states.append(x_new)
+        times, states = times[-3:], states[-3:]
+        solution.steps += 1
+        log_step(times[-1], step, iterations, update, x_new)
+        if c_min < threshold:
+            solution.status = "depleted"
+            solution.depletion_time = times[-1]
+            solution.snapshots.append(Snapshot(times[-1], x_new.copy()))
+            log.info("interface depleted below %.4g mol/m3 at t = %.6g s", threshold, times[-1])
+            break
+        if pending_reports and math.isclose(times[-1], pending_reports[0], rel_tol=1e-12):
+            solution.snapshots.append(Snapshot(pending_reports.pop(0), x_new.copy(), scheduled=True))
+        step *= min(2.0, 0.9 * max(error, 1e-6) ** (-1 / 3)) if len(times) > 2 else 2.0
+    if solution.snapshots[-1].time < times[-1]:
+        solution.snapshots.append(Snapshot(times[-1], states[-1].copy()))
+    solution.wall_time = time.perf_counter() - started
+    solution.assembly_time = problem.timer.assembly
+    solution.linear_solve_time = problem.timer.linear_solve
+    return solution
+
+
+def _locate_depletion(problem, advance, step, c_min_end, threshold, interface_nodes, x_start):
+    """Shorten the step so that it ends where the interface minimum of c meets the threshold
+    (regula falsi on the step length, starting from linear interpolation within the step)."""
+    low = (0.0, problem.split(x_start)[0][interface_nodes].min())
+    high = (step, c_min_end)
+    iterations = 0
+    for _ in range(8):
+        trial = low[0] + (high[0] - low[0]) * (low[1] - threshold) / (low[1] - high[1])
+        x_new, its, _ = advance(trial)
+        iterations += its
+        c_min = problem.split(x_new)[0][interface_nodes].min()
+        if abs(c_min - threshold) <= 1e-6 * problem.physics.c0:
+            break
+        if c_min > threshold:
+            low = (trial, c_min)
+        else:
+            high = (trial, c_min)
+    return x_new, trial, iterations
+
+
+def stationary(problem: Problem, settings: SolverSettings) -> Solution:
+    """Steady state by Newton, with continuation in the applied current when the full current
+    fails from the initial state. Status 'no_steady_state' when the continuation stalls (the
+    limiting current is exceeded); the snapshot is then the last converged state, at the
+    reached fraction of the current (``Solution.current_fraction``)."""
+    started = time.perf_counter()
+    full_load = problem.applied_current_load.copy()
+    x = problem.initial_state(settings)
+    fraction, increment = 0.0, 1.0
+    solution = Solution(status="completed", snapshots=[])
+    while fraction < 1.0:
+        trial = min(1.0, fraction + increment)
+        problem.applied_current_load = trial * full_load
+        try:
+            x_trial, iterations, update = problem.newton(x, settings)
+        except NewtonFailure as failure:
+            increment /= 2
+            log.info("current fraction %.6g: %s; halving the increment", trial, failure)
+            if increment < 1e-4:
+                solution.status = "no_steady_state"
+                solution.message = (
+                    f"no steady state: continuation in the applied current stalled at {fraction:.4g} of it "
+                    "(the limiting current is exceeded or c reaches zero at the interface)"
+                )
+                log.error(solution.message)
+                break
+            continue
+        fraction, x = trial, x_trial
+        solution.newton_iterations += iterations
+        solution.max_charge_imbalance = problem.charge_imbalance(x)
+        solution.steps += 1
+        log.info("current fraction %.6g converged in %d Newton iterations (update %.2e), min c %.6g mol/m3", fraction, iterations, update, problem.split(x)[0].min())
+        increment *= 2
+    problem.applied_current_load = full_load
+    solution.current_fraction = fraction
+    if fraction > 0:
+        solution.snapshots.append(Snapshot(0.0, x))
+    solution.wall_time = time.perf_counter() - started
+    solution.assembly_time = problem.timer.assembly
+    solution.linear_solve_time = problem.timer.linear_solve
+    return solution

@@ -1,0 +1,35 @@
+rule solve:
+    input:
+        mesh=rules.mesh.output.mesh,
+    output:
+        result="results/{case}/solve/level{level}.nc",
+        fields="results/{case}/solve/level{level}.xdmf",
+    params:
+        physics=case_physics,
+        solver=SOLVER_SETTINGS.as_params(),
+        report_times=REPORT_TIMES,
+    log:
+        "results/logs/solve/{case}_level{level}.log",
+    benchmark:
+        "results/benchmarks/solve/{case}_level{level}.tsv"
+    threads: 1
+    resources:
+        mem_mb=solve_level_memory_mb,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/solve.py"
+
+
+rule solve_report:
+    input:
+        results=expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
+        benchmarks=expand("results/benchmarks/solve/{case}_level{level}.tsv", case=CASES, level=LEVELS),
+    output:
+        table="results/solve_report.csv",
+    log:
+        "results/logs/solve_report.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/solve_report.py"

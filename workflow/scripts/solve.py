@@ -1,0 +1,31 @@
+"""Rule solve: Li+ transport on one mesh level of a case; interface results (netCDF) and fields (XDMF)."""
+
+import logging
+import os
+
+os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads MKL
+
+from electrolyte3d import dataset, io, mesh, solver
+from electrolyte3d.config import SolverSettings
+from electrolyte3d.parameters import Physics
+
+io.log_to(snakemake.log[0])
+case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)
+physics = Physics(**snakemake.params.physics)
+settings = SolverSettings(**snakemake.params.solver)
+electrolyte = mesh.load_electrolyte(snakemake.input.mesh)
+logging.info("case %s level %d: %d triangles, %d nodes; %s; %s", case, level, electrolyte.nelements, electrolyte.nvertices, physics, settings)
+problem = solver.Problem(electrolyte, physics)
+if settings.mode == "stationary":
+    solution = solver.stationary(problem, settings)
+else:
+    solution = solver.transient(problem, settings, snakemake.params.report_times)
+logging.info("status %s %s; %d steps, %d Newton iterations, %.1f s", solution.status, solution.message, solution.steps, solution.newton_iterations, solution.wall_time)
+metadata = {"case": case, "mesh_level": level, "triangles": electrolyte.nelements}
+result = dataset.build(problem, solution, settings, metadata)
+warning = dataset.resolution_warning(result)
+if warning:
+    logging.warning(warning)
+    result.attrs["warning"] = warning
+dataset.write_netcdf(result, snakemake.output.result)
+dataset.write_fields(problem, solution, snakemake.output.fields)
