@@ -76,10 +76,16 @@ def test_mesh_is_in_metres(coarsest):
 
 def test_quality_report_is_sound(coarsest):
     design, report, _ = coarsest
-    assert report["min_angle_deg"] > 15
-    assert 0.3 < report["min_sicn"] <= report["mean_sicn"] <= 1
+    assert report["min_angle_electrode_deg"] > 15
+    assert report["max_angle_deg"] < MAX_ANGLE_DEG
+    assert report["interface_first_layer_m"] == pytest.approx(SETTINGS.boundary_layer_first, rel=0.2)
     assert report["electrolyte_area_m2"] == pytest.approx(CASES[design].geometry.electrolyte_area, rel=1e-10)
     assert report["interface_length_m"] == pytest.approx(CASES[design].geometry.interface_length, rel=1e-10)
+
+
+MAX_ANGLE_DEG = 150
+"""P1 interpolation error grows without bound as the largest angle approaches 180 degrees;
+anisotropic boundary-layer triangles are fine as long as it stays away from it."""
 
 
 def test_refinement_multiplies_triangles_by_about_ratio_squared(tmp_path):

@@ -112,6 +112,9 @@ class MeshSettings:
     corner_radius: float
     electrode_size: float
     grading_distance: float
+    boundary_layer_first: float
+    boundary_layer_ratio: float
+    boundary_layer_thickness: float
 
     def as_params(self) -> dict:
         return asdict(self)
@@ -121,6 +124,7 @@ class MeshSettings:
         mesh = config["mesh"]
         return cls(
             refinement_ratio=mesh["refinement_ratio"],
+            boundary_layer_ratio=mesh["boundary_layer_ratio"],
             **{
                 key.removesuffix("_um"): mesh[key] * UM
                 for key in mesh
@@ -173,6 +177,21 @@ def report_times(config: Mapping) -> list[float]:
     if "report_times_s" in solver:
         return sorted(solver["report_times_s"])
     return np.geomspace(solver["report_first_s"], solver["end_time_s"], solver["report_count"]).tolist()
+
+
+def _check_mesh(config: Mapping) -> None:
+    mesh = config["mesh"]
+    if mesh["boundary_layer_thickness_um"] > mesh["corner_size_um"]:
+        raise ConfigError(
+            f"config key mesh/boundary_layer_thickness_um: {_format(mesh['boundary_layer_thickness_um'])} must not "
+            f"exceed corner_size_um = {_format(mesh['corner_size_um'])} (gmsh cannot fit a layer thicker than "
+            "the corner elements)"
+        )
+    if mesh["boundary_layer_first_um"] >= mesh["boundary_layer_thickness_um"]:
+        raise ConfigError(
+            f"config key mesh/boundary_layer_first_um: {_format(mesh['boundary_layer_first_um'])} must be less than "
+            f"boundary_layer_thickness_um = {_format(mesh['boundary_layer_thickness_um'])}"
+        )
 
 
 def _check_solver(config: Mapping) -> None:
@@ -255,6 +274,7 @@ def _numbers(node, key_path: str = "") -> Iterator[tuple[str, float]]:
 
 def cases_from_config(config: Mapping) -> dict[str, Case]:
     """All enabled cases of a validated config, by name, each with a checked geometry and physics."""
+    _check_mesh(config)
     _check_solver(config)
     cases: dict[str, Case] = {}
     for case in itertools.chain(_design_cases(config), _sweep_cases(config)):

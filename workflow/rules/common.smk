@@ -22,9 +22,9 @@ try:
         read_yaml(path)  # Snakemake's own loader would keep the last of two equal keys silently
     validate_config(config)
     CASES = cases_from_config(config)
+    MESH_SETTINGS = MeshSettings.from_config(config)
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
-MESH_SETTINGS = MeshSettings.from_config(config)
 SOLVER_SETTINGS = SolverSettings.from_config(config)
 REPORT_TIMES = report_times(config)
 LEVELS = list(range(config["mesh"]["levels"]))
