@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import skfem
+import xarray as xr
 from scipy.optimize import brentq
 
 from electrolyte3d import dataset, geometry, mesh, solver
@@ -311,3 +312,18 @@ def test_newton_failures_end_the_case_as_diverged_with_a_valid_result(tmp_path, 
     assert solution.rejected_steps > settings.max_step_failures
     assert ds.time.values[0] == 0 and ds.sizes["time"] >= 2  # the last good state is kept
     assert float(ds.c_interface.min()) >= 995
+
+
+def test_unresolved_depletion_layer_is_flagged_in_plain_words():
+    resolved = xr.Dataset(attrs={"elements_per_diffusion_length": 12.0, "diffusion_length_m": 1.2e-6, "interface_first_layer_m": 1e-7})
+    unresolved = xr.Dataset(attrs={"elements_per_diffusion_length": 0.5, "diffusion_length_m": 1.6e-8, "interface_first_layer_m": 3.2e-8})
+    assert dataset.resolution_warning(resolved) is None
+    assert dataset.resolution_warning(xr.Dataset()) is None  # stationary results carry no diffusion length
+    warning = dataset.resolution_warning(unresolved)
+    assert "not resolved" in warning and "0.016 um" in warning
+
+
+def test_planar_transient_resolves_its_depletion_layer(planar_transient):
+    problem, solution, ds = planar_transient
+    assert ds.attrs["elements_per_diffusion_length"] > dataset.UNRESOLVED
+    assert ds.attrs["interface_first_layer_m"] == pytest.approx(5e-9, rel=0.2)

@@ -9,6 +9,8 @@ import xarray as xr
 from skfem import asm
 
 from electrolyte3d import forms, io
+from electrolyte3d.geometry import INTERFACE
+from electrolyte3d.mesh import first_layer_thickness
 from electrolyte3d.metrics import along_path, interface_path
 from electrolyte3d.solver import Problem, Solution, SolverSettings
 
@@ -105,10 +107,11 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     if settings.mode == "stationary":
         return ds.isel(time=0, drop=True) if ds.sizes["time"] else ds
     layer = np.sqrt(physics.D_ambipolar * times[-1])
-    element = float(np.median(np.diff(path.s)))
+    mesh = problem.mesh
+    element = first_layer_thickness(mesh.p.T, mesh.t.T, mesh.facets[:, mesh.boundaries[INTERFACE]].T)
     ds.attrs.update(
         diffusion_length_m=layer,
-        interface_element_size_m=element,
+        interface_first_layer_m=element,
         elements_per_diffusion_length=layer / element,
     )
     return ds
@@ -126,7 +129,7 @@ def resolution_warning(ds: xr.Dataset) -> str | None:
         return None
     return (
         f"the diffusion length sqrt(D_amb t) = {ds.attrs['diffusion_length_m'] * 1e6:.3g} um at the last time is only "
-        f"{ratio:.2g} interface elements ({ds.attrs['interface_element_size_m'] * 1e6:.3g} um): the depletion layer is "
+        f"{ratio:.2g} interface elements high ({ds.attrs['interface_first_layer_m'] * 1e6:.3g} um): the depletion layer is "
         "not resolved, so the depletion time and interface profiles are mesh-limited; refine the interface mesh"
     )
 

@@ -88,7 +88,9 @@ def set_size_fields(settings: MeshSettings, level: int) -> None:
     field.setAsBackgroundMesh(smallest)
 
     layer = field.add("BoundaryLayer")
-    field.setNumbers(layer, "CurvesList", electrolyte_boundary(groups))
+    curves, ends = layered_curves(groups)
+    field.setNumbers(layer, "CurvesList", curves)
+    field.setNumbers(layer, "PointsList", ends)
     field.setNumbers(layer, "ExcludedSurfacesList", groups[ELECTRODE])
     # first layer and growth shrink together, so each level splits every layer of the one before
     field.setNumber(layer, "Size", settings.boundary_layer_first * to_model)
@@ -101,12 +103,20 @@ def set_size_fields(settings: MeshSettings, level: int) -> None:
         gmsh.option.setNumber(f"Mesh.{option}", 0)
 
 
-def electrolyte_boundary(groups: dict[str, list[int]]) -> list[int]:
-    """Every curve around the electrolyte. The boundary layer runs along all of them: a layer
-    ending where the interface meets the insulated sides leaves slivers at its ends (gmsh 4.15),
-    a closed loop has no ends; along the top and the sides it only adds a few thin elements."""
-    curves = gmsh.model.getBoundary([(2, surface) for surface in groups[ELECTROLYTE]], combined=True, oriented=False)
-    return sorted(tag for _, tag in curves)
+def layered_curves(groups: dict[str, list[int]]) -> tuple[list[int], list[int]]:
+    """Curves that carry the boundary layer: the interface and the electrolyte's insulated sides,
+    so that the layer does not end where the interface meets the sides (gmsh 4.15 leaves sliver
+    triangles at such ends); and the points where it ends instead, the top corners, where it
+    is continued along the top."""
+    electrolyte_curves = {
+        tag for _, tag in gmsh.model.getBoundary([(2, surface) for surface in groups[ELECTROLYTE]], combined=True, oriented=False)
+    }
+    curves = sorted(electrolyte_curves - set(groups[TOP]))
+
+    def end_points(tags) -> set[int]:
+        return {tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in tags], combined=False)}
+
+    return curves, sorted(end_points(curves) & end_points(groups[TOP]))
 
 
 def _on_substrate_underside(point: int) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pypardiso
@@ -41,6 +41,11 @@ CHARGE_RTOL = 1e-9
 """Newton also requires the net current balance (interface current minus applied current, the
 sum of the current-balance residual) to hold to this fraction of the applied current, so that
 charge is conserved to 1e-8 at every step whatever newton_rtol."""
+
+
+DEPLETION_LOCATION_TOLERANCE = 1e-6
+"""The depletion time is located until the interface minimum of c is this close (relative to c0)
+to the threshold."""
 
 
 class NewtonFailure(RuntimeError):
@@ -222,7 +227,13 @@ class Solution:
     wall_time: float = 0.0
     assembly_time: float = 0.0
     linear_solve_time: float = 0.0
-    step_log: list[tuple] = field(default_factory=list)
+
+    def finish(self, problem: Problem, started: float) -> Solution:
+        """Record the wall time since ``started`` and the assembly/PARDISO split."""
+        self.wall_time = time.perf_counter() - started
+        self.assembly_time = problem.timer.assembly
+        self.linear_solve_time = problem.timer.linear_solve
+        return self
 
 
 def _bdf_coefficients(step: float, previous_step: float | None) -> tuple[float, float, float]:
@@ -248,8 +259,8 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
     Steps are variable-step BDF2 with the local error of c estimated against a polynomial
     predictor (Milne's device) and kept below ``time_rtol * c0`` in the max norm. Steps land on
     every report time. When the interface minimum of c falls below ``depletion_fraction * c0``,
-    the crossing time is located by re-solving the step (secant on its length) and the case
-    stops with status 'depleted'."""
+    the crossing time is located by re-solving the step (regula falsi on its length) and the
+    case stops with status 'depleted'."""
     started = time.perf_counter()
     physics = problem.physics
     threshold = settings.depletion_fraction * physics.c0
@@ -275,7 +286,6 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
         c_min = problem.split(x_new)[0][interface_nodes].min()
         imbalance = problem.charge_imbalance(x_new)
         solution.max_charge_imbalance = max(solution.max_charge_imbalance, imbalance)
-        solution.step_log.append((t, dt, iterations, update, c_min))
         log.info(
             "t %.6e s  dt %.3e s  newton %d  update %.2e  min c_interface %.6g mol/m3  charge imbalance %.1e",
             t, dt, iterations, update, c_min, imbalance,
@@ -315,8 +325,8 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
         failures = 0
         c_min = problem.split(x_new)[0][interface_nodes].min()
         if c_min < threshold:
-            x_new, step, iterations = _locate_depletion(problem, advance, step, c_min, threshold, interface_nodes, states[-1])
-            solution.newton_iterations += iterations
+            x_new, step, located_in = _locate_depletion(problem, advance, step, x_new, threshold, states[-1])
+            solution.newton_iterations += located_in
         times.append(t + step)
         states.append(x_new)
         times, states = times[-3:], states[-3:]
@@ -333,30 +343,38 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
         step *= min(2.0, 0.9 * max(error, 1e-6) ** (-1 / 3)) if len(times) > 2 else 2.0
     if solution.snapshots[-1].time < times[-1]:
         solution.snapshots.append(Snapshot(times[-1], states[-1].copy()))
-    solution.wall_time = time.perf_counter() - started
-    solution.assembly_time = problem.timer.assembly
-    solution.linear_solve_time = problem.timer.linear_solve
-    return solution
+    return solution.finish(problem, started)
 
 
-def _locate_depletion(problem, advance, step, c_min_end, threshold, interface_nodes, x_start):
+def _locate_depletion(problem, advance, step, x_end, threshold, x_start):
     """Shorten the step so that it ends where the interface minimum of c meets the threshold
-    (regula falsi on the step length, starting from linear interpolation within the step)."""
-    low = (0.0, problem.split(x_start)[0][interface_nodes].min())
-    high = (step, c_min_end)
+    (regula falsi on the step length, starting from linear interpolation within the step).
+    Returns the state, the step and the Newton iterations spent; if a shortened step fails to
+    converge, the best bracketing end state found so far."""
+    nodes = problem.interface_nodes
+
+    def interface_minimum(x):
+        return problem.split(x)[0][nodes].min()
+
+    low = (0.0, interface_minimum(x_start))
+    high = (step, interface_minimum(x_end), x_end)
     iterations = 0
     for _ in range(8):
         trial = low[0] + (high[0] - low[0]) * (low[1] - threshold) / (low[1] - high[1])
-        x_new, its, _ = advance(trial)
-        iterations += its
-        c_min = problem.split(x_new)[0][interface_nodes].min()
-        if abs(c_min - threshold) <= 1e-6 * problem.physics.c0:
+        try:
+            x_trial, spent, _ = advance(trial)
+        except NewtonFailure as failure:
+            log.warning("locating the depletion time: step %.3e s failed (%s); keeping t + %.3e s", trial, failure, high[0])
             break
+        iterations += spent
+        c_min = interface_minimum(x_trial)
         if c_min > threshold:
             low = (trial, c_min)
         else:
-            high = (trial, c_min)
-    return x_new, trial, iterations
+            high = (trial, c_min, x_trial)
+        if abs(c_min - threshold) <= DEPLETION_LOCATION_TOLERANCE * problem.physics.c0:
+            return x_trial, trial, iterations
+    return high[2], high[0], iterations
 
 
 def stationary(problem: Problem, settings: SolverSettings) -> Solution:
@@ -396,7 +414,4 @@ def stationary(problem: Problem, settings: SolverSettings) -> Solution:
     solution.current_fraction = fraction
     if fraction > 0:
         solution.snapshots.append(Snapshot(0.0, x))
-    solution.wall_time = time.perf_counter() - started
-    solution.assembly_time = problem.timer.assembly
-    solution.linear_solve_time = problem.timer.linear_solve
-    return solution
+    return solution.finish(problem, started)
