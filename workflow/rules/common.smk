@@ -49,17 +49,23 @@ def case_physics(wildcards):
     return known_case(wildcards).physics.as_params()
 
 
+LEVEL0_TRIANGLES = 7.5e4
+"""Triangles in the level-0 mesh of the largest paper design (spiral; results/mesh_report.csv)."""
+
+
+def level_triangles(wildcards):
+    return LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
+
+
 def mesh_level_memory_mb(wildcards):
-    """Measured peak (results/benchmarks/mesh): ~140 MB plus ~0.75 kB per triangle; level-0
-    meshes of the paper designs have ~3e4 triangles. Rounded up."""
-    triangles = 3e4 * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
-    return int(500 + 1e-3 * triangles)
+    """Measured peak (results/benchmarks/mesh): ~140 MB plus ~0.4 kB per triangle. Rounded up."""
+    return int(500 + 1e-3 * level_triangles(wildcards))
 
 
 def solve_level_memory_mb(wildcards):
-    """Measured peak of the solve jobs (results/benchmarks/solve): FIXME"""
-    triangles = 3e4 * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
-    return int(500 + 2e-3 * triangles)
+    """Measured peak (results/benchmarks/solve): ~250 MB plus ~3.2 kB per electrolyte triangle
+    (about 5/6 of all). Rounded up."""
+    return int(500 + 3.5e-3 * level_triangles(wildcards))
 
 
 def all_outputs():
