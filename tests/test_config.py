@@ -93,6 +93,7 @@ def test_paper_physics_in_si():
     pillar = cases["pillar"].physics
     # i0 = R T / (F (R_ct / 2) A), Table S2 p-3DSE 1st cycle, A = 1.13 cm2
     assert pillar.exchange_current_density == pytest.approx(8.314462618 * 298.15 / (96485.33212 * 435.3 / 2 * 1.13e-4))
+    assert pillar.alpha_a + pillar.alpha_c == 1
     assert pillar.current_density == pytest.approx(3.0)
     assert pillar.c0 == pytest.approx(1000.0)
 

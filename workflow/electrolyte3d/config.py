@@ -175,7 +175,7 @@ def report_times(config: Mapping) -> list[float]:
     """The report times shared by every case, s: the configured list, or log-spaced."""
     solver = config["solver"]
     if "report_times_s" in solver:
-        return sorted(solver["report_times_s"])
+        return sorted(set(solver["report_times_s"]))
     return np.geomspace(solver["report_first_s"], solver["end_time_s"], solver["report_count"]).tolist()
 
 
@@ -249,6 +249,11 @@ def validate_config(config: dict) -> None:
     from snakemake.utils import validate
 
     for key_path, value in _numbers(config):
+        if isinstance(value, str):
+            raise ConfigError(
+                f"config key {key_path}: '{value}' is read as text (YAML needs a decimal point in "
+                f"exponent notation): write {float(value):.1e}"
+            )
         if not math.isfinite(value):
             raise ConfigError(f"config key {key_path}: {value} is not a finite number")
     try:
@@ -268,8 +273,16 @@ def _numbers(node, key_path: str = "") -> Iterator[tuple[str, float]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _numbers(value, f"{key_path}[{index}]")
-    elif isinstance(node, float):
+    elif isinstance(node, float) or (isinstance(node, str) and _looks_like_number(node)):
         yield key_path, node
+
+
+def _looks_like_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return any(character.isdigit() for character in text)
 
 
 def cases_from_config(config: Mapping) -> dict[str, Case]:
@@ -377,7 +390,11 @@ def _physics(owner: str, shared: Mapping, overrides: Mapping) -> Physics:
         i0 = merged["exchange_current_density_A_m2"]
     else:
         i0 = exchange_current_from_charge_transfer_resistance(
-            merged["charge_transfer_resistance_ohm"], merged["electrode_area_cm2"] * CM2, temperature
+            merged["charge_transfer_resistance_ohm"],
+            merged["electrode_area_cm2"] * CM2,
+            temperature,
+            merged["alpha_a"],
+            merged["alpha_c"],
         )
     return Physics(
         D_plus=D_plus,

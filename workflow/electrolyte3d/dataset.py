@@ -88,7 +88,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         **({"depletion_time_s": solution.depletion_time} if solution.depletion_time is not None else {}),
         "depletion_threshold_mol_m3": settings.depletion_fraction * physics.c0,
         **{f"physics_{key}": value for key, value in _physics_attrs(physics).items()},
-        **{f"solver_{key}": value for key, value in vars(settings).items()},
+        **{f"solver_{key}": value for key, value in _solver_attrs(settings).items()},
         "applied_current_A_m": physics.current_density * problem.top_length,
         "interface_length_m": path.length,
         "top_length_m": problem.top_length,
@@ -106,32 +106,41 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     }
     if settings.mode == "stationary":
         return ds.isel(time=0, drop=True) if ds.sizes["time"] else ds
+    if not times.size:
+        return ds
     layer = np.sqrt(physics.D_ambipolar * times[-1])
     mesh = problem.mesh
-    element = first_layer_thickness(mesh.p.T, mesh.t.T, mesh.facets[:, mesh.boundaries[INTERFACE]].T)
+    first_layer = first_layer_thickness(mesh.p.T, mesh.t.T, mesh.facets[:, mesh.boundaries[INTERFACE]].T)
     ds.attrs.update(
         diffusion_length_m=layer,
-        interface_first_layer_m=element,
-        elements_per_diffusion_length=layer / element,
+        interface_first_layer_m=first_layer,
+        diffusion_length_over_first_layer=layer / first_layer,
     )
     return ds
 
 
 UNRESOLVED = 3.0
-"""Fewer interface elements than this across the diffusion length sqrt(D_amb t) means the
-depletion layer is not resolved by the mesh."""
+"""A diffusion length sqrt(D_amb t) shorter than this many first-layer heights at the interface
+means the mesh does not resolve the depletion layer."""
 
 
 def resolution_warning(ds: xr.Dataset) -> str | None:
-    """A plain-words warning when the mesh does not resolve the depletion layer, else None."""
-    ratio = ds.attrs.get("elements_per_diffusion_length")
+    """A plain-words warning when the mesh does not resolve the depletion layer at the last time
+    (when the depletion time is decided), else None."""
+    ratio = ds.attrs.get("diffusion_length_over_first_layer")
     if ratio is None or ratio >= UNRESOLVED:
         return None
     return (
         f"the diffusion length sqrt(D_amb t) = {ds.attrs['diffusion_length_m'] * 1e6:.3g} um at the last time is only "
-        f"{ratio:.2g} interface elements high ({ds.attrs['interface_first_layer_m'] * 1e6:.3g} um): the depletion layer is "
-        "not resolved, so the depletion time and interface profiles are mesh-limited; refine the interface mesh"
+        f"{ratio:.2g} times the height of the interface's first element layer ({ds.attrs['interface_first_layer_m'] * 1e6:.3g} um): "
+        "the depletion layer is not resolved, so the depletion time and interface profiles are mesh-limited; "
+        "refine the interface mesh (mesh/boundary_layer_first_um)"
     )
+
+
+def _solver_attrs(settings: SolverSettings) -> dict:
+    seconds = ("end_time", "initial_step", "min_step")
+    return {f"{key}_s" if key in seconds else key: value for key, value in settings.as_params().items()}
 
 
 def _physics_attrs(physics) -> dict:
@@ -176,16 +185,21 @@ def write_fields(problem: Problem, solution: Solution, path: str) -> None:
 
 def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per solve: status, time to depletion, interface CV of c at the latest report
-    time that every solve reached (``common_time_s``), and solver cost (Newton iterations and
-    wall time per step, the shares of PARDISO and of assembly, peak memory from the benchmark)."""
-    transient = [ds for ds in datasets if "time" in ds.dims]
-    reported = [set(ds.time.values[ds.report_time.values == 1]) for ds in transient]
+    time that every solve with report times reached (``common_time_s``), and solver cost
+    (Newton iterations and wall time per step, the shares of PARDISO and of assembly, peak
+    memory from the benchmark). Empty cells mean "does not apply": no depletion, no shared
+    report time, or a case that stopped before it (its status says why)."""
+    reported = [set(ds.time.values[ds.report_time.values == 1]) for ds in datasets if "report_time" in ds.coords]
+    reported = [times for times in reported if times]
     common = set.intersection(*reported) if reported else set()
-    common_time = max(common) if common else 0.0
+    common_time = max(common) if common else None
     rows = []
     for ds, benchmark in zip(datasets, benchmarks):
         attrs = ds.attrs
-        reached = ds.sel(time=common_time) if "time" in ds.dims else ds
+        if "time" not in ds.dims:
+            reached = ds
+        else:
+            reached = ds.sel(time=common_time) if common_time in ds.time.values else None
         steps = max(attrs["time_steps"], 1)
         rows.append(
             {
@@ -194,8 +208,8 @@ def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> p
                 "triangles": attrs["triangles"],
                 "status": attrs["status"],
                 "depletion_time_s": attrs.get("depletion_time_s", np.nan),
-                "common_time_s": float(reached.time) if "time" in ds.dims else np.nan,
-                "c_cv_at_common_time": float(reached.c_cv),
+                "common_time_s": common_time if "time" in ds.dims and common_time is not None else np.nan,
+                "c_cv_at_common_time": float(reached.c_cv) if reached is not None else np.nan,
                 "time_steps": attrs["time_steps"],
                 "newton_per_step": attrs["newton_iterations"] / steps,
                 "wall_s_per_step": attrs["wall_time_s"] / steps,
@@ -203,7 +217,7 @@ def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> p
                 "pardiso_share": attrs["linear_solve_time_s"] / attrs["wall_time_s"],
                 "assembly_share": attrs["assembly_time_s"] / attrs["wall_time_s"],
                 "max_charge_imbalance": attrs["max_charge_imbalance"],
-                "elements_per_diffusion_length": attrs.get("elements_per_diffusion_length", np.nan),
+                "diffusion_length_over_first_layer": attrs.get("diffusion_length_over_first_layer", np.nan),
                 "peak_rss_mb": benchmark["max_rss"].iloc[0],
             }
         )

@@ -2,7 +2,7 @@
 
 The paper (Mu et al., Supporting Information S2, Table S6) gives a Li+ diffusivity per design and
 the concentration and current; everything else here is an assumption documented in
-``config/README.md`` (model notes: shared/reference/model.md sections 2-3b).
+``config/README.md`` (model notes: shared/reference/model.md sections 2-3b, beside this repository).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Physics:
 
     @property
     def diffusion_current_coefficient(self) -> float:
-        """F (D+ - D-): the current carried by a salt gradient, A m-1 per mol m-4."""
+        """F (D+ - D-): the current carried by a salt gradient, A m-2 per mol m-4."""
         return FARADAY * (self.D_plus - self.D_minus)
 
     @property
@@ -117,7 +117,10 @@ def diffusivity_from_conductivity(conductivity: float, t_plus: float, c0: float,
     return conductivity * GAS_CONSTANT * temperature * t_plus / (FARADAY**2 * c0)
 
 
-def exchange_current_from_charge_transfer_resistance(resistance: float, area: float, temperature: float) -> float:
-    """i0 = R T / (F R_ct A) (A m-2) from a symmetric Li/SE/Li cell's charge-transfer resistance
-    (ohm, both interfaces in series, so each has R_ct / 2) and electrode area (m2)."""
-    return GAS_CONSTANT * temperature / (FARADAY * (resistance / 2) * area)
+def exchange_current_from_charge_transfer_resistance(
+    resistance: float, area: float, temperature: float, alpha_a: float, alpha_c: float
+) -> float:
+    """i0 (A m-2) from a symmetric Li/SE/Li cell's charge-transfer resistance (ohm; both
+    interfaces in series, so each has R_ct / 2) and electrode area (m2): linearised
+    Butler-Volmer, R_ct/2 = R T / ((alpha_a + alpha_c) F i0 A)."""
+    return GAS_CONSTANT * temperature / ((alpha_a + alpha_c) * FARADAY * (resistance / 2) * area)

@@ -265,7 +265,10 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
     physics = problem.physics
     threshold = settings.depletion_fraction * physics.c0
     interface_nodes = problem.interface_nodes
-    x = problem.initial_state(settings)
+    try:
+        x = problem.initial_state(settings)
+    except NewtonFailure as failure:
+        return _no_initial_state(problem, failure, started)
     solution = Solution(status="completed", snapshots=[Snapshot(0.0, x.copy())])
     times, states = [0.0], [x.copy()]
     pending_reports = [t for t in np.sort(report_times) if 0 < t <= settings.end_time]
@@ -305,9 +308,14 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
             solution.rejected_steps += 1
             log.warning("t %.6e s: step %.3e s rejected: %s", t, step, failure)
             step /= 4
-            if failures > settings.max_step_failures or step < settings.min_step:
+            if failures >= settings.max_step_failures or step < settings.min_step:
+                reason = (
+                    f"Newton failed {failures} times in a row"
+                    if failures >= settings.max_step_failures
+                    else f"the step fell below {settings.min_step:.3g} s"
+                )
                 solution.status = "diverged"
-                solution.message = f"Newton failed {failures} times in a row at t = {t:.6g} s (last: {failure})"
+                solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure})"
                 log.error("case diverged: %s", solution.message)
                 break
             continue
@@ -320,6 +328,7 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
         )
         if len(times) > 1 and error > 1:
             solution.rejected_steps += 1
+            log.info("t %.6e s: step %.3e s rejected, local error %.2f x tolerance", t, step, error)
             step *= max(0.2, 0.9 * error ** (-1 / 3))
             continue
         failures = 0
@@ -344,6 +353,12 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
     if solution.snapshots[-1].time < times[-1]:
         solution.snapshots.append(Snapshot(times[-1], states[-1].copy()))
     return solution.finish(problem, started)
+
+
+def _no_initial_state(problem: Problem, failure: NewtonFailure, started: float) -> Solution:
+    message = f"no consistent initial state: {failure}"
+    log.error("case diverged: %s", message)
+    return Solution(status="diverged", snapshots=[], message=message).finish(problem, started)
 
 
 def _locate_depletion(problem, advance, step, x_end, threshold, x_start):
@@ -384,7 +399,10 @@ def stationary(problem: Problem, settings: SolverSettings) -> Solution:
     reached fraction of the current (``Solution.current_fraction``)."""
     started = time.perf_counter()
     full_load = problem.applied_current_load.copy()
-    x = problem.initial_state(settings)
+    try:
+        x = problem.initial_state(settings)
+    except NewtonFailure as failure:
+        return _no_initial_state(problem, failure, started)
     fraction, increment = 0.0, 1.0
     solution = Solution(status="completed", snapshots=[])
     while fraction < 1.0:

@@ -20,7 +20,10 @@ if settings.mode == "stationary":
     solution = solver.stationary(problem, settings)
 else:
     solution = solver.transient(problem, settings, snakemake.params.report_times)
-logging.info("status %s %s; %d steps, %d Newton iterations, %.1f s", solution.status, solution.message, solution.steps, solution.newton_iterations, solution.wall_time)
+logging.info(
+    "status %s (%s); %d steps, %d Newton iterations, %.1f s",
+    solution.status, solution.message or "no remark", solution.steps, solution.newton_iterations, solution.wall_time,
+)
 metadata = {"case": case, "mesh_level": level, "triangles": electrolyte.nelements}
 result = dataset.build(problem, solution, settings, metadata)
 warning = dataset.resolution_warning(result)
