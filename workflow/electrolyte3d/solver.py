@@ -49,7 +49,7 @@ to the threshold."""
 
 
 class NewtonFailure(RuntimeError):
-    """Newton did not converge (or left c non-positive) within the iteration limit."""
+    """Newton did not converge within the iteration limit, or produced a non-finite update."""
 
 
 class Problem:
