@@ -7,6 +7,7 @@ one-line :class:`ConfigError` naming the case, the key and the value.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterator, Mapping
@@ -333,6 +334,7 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
             continue
         domain = _domain(config, sweep.get("geometry", {}))
         length = domain["electrode_length_um"]
+        physics = None  # resolved at the first valid point, so a geometry mistake is reported first
         grid = itertools.product(
             sweep["pillar_width_um"], sweep["pillar_pitch_um"], sweep["pillar_height_um"], sweep["pillar_count"]
         )
@@ -347,7 +349,7 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
             name = f"{sweep_name}_w{_slug(width)}_p{_slug(pitch)}_h{_slug(height)}_n{count}"
             centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
             _check_pillars(name, domain, width, height, centres, pitch=pitch)
-            physics = _physics(f"sweep '{sweep_name}'", config["physics"], sweep.get("physics", {}))
+            physics = physics or _physics(f"sweep '{sweep_name}'", config["physics"], sweep.get("physics", {}))
             yield Case(
                 name=name,
                 design=sweep_name,
@@ -408,13 +410,20 @@ def _physics(owner: str, shared: Mapping, overrides: Mapping) -> Physics:
     )
 
 
+@functools.cache
+def _physics_validator():
+    """Validator of the shared physics block, read once (it checks every case of a sweep)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(read_yaml(SCHEMA_PATH)["properties"]["physics"])
+
+
 def _validate_physics(where: str, physics: Mapping) -> None:
     """Check merged physics values against the schema of the shared block (overrides are only
     checked for their key names by the schema itself)."""
     import jsonschema
 
-    schema = read_yaml(SCHEMA_PATH)["properties"]["physics"]
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(dict(physics)))
+    error = jsonschema.exceptions.best_match(_physics_validator().iter_errors(dict(physics)))
     if error is not None:
         key = "/".join(str(part) for part in error.absolute_path)
         raise ConfigError(f"{where}: physics/{key}: {error.message}")

@@ -89,7 +89,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         "depletion_threshold_mol_m3": settings.depletion_fraction * physics.c0,
         **{f"physics_{key}": value for key, value in _physics_attrs(physics).items()},
         **{f"solver_{key}": value for key, value in _solver_attrs(settings).items()},
-        "applied_current_A_m": physics.current_density * problem.top_length,
+        "applied_current_A_m": problem.applied_current,
         "interface_length_m": path.length,
         "top_length_m": problem.top_length,
         "nodes": problem.nodes,

@@ -78,6 +78,11 @@ class Problem:
         self.source = np.zeros(2 * self.nodes)
         self.timer = Timer()
 
+    @property
+    def applied_current(self) -> float:
+        """Current fed in through the top per unit depth, A m-1."""
+        return self.physics.current_density * self.top_length
+
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return x[: self.nodes], x[self.nodes :]
 
@@ -91,8 +96,7 @@ class Problem:
 
     def charge_imbalance(self, x: np.ndarray) -> float:
         """|interface current - applied current| / applied current (both per unit depth)."""
-        applied = self.physics.current_density * self.top_length
-        return abs(self.interface_current(*self.split(x)) - applied) / applied
+        return abs(self.interface_current(*self.split(x)) - self.applied_current) / self.applied_current
 
     def assemble(self, x: np.ndarray, mass_coefficient: float = 0.0, history: np.ndarray | None = None):
         """Residual and Jacobian at x. The time derivative is approximated as
@@ -169,7 +173,7 @@ class Problem:
     def charge_residual(self, residual: np.ndarray) -> float:
         """|sum of the current-balance residual| relative to the applied current: the test
         functions sum to one, so the conduction terms cancel and this is the charge imbalance."""
-        return abs(residual[self.nodes :].sum()) / (self.physics.current_density * self.top_length)
+        return abs(residual[self.nodes :].sum()) / self.applied_current
 
     def potential_scale(self, x: np.ndarray) -> float:
         return max(np.max(np.abs(self.split(x)[1])), self.physics.thermal_voltage)
@@ -185,7 +189,7 @@ class Problem:
         consistent initial condition): Newton on the current balance with c fixed, converged
         like :meth:`newton`."""
         physics = self.physics
-        mean_current = physics.current_density * self.top_length / self.interface_length
+        mean_current = self.applied_current / self.interface_length
         x = np.concatenate(
             [np.full(self.nodes, physics.c0), np.full(self.nodes, physics.interface_potential(mean_current, physics.c0))]
         )
