@@ -1,5 +1,6 @@
 # Two commands set everything up on a machine with Python 3.11 and pip:
 #   make run    create .venv if missing, install the pinned dependencies, run the default study
+#               and write its report (results/report.html)
 #   make test   same set-up, then the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -7,10 +8,14 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PROFILE := --workflow-profile workflow/profiles/default
 
-.PHONY: run test test-fast dry-run lint check-gmsh clean
+.PHONY: run report test test-fast dry-run lint check-gmsh clean
 
 run: $(INSTALLED)
 	$(BIN)/snakemake $(PROFILE) --cores all
+	$(BIN)/snakemake --report results/report.html
+
+report: $(INSTALLED)
+	$(BIN)/snakemake --report results/report.html
 
 test: $(INSTALLED)
 	$(BIN)/pytest

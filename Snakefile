@@ -9,10 +9,14 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/geometry.smk"
 include: "workflow/rules/mesh.smk"
 include: "workflow/rules/solve.smk"
+include: "workflow/rules/study.smk"
 
 
 rule all:

@@ -183,6 +183,19 @@ def write_fields(problem: Problem, solution: Solution, path: str) -> None:
                 writer.write_data(snapshot.time, point_data={"c_mol_m-3": c, "phi_V": phi})
 
 
+def read_field(path: str, time: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Points, triangles and c of the snapshot nearest ``time`` in a file of :func:`write_fields`,
+    and that snapshot's time."""
+    import meshio
+
+    with meshio.xdmf.TimeSeriesReader(path) as reader:
+        points, cells = reader.read_points_cells()
+        times = [reader.read_data(step)[0] for step in range(reader.num_steps)]
+        nearest = int(np.argmin(np.abs(np.array(times) - time)))
+        snapshot_time, point_data, _ = reader.read_data(nearest)
+    return points, cells[0].data, point_data["c_mol_m-3"], snapshot_time
+
+
 def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per solve: status, time to depletion, interface CV of c at the latest report
     time that every solve with report times reached (``common_time_s``), and solver cost

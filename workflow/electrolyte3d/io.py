@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 import sys
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 
 
@@ -48,3 +50,24 @@ def write_json(data: dict, path: str | Path) -> None:
 def read_json(path: str | Path) -> dict:
     with open(path) as stream:
         return json.load(stream)
+
+
+PACKAGES = ("electrolyte3d", "gmsh", "scikit-fem", "pypardiso", "numpy", "scipy", "xarray", "netCDF4", "snakemake")
+
+
+def provenance() -> dict:
+    """Package versions and the git revision of the workflow, for a result file's attributes."""
+    try:
+        revision = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        revision = "unknown (not a git checkout)"
+    return {
+        "package_versions": "; ".join(f"{name} {metadata.version(name)}" for name in PACKAGES),
+        "git_revision": revision,
+    }

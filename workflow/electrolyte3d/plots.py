@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 import skfem
 from matplotlib.collections import LineCollection
@@ -77,3 +78,168 @@ def _zoom_centre(mesh: skfem.MeshTri) -> np.ndarray:
     x, y = mesh.p[:, np.unique(mesh.facets[:, mesh.boundaries[INTERFACE]])]
     on_pillars = x[y < 0]
     return np.array([on_pillars.min() if on_pillars.size else x.mean(), 0.0])
+
+
+UNUSABLE = ("diverged", "no_steady_state")
+"""Solve statuses whose results are kept in the dataset but left out of the figures."""
+
+
+def _label(ds, case: str) -> str:
+    grid = "" if str(ds.grid_status.sel(case=case).values) == "converged" else " (not grid-converged)"
+    return f"{case}{grid}"
+
+
+def _shown(ds):
+    """The cases with usable results, and a note naming the ones left out."""
+    usable = ~ds.status.isin(UNUSABLE)
+    left_out = [f"{case} ({status})" for case, status in zip(ds.case.values[~usable.values], ds.status.values[~usable.values])]
+    note = f"not shown: {', '.join(left_out)}" if left_out else ""
+    return ds.sel(case=usable), note
+
+
+def convergence(ds, time: float | None):
+    """A case's reported quantities against electrolyte triangles (log scale), one panel per
+    quantity: mean and CV of interface c at ``time`` (or steady), and the depletion time; the
+    Richardson-extrapolated value of the three finest levels as a line; the production level ringed."""
+    sns.set_theme(style="whitegrid", context="paper")
+    picks = [("c_mean", "mean interface c [mol m-3]"), ("c_cv", "CV of interface c [-]"), ("depletion_time", "time to depletion [s]")]
+    picks = [(name, label, _quantity(ds, name, time)) for name, label in picks]
+    picks = [(name, label, quantity) for name, label, quantity in picks if quantity is not None]
+    figure, axes = plt.subplots(1, len(picks), figsize=(4 * len(picks), 3.4), layout="constrained", squeeze=False)
+    production = ds.attrs["production_level"]
+    for axis, (name, label, quantity) in zip(axes[0], picks):
+        row = ds.sel(quantity=quantity)
+        axis.plot(ds.triangles, row.value, "o-", color="C0", label="levels")
+        axis.plot(ds.triangles[production], row.value[production], "o", markersize=12, markerfacecolor="none", color="C3", label=f"production level {production}")
+        if np.isfinite(row.extrapolated_value):
+            axis.axhline(float(row.extrapolated_value), color="0.3", linestyle="--", label="Richardson extrapolation")
+        gci = float(row.gci_fine)
+        kind = str(row.gci_kind.values)
+        axis.set_title(f"{quantity}\nGCI fine {gci:.2%} ({kind})" if np.isfinite(gci) else f"{quantity}\n{kind}", fontsize="small")
+        axis.set_xscale("log")
+        axis.set_xticks(ds.triangles.values, labels=[f"{n:.3g}" for n in ds.triangles.values], minor=False)
+        axis.set_xticks([], minor=True)
+        axis.set_xlabel("electrolyte triangles [-]")
+        axis.set_ylabel(label)
+    axes[0][0].legend(fontsize="small")
+    figure.suptitle(f"{ds.attrs['case']}: {ds.attrs['grid_status'].replace('_', ' ')}", fontsize="medium")
+    return figure
+
+
+def _quantity(ds, name: str, time: float | None) -> str | None:
+    matches = ds.quantity.values[ds.quantity_name.values == name]
+    if name == "depletion_time" or time is None or not matches.size:
+        return str(matches[0]) if matches.size else None
+    times = ds.quantity_time.values[ds.quantity_name.values == name]
+    return str(matches[np.argmin(np.abs(times - time))])
+
+
+def interface_profiles(ds, time: float | None):
+    """Interface c and plating current density along the interface at ``time``, one column per
+    case (the paper's planar / spiral / pillar comparison)."""
+    sns.set_theme(style="whitegrid", context="paper")
+    shown, note = _shown(ds)
+    at = shown.sel(time=time, method="nearest") if time is not None else shown
+    figure, axes = plt.subplots(2, shown.sizes["case"], figsize=(3.6 * shown.sizes["case"], 5.2), layout="constrained", squeeze=False, sharey="row")
+    for column, case in enumerate(shown.case.values):
+        profile = at.sel(case=case)
+        s = profile.s_norm * profile.interface_length / UM
+        axes[0][column].plot(s, profile.c_interface, color="C0")
+        axes[1][column].plot(s, profile.i_loc, color="C3")
+        axes[0][column].set_title(_label(shown, case), fontsize="small")
+        axes[1][column].set_xlabel("arc length along the interface [um]")
+    axes[0][0].set_ylabel("interface c [mol m-3]")
+    axes[1][0].set_ylabel("plating current density [A m-2]")
+    when = f"t = {float(at.time):.3g} s" if time is not None else "steady state"
+    figure.suptitle(f"interface profiles at {when}" + (f"; {note}" if note else ""), fontsize="medium")
+    return figure
+
+
+def uniformity(ds):
+    """Uniformity metrics over time per case: CV of c, min/mean of c, CV of the plating current,
+    with each case's depletion time marked."""
+    sns.set_theme(style="whitegrid", context="paper")
+    shown, note = _shown(ds)
+    metrics = {
+        "CV of interface c [-]": shown.c_cv,
+        "min / mean of interface c [-]": shown.c_min / shown.c_mean,
+        "CV of plating current density [-]": shown.i_loc_cv,
+    }
+    figure, axes = plt.subplots(1, len(metrics), figsize=(13, 3.8), layout="constrained")
+    labels = {case: _label(shown, case) for case in shown.case.values}
+    for axis, (label, values) in zip(axes, metrics.items()):
+        table = values.rename("value").to_dataframe().reset_index().dropna(subset=["value"])
+        table["case"] = table["case"].map(labels)
+        sns.lineplot(table, x="time", y="value", hue="case", marker="o", markersize=3, ax=axis, legend=axis is axes[0])
+        for colour, case in zip(sns.color_palette(), shown.case.values):
+            depletion = float(shown.depletion_time.sel(case=case))
+            if np.isfinite(depletion):
+                axis.axvline(depletion, color=colour, linestyle=":", linewidth=1)
+        axis.set_xscale("log")
+        axis.set_xlabel("time [s]")
+        axis.set_ylabel(label)
+    axes[0].legend(fontsize="small", title="case (dotted: depletion)")
+    figure.suptitle("interface uniformity over time" + (f"; {note}" if note else ""), fontsize="medium")
+    return figure
+
+
+def sweep(ds, design: str, time: float):
+    """A sweep over pillar width x pitch: heatmaps of the interface CV of c at ``time`` and of
+    the time to depletion (one column per pillar height), and both against pitch."""
+    sns.set_theme(style="whitegrid", context="paper")
+    shown, note = _shown(ds.sel(case=ds.design == design))
+    at = shown.sel(time=time) if "time" in shown.dims else shown
+    table = pd.DataFrame(
+        {
+            "width [um]": np.round(shown.pillar_width.values / UM, 6),
+            "pitch [um]": np.round(shown.pillar_pitch.values / UM, 6),
+            "height [um]": np.round(shown.pillar_height.values / UM, 6),
+            "cv": at.c_cv.values,
+            "depletion": shown.depletion_time.values,
+        }
+    )
+    heights = sorted(table["height [um]"].unique())
+    metrics = {"cv": f"CV of interface c at t = {time:.3g} s [-]", "depletion": "time to depletion [s]"}
+    figure, axes = plt.subplots(3, len(heights), figsize=(4.2 * len(heights), 10), layout="constrained", squeeze=False)
+    for column, height in enumerate(heights):
+        subset = table[table["height [um]"] == height]
+        for row, (metric, label) in enumerate(metrics.items()):
+            grid = subset.pivot_table(index="width [um]", columns="pitch [um]", values=metric)
+            sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=axes[row][column], cbar_kws={"label": label})
+            axes[row][column].set_title(f"height {height:g} um", fontsize="small")
+        sns.lineplot(subset, x="pitch [um]", y="cv", hue="width [um]", marker="o", ax=axes[2][column], palette="crest")
+        axes[2][column].set_ylabel(metrics["cv"])
+    figure.suptitle(f"sweep {design}" + (f"; {note}" if note else ""), fontsize="medium")
+    return figure
+
+
+def field_snapshot(result, time: float, points, triangles, c, grid_status: str):
+    """Salt concentration in the electrolyte (tripcolor) with the interface (the electrode's
+    outline, from the case's ``result`` on the same level) in red: the whole cross-section, and a
+    zoom on the interface's lowest c spanning a few diffusion lengths sqrt(D_amb t)."""
+    sns.set_theme(style="white", context="paper")
+    profile = result.sel(time=time, method="nearest") if "time" in result.dims else result
+    if "time" in result.dims:
+        half = max(6 * np.sqrt(result.attrs["physics_D_ambipolar_m2_s"] * time), 0.05 * UM) / UM
+    else:
+        half = 10.0
+    x, y = result.x.values / UM, result.y.values / UM
+    lowest = int(np.argmin(profile.c_interface.values))
+    triangulation = Triangulation(points[:, 0] / UM, points[:, 1] / UM, triangles)
+    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(12, 3.4), gridspec_kw={"width_ratios": [3, 1]}, layout="constrained")
+    for axis in (whole, zoom):
+        image = axis.tripcolor(triangulation, c, shading="gouraud", cmap="viridis", rasterized=True)
+        axis.plot(x, y, color="#d62728", linewidth=1.2, label="interface (electrode outline)")
+        axis.set_aspect("equal")
+        axis.set_xlabel("x [um]")
+        axis.set_ylabel("y [um]")
+        axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+    zoom.set_xlim(x[lowest] - half, x[lowest] + half)
+    zoom.set_ylim(y[lowest] - half, y[lowest] + half)
+    zoom.set_title(f"zoom on the lowest interface c ({float(profile.c_interface[lowest]):.4g} mol m-3)", fontsize="small")
+    grid = "" if grid_status == "converged" else ", not grid-converged"
+    case, level = result.attrs["case"], result.attrs["mesh_level"]
+    whole.set_title(f"{case} (level {level}{grid}): c at t = {time:.3g} s", fontsize="small")
+    whole.legend(loc="upper left", bbox_to_anchor=(0, -0.35), fontsize="small")
+    figure.colorbar(image, ax=zoom, label="c [mol m-3]")
+    return figure

@@ -16,6 +16,7 @@ from electrolyte3d.config import (
     report_times,
     validate_config,
 )
+from electrolyte3d.study import descriptors, fingerprint
 
 try:
     for path in workflow.configfiles:
@@ -28,11 +29,29 @@ except ConfigError as error:
 SOLVER_SETTINGS = SolverSettings.from_config(config)
 REPORT_TIMES = report_times(config)
 LEVELS = list(range(config["mesh"]["levels"]))
+CONVERGENCE = {"criterion": config["convergence"]["quantity"], "tolerance": config["convergence"]["tolerance"]}
+PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["dpi"]}
+SWEEPS = [name for name, sweep in config["sweeps"].items() if sweep["enabled"]]
+DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
+CASE_DESCRIPTORS = {name: descriptors(case) for name, case in CASES.items()}
+STUDY_FINGERPRINT = fingerprint(
+    {
+        "cases": {name: {**CASE_DESCRIPTORS[name], **case.physics.as_params()} for name, case in CASES.items()},
+        "geometry": {name: case.geometry.as_params() for name, case in CASES.items()},
+        "mesh": MESH_SETTINGS.as_params(),
+        "levels": len(LEVELS),
+        "solver": SOLVER_SETTINGS.as_params(),
+        "report_times": REPORT_TIMES,
+        "convergence": CONVERGENCE,
+    }
+)
+"""SHA-256 of every configuration value the study dataset depends on (plot settings excluded)."""
 
 
 wildcard_constraints:
     case=r"[A-Za-z][A-Za-z0-9_-]*",
     level=r"\d+",
+    sweep=r"[A-Za-z][A-Za-z0-9_-]*",
 
 
 def known_case(wildcards):
@@ -57,6 +76,11 @@ def level_triangles(wildcards):
     return LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
 
 
+def field_snapshot_memory_mb(wildcards):
+    """Measured: 1.24 GB to read the fields of the finest pillar level (4.4e5 triangles, 25 times)."""
+    return int(500 + 3e-3 * LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(LEVELS[-1]) ** -2)
+
+
 def mesh_level_memory_mb(wildcards):
     """Measured peak (results/benchmarks/mesh): ~140 MB plus ~0.4 kB per triangle. Rounded up."""
     return int(500 + 1e-3 * level_triangles(wildcards))
@@ -68,11 +92,24 @@ def solve_level_memory_mb(wildcards):
     return int(500 + 3.5e-3 * level_triangles(wildcards))
 
 
+def case_levels(wildcards):
+    known_case(wildcards)
+    return expand("results/{case}/solve/level{level}.nc", case=wildcards.case, level=LEVELS)
+
+
 def all_outputs():
     return [
         "results/mesh_report.csv",
         "results/solve_report.csv",
+        "results/convergence_report.csv",
+        "results/study.nc",
+        "results/summary.csv",
+        "results/plots/interface_profiles.png",
+        "results/plots/uniformity.png",
+        *expand("results/plots/sweep_{sweep}.png", sweep=SWEEPS),
         *expand("results/{case}/mesh/level{level}.msh", case=CASES, level=LEVELS),
         *expand("results/{case}/mesh/preview.png", case=CASES),
         *expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
+        *expand("results/{case}/convergence.png", case=CASES),
+        *expand("results/{case}/field.png", case=DESIGNS),
     ]

@@ -1,0 +1,102 @@
+"""Grid Convergence Index (Celik et al. 2008) and the choice of the production level."""
+
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from electrolyte3d.convergence import analyse, grid_convergence_index, table
+
+
+def test_gci_reproduces_celik_et_al_table_1():
+    """Celik et al. (2008), Table 1, first column: N = 18000, 8000, 4500 cells."""
+    gci = grid_convergence_index((6.063, 5.972, 5.863), (18000, 8000, 4500))
+    assert gci.kind == "monotonic"
+    assert gci.observed_order == pytest.approx(1.53, abs=0.005)
+    assert gci.extrapolated == pytest.approx(6.1685, abs=5e-5)
+    assert gci.approximate_relative_error == pytest.approx(0.015, abs=5e-4)
+    assert gci.extrapolated_relative_error == pytest.approx(0.017, abs=5e-4)
+    assert gci.gci_fine == pytest.approx(0.022, abs=5e-4)
+
+
+@pytest.mark.parametrize("order", [1.0, 2.0, 3.3])
+def test_gci_recovers_a_known_order_and_limit_with_unequal_refinement_ratios(order):
+    triangles = (41000, 17500, 8000)  # r21 = 1.53, r32 = 1.48
+    exact, constant = 812.5, -3.0e4
+    values = tuple(exact + constant * (1 / n) ** (order / 2) for n in triangles)
+    gci = grid_convergence_index(values, triangles)
+    assert gci.kind == "monotonic"
+    assert gci.observed_order == pytest.approx(order, rel=1e-9)
+    assert gci.extrapolated == pytest.approx(exact, rel=1e-12)
+    r21 = math.sqrt(triangles[0] / triangles[1])
+    error = abs(values[1] - values[0]) / abs(values[0])
+    assert gci.gci_fine == pytest.approx(1.25 * error / (r21**order - 1), rel=1e-9)
+    assert gci.extrapolated_relative_error == pytest.approx(abs(values[0] - exact) / exact, rel=1e-9)
+
+
+def test_gci_flags_oscillatory_and_divergent_sequences_and_exact_agreement():
+    triangles = (40000, 20000, 10000)
+    oscillating = grid_convergence_index((1.0, 1.01, 0.97), triangles)
+    assert oscillating.kind == "oscillatory"
+    assert oscillating.observed_order == pytest.approx(math.log(4) / math.log(math.sqrt(2)))
+    diverging = grid_convergence_index((1.0, 1.02, 1.03), triangles)
+    assert diverging.kind == "divergent" and math.isnan(diverging.gci_fine)
+    same = grid_convergence_index((2.0, 2.0, 1.9), triangles)
+    assert same.kind == "grid_independent" and same.gci_fine == 0
+
+
+def test_gci_refuses_levels_in_the_wrong_order():
+    with pytest.raises(ValueError, match="must decrease"):
+        grid_convergence_index((1.0, 1.1, 1.2), (10000, 20000, 40000))
+
+
+def ladder(c_mean: list[float], statuses=None, depletion=None) -> list[xr.Dataset]:
+    """Per-level results as the solve rule writes them, with c_mean at two report times
+    (the second ten times further from the limit than the first)."""
+    times = np.array([0.0, 1.0, 2.0])
+    levels = []
+    for level, value in enumerate(c_mean):
+        attrs = {"case": "demo", "status": (statuses or ["completed"] * len(c_mean))[level], "triangles": 1000 * 2**level}
+        if depletion:
+            attrs["depletion_time_s"] = depletion[level]
+        series = {name: ("time", np.array([1000.0, value, 1000.0 - 10 * (1000.0 - value)])) for name in
+                  ("c_mean", "c_min", "c_cv", "i_loc_cv", "cell_overpotential")}
+        levels.append(
+            xr.Dataset(series, coords={"time": times, "report_time": ("time", np.array([0, 1, 1], dtype=np.int8))}, attrs=attrs)
+        )
+    return levels
+
+
+def test_production_level_is_the_coarsest_whose_changes_stay_within_tolerance():
+    # changes of c_mean@2s: 0.1 %, 0.01 %, 0.001 % against the next finer level
+    result = analyse(ladder([999.9, 999.99, 999.999, 999.9999]), "c_mean", 2e-4)
+    assert result.attrs["grid_status"] == "converged"
+    assert result.attrs["production_level"] == 1
+    assert list(result.meets_criterion.values) == [0, 1, 1, 0]
+    assert result.criterion_change.values[0] == pytest.approx(0.9 / 999.9, rel=1e-6)
+    assert set(result.dims) == {"level", "quantity"}
+    assert result.value.sel(quantity="c_mean@2s").values[3] == pytest.approx(999.999)
+    rows = table(result, 2.0)
+    assert rows["production"].tolist() == [False, True, False, False]
+    assert rows["c_mean_mol_m3"].iloc[3] == pytest.approx(999.999)
+
+
+def test_a_lucky_pair_does_not_pass_a_mesh_whose_finer_levels_still_move():
+    result = analyse(ladder([999.0, 999.0, 990.0, 989.99]), "c_mean", 1e-4)
+    assert result.attrs["grid_status"] == "not_converged"
+    assert result.attrs["production_level"] == 3
+    assert "no level meets the criterion" in result.attrs["grid_status_message"]
+
+
+def test_unfinished_levels_make_the_case_not_converged_in_plain_words():
+    result = analyse(ladder([999.9, 999.99, 999.999], statuses=["completed", "diverged", "completed"]), "c_mean", 1.0)
+    assert result.attrs["grid_status"] == "not_converged"
+    assert "level 1 diverged" in result.attrs["grid_status_message"]
+
+
+def test_depletion_time_can_be_the_criterion():
+    result = analyse(ladder([900.0, 900.0, 900.0], depletion=[10.0, 10.5, 10.5005]), "depletion_time", 1e-3)
+    assert result.attrs["production_level"] == 1
+    missing = analyse(ladder([900.0, 900.0, 900.0]), "depletion_time", 1e-3)
+    assert "not available" in missing.attrs["grid_status_message"]

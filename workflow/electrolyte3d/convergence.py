@@ -1,0 +1,292 @@
+"""Grid independence of one case over its mesh ladder: the change of each reported quantity
+under refinement, the paper's acceptance criterion, and the Grid Convergence Index of
+Celik et al. (ASME J. Fluids Eng. 130, 078001, 2008) on the three finest levels."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+SAFETY_FACTOR = 1.25
+"""Celik et al.'s factor for three-grid studies."""
+
+TIME_QUANTITIES = {
+    "c_mean": ("length-weighted mean salt concentration at the interface", "mol m-3"),
+    "c_min": ("minimum salt concentration at the interface", "mol m-3"),
+    "c_cv": ("coefficient of variation of the interface salt concentration", "1"),
+    "i_loc_cv": ("coefficient of variation of the interface plating current density", "1"),
+    "cell_overpotential": ("cell overpotential (mean top potential against the electrode)", "V"),
+}
+"""Quantities compared at every report time that all levels of a case reached."""
+
+DEPLETION_TIME = ("time to depletion (min interface c below the threshold)", "s")
+
+CRITERION_QUANTITIES = (*TIME_QUANTITIES, "depletion_time")
+
+
+@dataclass(frozen=True)
+class GridConvergenceIndex:
+    """Celik et al.'s procedure on a fine (1), medium (2) and coarse (3) solution.
+
+    ``kind`` is ``monotonic`` (0 < R < 1 with R = eps21 / eps32), ``oscillatory`` (R < 0; the
+    order and GCI are then computed from |R| as Celik et al. do, but are only indicative),
+    ``divergent`` (R >= 1: the changes grow under refinement; no order), or
+    ``grid_independent`` (fine and medium agree exactly: GCI = 0).
+    """
+
+    kind: str
+    observed_order: float
+    extrapolated: float
+    approximate_relative_error: float
+    extrapolated_relative_error: float
+    gci_fine: float
+
+
+def grid_convergence_index(
+    values: tuple[float, float, float], triangles: tuple[int, int, int], dimension: int = 2
+) -> GridConvergenceIndex:
+    """GCI of ``values`` = (phi1, phi2, phi3) on meshes with ``triangles`` = (N1, N2, N3),
+    finest first. The representative cell size is (area / N)^(1/dimension), so the refinement
+    ratios are r21 = (N1 / N2)^(1/dimension) and r32 = (N2 / N3)^(1/dimension)."""
+    phi1, phi2, phi3 = values
+    n1, n2, n3 = triangles
+    if not n1 > n2 > n3:
+        raise ValueError(f"element counts {triangles} must decrease from the fine to the coarse level")
+    r21, r32 = (n1 / n2) ** (1 / dimension), (n2 / n3) ** (1 / dimension)
+    eps21, eps32 = phi2 - phi1, phi3 - phi2
+    approximate = abs(eps21 / phi1) if phi1 else math.inf
+    if eps21 == 0:
+        return GridConvergenceIndex("grid_independent", math.nan, phi1, 0.0, 0.0, 0.0)
+    ratio = eps21 / eps32 if eps32 else math.inf
+    if ratio >= 1:
+        return GridConvergenceIndex("divergent", math.nan, math.nan, approximate, math.nan, math.nan)
+    sign = math.copysign(1.0, ratio)
+    order = _observed_order(abs(eps32 / eps21), r21, r32, sign)
+    gain = r21**order - 1
+    extrapolated = (r21**order * phi1 - phi2) / gain
+    return GridConvergenceIndex(
+        kind="monotonic" if sign > 0 else "oscillatory",
+        observed_order=order,
+        extrapolated=extrapolated,
+        approximate_relative_error=approximate,
+        extrapolated_relative_error=abs((extrapolated - phi1) / extrapolated) if extrapolated else math.inf,
+        gci_fine=SAFETY_FACTOR * approximate / gain,
+    )
+
+
+def _observed_order(change_ratio: float, r21: float, r32: float, sign: float) -> float:
+    """p = |ln|eps32/eps21| + q(p)| / ln r21 with q(p) = ln((r21^p - s) / (r32^p - s)),
+    solved by fixed-point iteration (Celik et al. eq. 3); q = 0 for a constant ratio."""
+    order = abs(math.log(change_ratio)) / math.log(r21)
+    for _ in range(200):
+        correction = math.log((r21**order - sign) / (r32**order - sign))
+        updated = abs(math.log(change_ratio) + correction) / math.log(r21)
+        if abs(updated - order) <= 1e-12 * max(1.0, order):
+            return updated
+        order = updated
+    raise ArithmeticError(f"observed order did not converge (last p = {order:.6g})")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One compared quantity: a variable of the interface results, at a report time or not."""
+
+    name: str
+    time: float = math.nan
+
+    @property
+    def label(self) -> str:
+        return self.name if math.isnan(self.time) else f"{self.name}@{self.time:.6g}s"
+
+    @property
+    def units(self) -> str:
+        return TIME_QUANTITIES[self.name][1] if self.name in TIME_QUANTITIES else DEPLETION_TIME[1]
+
+
+def quantities(levels: list[xr.Dataset]) -> tuple[np.ndarray, dict[Quantity, np.ndarray]]:
+    """Each compared quantity on every level (coarsest first): the time series at the report
+    times all levels reached (or the stationary values), and the depletion time when every
+    level depleted. Returns (common report times, {quantity: values per level})."""
+    table: dict[Quantity, np.ndarray] = {}
+    if "time" in levels[0].dims:
+        reported = [set(ds.time.values[ds.report_time.values == 1]) for ds in levels]
+        times = np.array(sorted(set.intersection(*reported)))
+        for name in TIME_QUANTITIES:
+            series = np.array([ds[name].sel(time=times).values for ds in levels])
+            for column, time in enumerate(times):
+                table[Quantity(name, float(time))] = series[:, column]
+    else:
+        times = np.array([])
+        for name in TIME_QUANTITIES:
+            table[Quantity(name)] = np.array([float(ds[name]) for ds in levels])
+    if all("depletion_time_s" in ds.attrs for ds in levels):
+        table[Quantity("depletion_time")] = np.array([ds.attrs["depletion_time_s"] for ds in levels])
+    return times, table
+
+
+def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Dataset:
+    """The convergence dataset of one case from its solves on levels 0..n-1 (in that order).
+
+    The relative change of a quantity on level k is |phi_{k+1} - phi_k| / |phi_{k+1}|: how much
+    it still moves under one more refinement. Level k meets the criterion when the largest
+    relative change of the criterion quantity (over all its report times) is at most
+    ``tolerance`` on level k and on every finer level but the finest, so one lucky pair does
+    not pass a mesh. The production level is the coarsest level that meets it; if none does,
+    or a level did not finish, the case is ``not_converged`` and the finest level stands in,
+    labelled as such.
+    """
+    case = levels[0].attrs["case"]
+    statuses = [ds.attrs["status"] for ds in levels]
+    triangles = np.array([ds.attrs["triangles"] for ds in levels])
+    times, table = quantities(levels)
+    compared = list(table)
+    values = np.array([table[quantity] for quantity in compared]).T  # (level, quantity)
+    change = np.full_like(values, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change[:-1] = np.abs(np.diff(values, axis=0)) / np.abs(values[1:])
+    variables = [quantity.name for quantity in compared]
+
+    indices = [
+        GridConvergenceIndex("too_few_levels", *[math.nan] * 5)
+        if len(levels) < 3
+        else grid_convergence_index(tuple(values[::-1][:3, column]), tuple(triangles[::-1][:3]))
+        for column in range(len(compared))
+    ]
+
+    criterion_columns = [column for column, variable in enumerate(variables) if variable == criterion]
+    criterion_change = (
+        np.max(change[:, criterion_columns], axis=1) if criterion_columns else np.full(len(levels), np.nan)
+    )
+    unfinished = [level for level, status in enumerate(statuses) if status not in ("completed", "depleted")]
+    meets = np.zeros(len(levels), dtype=bool)
+    for level in range(len(levels) - 1):
+        meets[level] = bool(np.all(criterion_change[level:-1] <= tolerance))
+    production, status, reason = _verdict(meets, unfinished, statuses, criterion, criterion_columns, tolerance, criterion_change)
+
+    level_axis = np.arange(len(levels))
+    ds = xr.Dataset(
+        coords={
+            "level": ("level", level_axis, {"long_name": "mesh ladder level (0 is the coarsest)", "units": "1"}),
+            "quantity": ("quantity", [q.label for q in compared], {"long_name": "compared quantity, name@report time"}),
+            "quantity_name": ("quantity", variables, {"long_name": "variable of the per-level interface results"}),
+            "quantity_time": (
+                "quantity",
+                [q.time for q in compared],
+                {"long_name": "report time of the quantity (NaN: not a time series value)", "units": "s"},
+            ),
+            "quantity_units": ("quantity", [q.units for q in compared], {"long_name": "units of value and extrapolated_value"}),
+        }
+    )
+    ds["triangles"] = ("level", triangles, {"long_name": "electrolyte triangles (the solved domain)", "units": "1"})
+    ds["solve_status"] = ("level", np.array(statuses, dtype=object), {"long_name": "status of the solve on the level"})
+    ds["value"] = (("level", "quantity"), values, {"long_name": "quantity on the level (units: quantity_units)"})
+    ds["relative_change"] = (
+        ("level", "quantity"),
+        change,
+        {"long_name": "|phi(level+1) - phi(level)| / |phi(level+1)|, NaN on the finest level", "units": "1"},
+    )
+    ds["criterion_change"] = (
+        "level",
+        criterion_change,
+        {"long_name": f"largest relative change of {criterion} over its report times", "units": "1"},
+    )
+    ds["meets_criterion"] = (
+        "level",
+        meets.astype(np.int8),
+        {"long_name": f"criterion_change <= {tolerance:g} on this and every finer level", "flag_values": np.array([0, 1], dtype=np.int8), "flag_meanings": "no yes"},
+    )
+    gci_fields = {
+        "gci_kind": ("kind", {"long_name": "convergence on the three finest levels: monotonic, oscillatory, divergent, grid_independent"}),
+        "observed_order": ("observed_order", {"long_name": "observed order of convergence p", "units": "1"}),
+        "extrapolated_value": ("extrapolated", {"long_name": "Richardson-extrapolated value (units: quantity_units)"}),
+        "approximate_relative_error": ("approximate_relative_error", {"long_name": "e_a21 = |phi1 - phi2| / |phi1|", "units": "1"}),
+        "extrapolated_relative_error": ("extrapolated_relative_error", {"long_name": "e_ext21 = |phi_ext - phi1| / |phi_ext|", "units": "1"}),
+        "gci_fine": ("gci_fine", {"long_name": f"grid convergence index of the finest level (safety factor {SAFETY_FACTOR})", "units": "1"}),
+    }
+    for variable, (field, attrs) in gci_fields.items():
+        column = [getattr(index, field) for index in indices]
+        ds[variable] = ("quantity", np.array(column, dtype=object if field == "kind" else float), attrs)
+    ds.attrs = {
+        "title": f"electrolyte3d: grid convergence of case {case}",
+        "Conventions": "CF-1.10",
+        "case": case,
+        "grid_status": status,
+        "grid_status_message": reason,
+        "production_level": production,
+        "criterion_quantity": criterion,
+        "criterion_tolerance": tolerance,
+        "gci_levels": ", ".join(str(level) for level in level_axis[-3:]),
+        "refinement_ratio_21": float(np.sqrt(triangles[-1] / triangles[-2])),
+        "refinement_ratio_32": float(np.sqrt(triangles[-2] / triangles[-3])) if len(levels) > 2 else math.nan,
+        "common_report_times_s": times,
+    }
+    return ds
+
+
+def _verdict(meets, unfinished, statuses, criterion, criterion_columns, tolerance, criterion_change):
+    finest = len(meets) - 1
+    if unfinished:
+        listed = ", ".join(f"level {level} {statuses[level]}" for level in unfinished)
+        return finest, "not_converged", f"not every level finished ({listed}), so grid independence cannot be judged"
+    if not criterion_columns:
+        return finest, "not_converged", f"{criterion} is not available on every level (e.g. a level did not deplete)"
+    if meets.any():
+        level = int(np.argmax(meets))
+        return level, "converged", (
+            f"level {level} is the coarsest level whose {criterion} changes by at most {tolerance:g} "
+            "(relative) under every further refinement"
+        )
+    changes = ", ".join(f"{change:.2g}" for change in criterion_change[:-1])
+    return finest, "not_converged", (
+        f"no level meets the criterion: {criterion} still changes by {changes} (relative, levels 0 to {finest - 1} "
+        f"against the next finer) against a tolerance of {tolerance:g}; results use the finest level {finest}, "
+        "which is not shown to be grid independent"
+    )
+
+
+def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
+    """One row per level for the report: triangles, mean interface c at ``time`` (or the
+    stationary value) with its relative change and GCI, the depletion time with its GCI,
+    the criterion change and the chosen level."""
+    rows = []
+    c_mean = _column(ds, "c_mean", time)
+    depletion = "depletion_time" if "depletion_time" in ds.quantity.values else None
+    for level in ds.level.values:
+        row = {
+            "case": ds.attrs["case"],
+            "level": int(level),
+            "triangles": int(ds.triangles.sel(level=level)),
+            "time_s": time if time is not None else math.nan,
+            "c_mean_mol_m3": float(ds.value.sel(level=level, quantity=c_mean)) if c_mean else math.nan,
+            "c_mean_relative_change": float(ds.relative_change.sel(level=level, quantity=c_mean)) if c_mean else math.nan,
+            "depletion_time_s": float(ds.value.sel(level=level, quantity=depletion)) if depletion else math.nan,
+            "criterion_change": float(ds.criterion_change.sel(level=level)),
+            "meets_criterion": bool(ds.meets_criterion.sel(level=level)),
+            "production": int(level) == ds.attrs["production_level"],
+            "grid_status": ds.attrs["grid_status"],
+        }
+        for label, quantity in (("c_mean", c_mean), ("depletion_time", depletion)):
+            selected = ds.sel(quantity=quantity) if quantity else None
+            row[f"{label}_gci_fine"] = float(selected.gci_fine) if selected is not None else math.nan
+            row[f"{label}_order"] = float(selected.observed_order) if selected is not None else math.nan
+            row[f"{label}_extrapolated"] = float(selected.extrapolated_value) if selected is not None else math.nan
+            row[f"{label}_gci_kind"] = str(selected.gci_kind.values) if selected is not None else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _column(ds: xr.Dataset, name: str, time: float | None) -> str | None:
+    if time is None:
+        return name if name in ds.quantity.values else None
+    candidates = ds.quantity.values[(ds.quantity_name.values == name) & np.isclose(ds.quantity_time.values, time, rtol=1e-9)]
+    return str(candidates[0]) if candidates.size else None
+
+
+def latest_common_time(ds: xr.Dataset) -> float | None:
+    """The latest report time that every level of the case reached (None when stationary)."""
+    times = np.atleast_1d(ds.attrs["common_report_times_s"])
+    return float(times[-1]) if times.size else None

@@ -1,0 +1,245 @@
+"""The study dataset: every case at its production mesh level side by side along a ``case``
+dimension whose coordinates are the design parameters, and its one-row-per-case summary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from electrolyte3d import io
+from electrolyte3d.config import Case
+from electrolyte3d.convergence import GridConvergenceIndex
+
+PROFILE_POINTS = 401
+"""Points of the common normalised arc length onto which interface profiles are interpolated."""
+
+GEOMETRY_COORDINATES = {
+    "pillar_width": ("pillar width (0 for a planar film)", "m"),
+    "pillar_pitch": ("centre-to-centre pillar spacing (NaN: fewer than two pillars or uneven spacing)", "m"),
+    "pillar_height": ("pillar height, protrusion into the electrode (0 for a planar film)", "m"),
+    "pillar_count": ("number of pillars", "1"),
+    "substrate_thickness": ("electrolyte film (substrate) thickness", "m"),
+    "electrode_length": ("electrode (and film) length", "m"),
+    "electrode_thickness": ("electrode thickness", "m"),
+}
+PHYSICS_COORDINATES = {
+    "D_plus": ("physics_D_plus_m2_s", "Li+ diffusivity", "m2 s-1"),
+    "D_ambipolar": ("physics_D_ambipolar_m2_s", "salt (ambipolar) diffusivity", "m2 s-1"),
+    "t_plus": ("physics_t_plus", "Li+ transference number", "1"),
+    "exchange_current_density": ("physics_exchange_current_density_A_m2", "exchange current density at c0", "A m-2"),
+    "current_density": ("physics_current_density_A_m2", "applied current density at the top", "A m-2"),
+    "c0": ("physics_c0_mol_m3", "initial and top salt concentration", "mol m-3"),
+    "temperature": ("physics_temperature_K", "temperature", "K"),
+}
+SERIES = (
+    "c_mean", "c_min", "c_max", "c_std", "c_cv", "c_within_10pct",
+    "i_loc_mean", "i_loc_min", "i_loc_max", "i_loc_std", "i_loc_cv", "i_loc_within_10pct",
+    "cell_overpotential", "interface_current", "c_min_domain",
+)  # fmt: skip
+PROFILES = ("c_interface", "i_loc")
+
+
+def descriptors(case: Case) -> dict:
+    """The design parameters of a case that label it in the study dataset (SI; plain values for
+    a Snakemake ``params`` entry)."""
+    geometry = case.geometry
+    pitch = case.pillar_pitch
+    if pitch is None:
+        gaps = np.diff(geometry.pillar_centres)
+        pitch = float(gaps[0]) if gaps.size and np.allclose(gaps, gaps[0], rtol=1e-9) else math.nan
+    return {
+        "design": case.design,
+        "study": case.study,
+        "pillar_width": geometry.pillar_width,
+        "pillar_pitch": pitch,
+        "pillar_height": geometry.pillar_height,
+        "pillar_count": geometry.pillar_count,
+        "substrate_thickness": geometry.substrate_thickness,
+        "electrode_length": geometry.electrode_length,
+        "electrode_thickness": geometry.electrode_thickness,
+    }
+
+
+def fingerprint(values: Mapping) -> str:
+    """SHA-256 of the configuration values a file depends on (canonical JSON)."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=float).encode()).hexdigest()
+
+
+def build(
+    cases: Mapping[str, dict], convergences: Mapping[str, xr.Dataset], results: Mapping[str, xr.Dataset], attrs: dict
+) -> xr.Dataset:
+    """One dataset of all ``cases`` (name -> :func:`descriptors`), each from its production-level
+    result in ``results`` as chosen by its grid convergence dataset in ``convergences``."""
+    names = list(cases)
+    transient = "time" in results[names[0]].dims
+    times = _report_times(results.values()) if transient else None
+    s_norm = np.linspace(0.0, 1.0, PROFILE_POINTS)
+    per_case = [_on_common_axes(results[name], times, s_norm) for name in names]
+    ds = xr.concat(per_case, dim="case", combine_attrs="override", coords="minimal", compat="override")
+    ds = ds.assign_coords(case=np.array(names, dtype=str))
+    ds["s_norm"].attrs = {"long_name": "arc length along the interface divided by the interface length", "units": "1"}
+
+    ds = ds.assign_coords(
+        {name: ("case", [cases[case][name] for case in names], {"long_name": long_name, "units": units})
+         for name, (long_name, units) in GEOMETRY_COORDINATES.items()}
+    )  # fmt: skip
+    ds = ds.assign_coords(
+        {name: ("case", [results[case].attrs[key] for case in names], {"long_name": long_name, "units": units})
+         for name, (key, long_name, units) in PHYSICS_COORDINATES.items()}
+    )  # fmt: skip
+    ds = ds.assign_coords(
+        design=("case", [cases[case]["design"] for case in names], {"long_name": "design or sweep the case belongs to"}),
+        study=("case", [cases[case]["study"] for case in names], {"long_name": "study type"}),
+    )
+    ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
+
+    attrs_of = {case: results[case].attrs for case in names}
+    depletion_gci = {case: _gci(convergences[case], "depletion_time") for case in names}
+    per_case = {
+        "status": ([attrs_of[c]["status"] for c in names], "solve status: completed, depleted, diverged, no_steady_state", None),
+        "status_message": ([attrs_of[c]["status_message"] for c in names], "solve status in words", None),
+        "grid_status": (
+            [convergences[c].attrs["grid_status"] for c in names],
+            "grid independence: converged, or not_converged (the finest level stands in)",
+            None,
+        ),
+        "grid_status_message": ([convergences[c].attrs["grid_status_message"] for c in names], "grid independence verdict in words", None),
+        "production_level": ([convergences[c].attrs["production_level"] for c in names], "mesh level the case's results come from", "1"),
+        "triangles": ([attrs_of[c]["triangles"] for c in names], "electrolyte triangles of the production level", "1"),
+        "interface_length": ([attrs_of[c]["interface_length_m"] for c in names], "electrolyte/electrode interface length", "m"),
+        "depletion_time": (
+            [attrs_of[c].get("depletion_time_s", math.nan) for c in names],
+            "time to depletion at the production level (NaN: did not deplete)",
+            "s",
+        ),
+        "depletion_time_gci": (
+            [depletion_gci[c].gci_fine for c in names],
+            "grid convergence index of the depletion time on the finest level (NaN: not available)",
+            "1",
+        ),
+        "depletion_time_gci_kind": (
+            [depletion_gci[c].kind for c in names],
+            "convergence of the depletion time on the three finest levels (monotonic, oscillatory, divergent, ...)",
+            None,
+        ),
+        "depletion_time_extrapolated": (
+            [depletion_gci[c].extrapolated for c in names],
+            "Richardson-extrapolated depletion time (NaN: not available)",
+            "s",
+        ),
+    }
+    for name, (column, long_name, units) in per_case.items():
+        ds[name] = ("case", np.array(column), {"long_name": long_name, **({"units": units} if units else {})})
+    if transient:
+        ds["end_time"] = (
+            "case",
+            np.array([float(results[case].time[-1]) for case in names]),
+            {"long_name": "last solved time of the case; series are NaN after it", "units": "s"},
+        )
+    ds.attrs = {
+        "title": "electrolyte3d study: interface uniformity of every case at its production mesh level",
+        "Conventions": "CF-1.10",
+        **({"common_time_s": common_time(ds)} if transient else {}),
+        **attrs,
+    }
+    return ds
+
+
+def _gci(convergence: xr.Dataset, quantity: str) -> GridConvergenceIndex:
+    if quantity not in convergence.quantity.values:
+        return GridConvergenceIndex("not_available", *[math.nan] * 5)
+    row = convergence.sel(quantity=quantity)
+    return GridConvergenceIndex(
+        str(row.gci_kind.values),
+        float(row.observed_order),
+        float(row.extrapolated_value),
+        float(row.approximate_relative_error),
+        float(row.extrapolated_relative_error),
+        float(row.gci_fine),
+    )
+
+
+def _report_times(results) -> np.ndarray:
+    return np.array(sorted(set().union(*(ds.time.values[ds.report_time.values == 1] for ds in results))))
+
+
+def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.ndarray) -> xr.Dataset:
+    """The series at the common report times (NaN where the case had stopped) and the profiles
+    on the normalised arc length."""
+    selected = result[[*SERIES, *PROFILES]]
+    if times is not None:
+        selected = selected.isel(time=result.report_time.values == 1).drop_vars("report_time")
+        selected = selected.reindex(time=times)
+    fraction = result.s.values / result.attrs["interface_length_m"]
+    profiles = {
+        name: xr.apply_ufunc(
+            lambda row: np.interp(s_norm, fraction, row),
+            selected[name],
+            input_core_dims=[["s"]],
+            output_core_dims=[["s_norm"]],
+            vectorize=True,
+            keep_attrs=True,
+        )
+        for name in PROFILES
+    }
+    outline = {
+        f"{axis}_interface": ("s_norm", np.interp(s_norm, fraction, result[axis].values), {**result[axis].attrs})
+        for axis in ("x", "y")
+    }
+    return selected.drop_vars([*PROFILES, "s", "x", "y"]).assign(profiles).assign(outline).assign_coords(s_norm=s_norm)
+
+
+def plot_time(ds: xr.Dataset, requested: float | None) -> float | None:
+    """The report time nearest ``requested``, or the common time; None for a stationary study."""
+    if "time" not in ds.dims:
+        return None
+    if requested is None:
+        return ds.attrs["common_time_s"]
+    return float(ds.time.sel(time=requested, method="nearest"))
+
+
+def common_time(ds: xr.Dataset) -> float:
+    """The latest report time every case reached (the time at which designs are compared)."""
+    reached = ds.c_mean.notnull().all("case")
+    if not reached.any():
+        raise ValueError("no report time was reached by every case; lower solver/report_first_s")
+    return float(ds.time[reached].max())
+
+
+def summary(ds: xr.Dataset) -> pd.DataFrame:
+    """One row per case: parameters, statuses, production level, depletion time with its GCI,
+    and the uniformity metrics at the common time (or of the steady state)."""
+    at = ds.sel(time=ds.attrs["common_time_s"]) if "time" in ds.dims else ds
+    columns = {
+        **{_column(name, ds[name]): ds[name].values for name in (*GEOMETRY_COORDINATES, *PHYSICS_COORDINATES)},
+        "status": ds.status.values,
+        "grid_status": ds.grid_status.values,
+        "production_level": ds.production_level.values,
+        "triangles": ds.triangles.values,
+        "depletion_time_s": ds.depletion_time.values,
+        "depletion_time_gci": ds.depletion_time_gci.values,
+        "depletion_time_gci_kind": ds.depletion_time_gci_kind.values,
+        **({"common_time_s": np.full(ds.sizes["case"], ds.attrs["common_time_s"])} if "time" in ds.dims else {}),
+        **{_column(name, at[name]): at[name].values for name in ("c_mean", "c_min", "c_cv", "c_within_10pct", "i_loc_cv", "cell_overpotential")},
+        "c_min_over_mean": (at.c_min / at.c_mean).values,
+    }
+    return pd.DataFrame({"case": ds.case.values, "design": ds.design.values, **columns})
+
+
+def _column(name: str, variable: xr.DataArray) -> str:
+    """``name`` with its units as a suffix ("D_plus_m2_s"); dimensionless names stay bare."""
+    units = variable.attrs.get("units", "1")
+    return name if units == "1" else f"{name}_{units.replace('-1', '').replace('-', '').replace(' ', '_')}"
+
+
+def write(ds: xr.Dataset, path: str) -> None:
+    """netCDF4 with compression; strings as variable-length text."""
+    encoding = {name: {"zlib": True, "complevel": 4} for name, variable in ds.data_vars.items() if variable.dtype.kind == "f"}
+    with io.atomic_path(path) as partial:
+        ds.to_netcdf(partial, format="NETCDF4", engine="netcdf4", encoding=encoding)

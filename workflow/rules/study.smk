@@ -1,0 +1,146 @@
+rule convergence:
+    input:
+        results=case_levels,
+    output:
+        convergence="results/{case}/convergence.nc",
+    params:
+        convergence=CONVERGENCE,
+    log:
+        "results/logs/convergence/{case}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/convergence.py"
+
+
+rule convergence_plot:
+    input:
+        convergence=rules.convergence.output.convergence,
+    output:
+        picture=report(
+            "results/{case}/convergence.png",
+            caption="../report/convergence.rst",
+            category="Grid independence",
+            labels={"case": "{case}"},
+        ),
+    params:
+        dpi=PLOTS["dpi"],
+    log:
+        "results/logs/convergence_plot/{case}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/convergence_plot.py"
+
+
+rule convergence_report:
+    input:
+        convergences=expand("results/{case}/convergence.nc", case=CASES),
+    output:
+        table=report(
+            "results/convergence_report.csv",
+            caption="../report/convergence_report.rst",
+            category="Grid independence",
+            labels={"table": "all cases"},
+        ),
+    log:
+        "results/logs/convergence_report.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/convergence_report.py"
+
+
+rule collect:
+    input:
+        convergences=expand("results/{case}/convergence.nc", case=CASES),
+        results=expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
+    output:
+        study="results/study.nc",
+        summary=report(
+            "results/summary.csv",
+            caption="../report/summary.rst",
+            category="Study",
+            labels={"table": "summary"},
+        ),
+    params:
+        cases=CASE_DESCRIPTORS,
+        fingerprint=STUDY_FINGERPRINT,
+    log:
+        "results/logs/collect.log",
+    resources:
+        mem_mb=2000,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/collect.py"
+
+
+rule plots:
+    input:
+        study=rules.collect.output.study,
+    output:
+        profiles=report(
+            "results/plots/interface_profiles.png",
+            caption="../report/interface_profiles.rst",
+            category="Study",
+            labels={"figure": "interface profiles"},
+        ),
+        uniformity=report(
+            "results/plots/uniformity.png",
+            caption="../report/uniformity.rst",
+            category="Study",
+            labels={"figure": "uniformity over time"},
+        ),
+    params:
+        plots=PLOTS,
+    log:
+        "results/logs/plots.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/plots.py"
+
+
+rule sweep_plot:
+    input:
+        study=rules.collect.output.study,
+    output:
+        picture=report(
+            "results/plots/sweep_{sweep}.png",
+            caption="../report/sweep.rst",
+            category="Sweeps",
+            labels={"sweep": "{sweep}"},
+        ),
+    params:
+        plots=PLOTS,
+    log:
+        "results/logs/sweep_plot/{sweep}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/sweep_plot.py"
+
+
+rule field_snapshot:
+    input:
+        study=rules.collect.output.study,
+        results=case_levels,
+        fields=lambda wildcards: [path.replace(".nc", ".xdmf") for path in case_levels(wildcards)],
+    output:
+        picture=report(
+            "results/{case}/field.png",
+            caption="../report/field.rst",
+            category="Fields",
+            labels={"case": "{case}"},
+        ),
+    params:
+        plots=PLOTS,
+    log:
+        "results/logs/field_snapshot/{case}.log",
+    resources:
+        mem_mb=field_snapshot_memory_mb,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/field_snapshot.py"

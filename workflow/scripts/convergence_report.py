@@ -1,0 +1,13 @@
+"""Rule convergence_report: one table of every case's ladder (triangles, mean interface c, GCI, chosen level)."""
+
+import pandas as pd
+import xarray as xr
+
+from electrolyte3d import convergence, io
+
+io.log_to(snakemake.log[0])
+results = [xr.load_dataset(path) for path in snakemake.input.convergences]
+table = pd.concat([convergence.table(result, convergence.latest_common_time(result)) for result in results])
+with io.atomic_path(snakemake.output.table) as partial:
+    table.to_csv(partial, index=False)
+print(table.to_string(index=False))
