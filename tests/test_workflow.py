@@ -56,6 +56,12 @@ def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):
         "mesh_report": 1,
         "solve": 3 * 4,
         "solve_report": 1,
+        "convergence": 3,
+        "convergence_plot": 3,
+        "convergence_report": 1,
+        "collect": 1,
+        "plots": 1,
+        "field_snapshot": 3,
         "all": 1,
     }
 
@@ -69,7 +75,9 @@ def test_study_file_replaces_the_default_study_when_asked(tmp_path):
     result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study), "--replace-workflow-config")
     assert result.returncode == 0, result.stdout + result.stderr
     assert planned_jobs(result.stdout) == {
-        "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1, "all": 1,
+        "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
+        "convergence": 1, "convergence_plot": 1, "convergence_report": 1, "collect": 1, "plots": 1,
+        "field_snapshot": 1, "all": 1,
     }
 
 
@@ -140,9 +148,67 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tmp_path):
     assert (table.groupby("case")["triangles"].apply(lambda n: n.is_monotonic_increasing)).all()
     assert (table["mesh_wall_s"] > 0).all()
 
+    check_study_outputs(results, cases)
+    report = snakemake("--report", "results/report.html", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert (results / "report.html").stat().st_size > 0
+
     nothing_to_do = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
     assert "Nothing to be done" in nothing_to_do.stdout + nothing_to_do.stderr
 
+    (tmp_path / "tolerance.yaml").write_text("convergence:\n  tolerance: 0.5\n")
+    tolerance = snakemake("--dry-run", "--cores", "1", "--configfile", "tolerance.yaml", cwd=tmp_path)
+    assert planned_jobs(tolerance.stdout) == {
+        "convergence": 2, "convergence_plot": 2, "convergence_report": 1, "collect": 1, "plots": 1,
+        "sweep_plot": 1, "field_snapshot": 1, "all": 1,
+    }
+
     (tmp_path / "four_levels.yaml").write_text("mesh:\n  levels: 4\n")
     four_levels = snakemake("--dry-run", "--cores", "1", "--configfile", "four_levels.yaml", cwd=tmp_path)
-    assert planned_jobs(four_levels.stdout) == {"mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "all": 1}
+    assert planned_jobs(four_levels.stdout) == {
+        "mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "convergence": 2, "convergence_plot": 2,
+        "convergence_report": 1, "collect": 1, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1,
+    }
+
+
+def check_study_outputs(results: Path, cases: list[str]) -> None:
+    """Convergence per case, the study dataset with its case coordinates and units, the
+    summary table and the figures."""
+    for case in cases:
+        with xr.open_dataset(results / case / "convergence.nc") as convergence:
+            assert set(convergence.dims) == {"level", "quantity"}
+            assert convergence.sizes["level"] == 3
+            assert convergence.attrs["grid_status"] in ("converged", "not_converged")
+            kinds = convergence.gci_kind.values
+            assert set(kinds) <= {"monotonic", "oscillatory", "divergent", "grid_independent"}
+            converging = np.isin(kinds, ["monotonic", "oscillatory"])
+            assert np.isfinite(convergence.gci_fine.values[converging]).all()
+            assert np.isnan(convergence.gci_fine.values[kinds == "divergent"]).all()
+        assert (results / case / "convergence.png").stat().st_size > 0
+    with xr.open_dataset(results / "study.nc") as study:
+        assert dict(study.sizes) == {"case": 2, "time": 3, "s_norm": 401}
+        assert sorted(study.case.values) == sorted(cases)
+        swept = study.sel(case=cases[1])
+        assert float(swept.pillar_pitch) == pytest.approx(400e-6) and int(swept.pillar_count) == 2
+        assert str(swept.design.values) == "grid"
+        for name in ("pillar_width", "pillar_height", "D_plus", "t_plus", "exchange_current_density", "current_density"):
+            assert study[name].dims == ("case",) and "units" in study[name].attrs, name
+        for name, variable in study.data_vars.items():
+            assert "long_name" in variable.attrs, name
+            if variable.dtype.kind == "f":
+                assert "units" in variable.attrs, name
+        assert study.c_interface.dims == ("case", "time", "s_norm")
+        assert study.c_interface.attrs["units"] == "mol m-3"
+        assert study.production_level.values.tolist() == [
+            xr.open_dataset(results / case / "convergence.nc").attrs["production_level"] for case in study.case.values
+        ]
+        assert len(study.attrs["config_sha256"]) == 64 and "scikit-fem" in study.attrs["package_versions"]
+        assert study.attrs["common_time_s"] == 10
+        assert study.set_index(case=["pillar_width", "pillar_pitch"]).unstack("case").c_cv.ndim == 3
+    summary = pd.read_csv(results / "summary.csv")
+    assert sorted(summary["case"]) == sorted(cases)
+    assert {"pillar_width_m", "D_plus_m2_s", "grid_status", "c_cv", "depletion_time_s"} <= set(summary.columns)
+    convergence_table = pd.read_csv(results / "convergence_report.csv")
+    assert len(convergence_table) == 2 * 3 and convergence_table.groupby("case")["production"].sum().eq(1).all()
+    for picture in ("plots/interface_profiles.png", "plots/uniformity.png", "plots/sweep_grid.png", "planar/field.png"):
+        assert (results / picture).stat().st_size > 0, picture

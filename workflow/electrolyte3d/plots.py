@@ -185,7 +185,7 @@ def uniformity(ds):
 
 def sweep(ds, design: str, time: float):
     """A sweep over pillar width x pitch: heatmaps of the interface CV of c at ``time`` and of
-    the time to depletion (one column per pillar height), and both against pitch."""
+    the time to depletion (one column per pillar height), and both against pitch per width."""
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds.sel(case=ds.design == design))
     at = shown.sel(time=time) if "time" in shown.dims else shown
@@ -199,16 +199,25 @@ def sweep(ds, design: str, time: float):
         }
     )
     heights = sorted(table["height [um]"].unique())
-    metrics = {"cv": f"CV of interface c at t = {time:.3g} s [-]", "depletion": "time to depletion [s]"}
-    figure, axes = plt.subplots(3, len(heights), figsize=(4.2 * len(heights), 10), layout="constrained", squeeze=False)
+    metrics = {"cv": f"CV of interface c at t = {time:.3g} s [-]", "depletion": "time to depletion [s] (blank: none)"}
+    figure, axes = plt.subplots(4, len(heights), figsize=(4.2 * len(heights), 13), layout="constrained", squeeze=False)
     for column, height in enumerate(heights):
         subset = table[table["height [um]"] == height]
         for row, (metric, label) in enumerate(metrics.items()):
-            grid = subset.pivot_table(index="width [um]", columns="pitch [um]", values=metric)
-            sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=axes[row][column], cbar_kws={"label": label})
-            axes[row][column].set_title(f"height {height:g} um", fontsize="small")
-        sns.lineplot(subset, x="pitch [um]", y="cv", hue="width [um]", marker="o", ax=axes[2][column], palette="crest")
-        axes[2][column].set_ylabel(metrics["cv"])
+            grid = subset.pivot_table(index="width [um]", columns="pitch [um]", values=metric, dropna=False)
+            axis = axes[row][column]
+            axis.set_title(f"height {height:g} um", fontsize="small")
+            if grid.isna().all(axis=None):
+                axis.text(0.5, 0.5, f"{label}:\nno value (no case depleted)", ha="center", va="center", transform=axis.transAxes)
+                axis.set_axis_off()
+                continue
+            sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=axis, cbar_kws={"label": label})
+        for row, (metric, label) in enumerate(metrics.items(), start=2):
+            sns.lineplot(subset, x="pitch [um]", y=metric, hue="width [um]", marker="o", ax=axes[row][column], palette="crest")
+            axes[row][column].set_ylabel(label)
+    unconverged = int((shown.grid_status != "converged").sum())
+    if unconverged:
+        note = "; ".join(filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"]))
     figure.suptitle(f"sweep {design}" + (f"; {note}" if note else ""), fontsize="medium")
     return figure
 

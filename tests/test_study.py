@@ -1,0 +1,112 @@
+"""The study dataset built from per-case results: common axes, case coordinates, summary, plots."""
+
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from conftest import REPO
+from electrolyte3d import plots, study
+from electrolyte3d.config import UM, cases_from_config, load_config
+from electrolyte3d.convergence import analyse
+
+REPORT_TIMES = np.array([0.5, 1.0, 2.0])
+
+
+def solved(case: str, level: int, length: float, stop: float | None = None, status: str = "completed") -> xr.Dataset:
+    """A per-level result as the solve rule writes it: c(s, t) = c0 - a t (1 + s / L), reported at
+    0.5, 1 and 2 s unless it depleted at ``stop``."""
+    times = np.array([0.0, *REPORT_TIMES[REPORT_TIMES < (stop or math.inf)], *([stop] if stop else [])])
+    flags = np.isin(times, REPORT_TIMES).astype(np.int8)
+    s = np.linspace(0, length, 50 + 10 * level)
+    c = 1000.0 - (10.0 + level) * times[:, None] * (1 + s / length)
+    series = {name: ("time", c.mean(axis=1) * 0 + value) for name, value in (("c_max", 1000.0), ("c_std", 1.0))}
+    ds = xr.Dataset(
+        {
+            "c_interface": (("time", "s"), c, {"long_name": "salt concentration at the interface", "units": "mol m-3"}),
+            "i_loc": (("time", "s"), 3.0 + 0 * c, {"long_name": "plating current density", "units": "A m-2"}),
+            "c_mean": ("time", c.mean(axis=1), {"long_name": "mean", "units": "mol m-3"}),
+            "c_min": ("time", c.min(axis=1), {"long_name": "minimum", "units": "mol m-3"}),
+            "c_cv": ("time", c.std(axis=1) / c.mean(axis=1), {"long_name": "cv", "units": "1"}),
+            **series,
+        },
+        coords={"time": times, "report_time": ("time", flags), "s": s, "x": ("s", s - length / 2), "y": ("s", 0 * s)},
+        attrs={
+            "case": case, "mesh_level": level, "status": status, "status_message": status, "triangles": 1000 * 2**level,
+            "interface_length_m": length, **({"depletion_time_s": stop} if stop else {}),
+            "physics_D_plus_m2_s": 1e-14, "physics_D_ambipolar_m2_s": 1e-14, "physics_t_plus": 0.5,
+            "physics_exchange_current_density_A_m2": 1.0, "physics_current_density_A_m2": 3.0,
+            "physics_c0_mol_m3": 1000.0, "physics_temperature_K": 298.15,
+        },
+    )  # fmt: skip
+    for name in ("c_within_10pct", "i_loc_mean", "i_loc_min", "i_loc_max", "i_loc_std", "i_loc_cv",
+                 "i_loc_within_10pct", "cell_overpotential", "interface_current", "c_min_domain"):  # fmt: skip
+        ds[name] = ("time", np.ones(times.size), {"long_name": name, "units": "1"})
+    return ds
+
+
+@pytest.fixture
+def paper_study():
+    cases = cases_from_config(load_config(REPO / "config/config.yaml"))
+    lengths = {"planar": 1400 * UM, "spiral": 2600 * UM, "pillar": 2300 * UM}
+    stops = {"planar": None, "spiral": 1.5, "pillar": None}
+    levels = {name: [solved(name, level, lengths[name], stops[name]) for level in range(3)] for name in cases}
+    convergences = {name: analyse(levels[name], "c_mean", 1e-4) for name in cases}
+    results = {name: levels[name][convergences[name].attrs["production_level"]] for name in cases}
+    descriptors = {name: study.descriptors(case) for name, case in cases.items()}
+    return study.build(descriptors, convergences, results, {"config_sha256": "0" * 64})
+
+
+def test_cases_share_report_times_and_normalised_arc_length(paper_study):
+    ds = paper_study
+    assert dict(ds.sizes) == {"case": 3, "time": 3, "s_norm": study.PROFILE_POINTS}
+    np.testing.assert_allclose(ds.time, REPORT_TIMES)
+    assert ds.attrs["common_time_s"] == 1.0  # spiral depleted at 1.5 s
+    assert ds.c_mean.sel(case="spiral", time=2.0).isnull()
+    assert float(ds.end_time.sel(case="spiral")) == 1.5
+    # the profile is linear in s / L, so interpolation onto s_norm is exact
+    level = int(ds.production_level.sel(case="pillar"))
+    expected = 1000.0 - (10.0 + level) * 1.0 * (1 + ds.s_norm.values)
+    np.testing.assert_allclose(ds.c_interface.sel(case="pillar", time=1.0), expected, rtol=1e-12)
+
+
+def test_case_coordinates_carry_the_design_parameters(paper_study):
+    ds = paper_study
+    assert float(ds.pillar_pitch.sel(case="pillar")) == pytest.approx(400 * UM)
+    assert math.isnan(float(ds.pillar_pitch.sel(case="spiral")))  # uneven spacing
+    assert int(ds.pillar_count.sel(case="spiral")) == 4
+    assert ds.pillar_width.attrs["units"] == "m" and ds.D_plus.attrs["units"] == "m2 s-1"
+    assert ds.groupby("pillar_count").mean().sizes["pillar_count"] == 3
+    assert str(ds.grid_status.sel(case="planar").values) == "not_converged"
+    assert float(ds.depletion_time.sel(case="spiral")) == 1.5 and ds.depletion_time.sel(case="planar").isnull()
+
+
+def test_summary_has_one_row_per_case_with_units_in_the_column_names(paper_study):
+    table = study.summary(paper_study)
+    assert table["case"].tolist() == ["planar", "spiral", "pillar"]
+    assert {"pillar_width_m", "D_plus_m2_s", "c_mean_mol_m3", "c_cv", "c_min_over_mean", "common_time_s"} <= set(table.columns)
+    assert (table["common_time_s"] == 1.0).all()
+
+
+def test_figures_leave_out_failed_cases_and_name_them(paper_study):
+    ds = paper_study.copy()
+    ds["status"] = ("case", ["completed", "diverged", "completed"])
+    figure = plots.uniformity(ds)
+    assert "not shown: spiral (diverged)" in figure._suptitle.get_text()
+    figure = plots.interface_profiles(ds, 1.0)
+    assert len(figure.axes) == 4 and "planar (not grid-converged)" in figure.axes[0].get_title()
+
+
+def test_sweep_figure_has_a_heatmap_column_per_height():
+    cases = cases_from_config({**load_config(REPO / "config/config.yaml"), "designs": {}} | {
+        "sweeps": {"array": {**load_config(REPO / "config/config.yaml")["sweeps"]["pillar_array"], "enabled": True}}
+    })
+    levels = {name: [solved(name, level, 2000 * UM, stop=1.5 + level / 100) for level in range(3)] for name in cases}
+    convergences = {name: analyse(levels[name], "c_mean", 1.0) for name in cases}
+    results = {name: levels[name][0] for name in cases}
+    ds = study.build({name: study.descriptors(case) for name, case in cases.items()}, convergences, results, {})
+    grid = ds.set_index(case=["pillar_width", "pillar_pitch", "pillar_height"]).unstack("case")
+    assert dict(grid.c_cv.sizes) == {"time": 2, "pillar_width": 3, "pillar_pitch": 2, "pillar_height": 2}
+    figure = plots.sweep(ds, "array", 1.0)
+    assert len([axis for axis in figure.axes if axis.get_title() == "height 75 um"]) == 2
