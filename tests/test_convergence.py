@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from electrolyte3d.convergence import analyse, grid_convergence_index, table
+from electrolyte3d.convergence import analyse, grid_convergence_index, table, verdicts_html
 
 
 def test_gci_reproduces_celik_et_al_table_1():
@@ -100,3 +100,13 @@ def test_depletion_time_can_be_the_criterion():
     assert result.attrs["production_level"] == 1
     missing = analyse(ladder([900.0, 900.0, 900.0]), "depletion_time", 1e-3)
     assert "not available" in missing.attrs["grid_status_message"]
+
+
+def test_report_page_says_in_plain_words_which_cases_are_not_converged():
+    converged = analyse(ladder([999.9, 999.99, 999.999, 999.9999]), "c_mean", 2e-4)
+    moving = analyse(ladder([999.0, 999.0, 990.0, 989.99]), "c_mean", 1e-4)
+    moving.attrs["case"] = "moving"
+    page = verdicts_html([converged, moving], table(converged, 2.0))
+    assert "1 of 2 cases are not shown to be grid independent" in page
+    assert "<b>demo: converged</b>" in page and "<b>moving: not converged</b>" in page
+    assert "no level meets the criterion" in page

@@ -210,5 +210,6 @@ def check_study_outputs(results: Path, cases: list[str]) -> None:
     assert {"pillar_width_m", "D_plus_m2_s", "grid_status", "c_cv", "depletion_time_s"} <= set(summary.columns)
     convergence_table = pd.read_csv(results / "convergence_report.csv")
     assert len(convergence_table) == 2 * 3 and convergence_table.groupby("case")["production"].sum().eq(1).all()
+    assert "cases" in (results / "grid_independence.html").read_text()
     for picture in ("plots/interface_profiles.png", "plots/uniformity.png", "plots/sweep_grid.png", "planar/field.png"):
         assert (results / picture).stat().st_size > 0, picture

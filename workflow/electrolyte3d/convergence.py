@@ -4,6 +4,7 @@ Celik et al. (ASME J. Fluids Eng. 130, 078001, 2008) on the three finest levels.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
@@ -290,3 +291,25 @@ def latest_common_time(ds: xr.Dataset) -> float | None:
     """The latest report time that every level of the case reached (None when stationary)."""
     times = np.atleast_1d(ds.attrs["common_report_times_s"])
     return float(times[-1]) if times.size else None
+
+
+def verdicts_html(results: list[xr.Dataset], rows: pd.DataFrame) -> str:
+    """The grid-independence verdict of every case in plain words, then the per-level table,
+    as a self-contained HTML page for the Snakemake report."""
+    items = "\n".join(
+        f"<li><b>{ds.attrs['case']}: {ds.attrs['grid_status'].replace('_', ' ')}</b> &mdash; "
+        f"{html.escape(ds.attrs['grid_status_message'])}.</li>"
+        for ds in results
+    )
+    unconverged = sum(ds.attrs["grid_status"] != "converged" for ds in results)
+    headline = (
+        f"{unconverged} of {len(results)} cases are not shown to be grid independent; their results come from the "
+        "finest mesh level and are labelled so in every output."
+        if unconverged
+        else f"All {len(results)} cases met the acceptance criterion."
+    )
+    return (
+        "<html><head><meta charset='utf-8'><title>Grid independence</title></head><body>"
+        f"<h2>Grid independence</h2><p>{headline}</p><ul>{items}</ul>"
+        f"{rows.to_html(index=False, float_format=lambda value: f'{value:.4g}', na_rep='')}</body></html>\n"
+    )

@@ -142,19 +142,34 @@ def build(
             np.array([float(results[case].time[-1]) for case in names]),
             {"long_name": "last solved time of the case; series are NaN after it", "units": "s"},
         )
+    compared_at = common_time(ds) if transient else None
+    for name, description in (("c_mean", "mean"), ("c_cv", "coefficient of variation")):
+        ds[f"{name}_gci"] = (
+            "case",
+            np.array([_gci(convergences[case], name, compared_at).gci_fine for case in names]),
+            {
+                "long_name": f"grid convergence index of the {description} of interface c at the common time "
+                "(finest level; NaN: not available or divergent)",
+                "units": "1",
+            },
+        )
     ds.attrs = {
         "title": "electrolyte3d study: interface uniformity of every case at its production mesh level",
         "Conventions": "CF-1.10",
-        **({"common_time_s": common_time(ds)} if transient else {}),
+        **({"common_time_s": compared_at} if transient else {}),
         **attrs,
     }
     return ds
 
 
-def _gci(convergence: xr.Dataset, quantity: str) -> GridConvergenceIndex:
-    if quantity not in convergence.quantity.values:
+def _gci(convergence: xr.Dataset, name: str, time: float | None = None) -> GridConvergenceIndex:
+    """The GCI of quantity ``name`` (at report ``time`` for a time series) of one case."""
+    matches = convergence.quantity_name.values == name
+    if time is not None:
+        matches &= np.isclose(convergence.quantity_time.values, time, rtol=1e-9, atol=0)
+    if not matches.any():
         return GridConvergenceIndex("not_available", *[math.nan] * 5)
-    row = convergence.sel(quantity=quantity)
+    row = convergence.isel(quantity=int(np.argmax(matches)))
     return GridConvergenceIndex(
         str(row.gci_kind.values),
         float(row.observed_order),
@@ -225,6 +240,8 @@ def summary(ds: xr.Dataset) -> pd.DataFrame:
         "depletion_time_s": ds.depletion_time.values,
         "depletion_time_gci": ds.depletion_time_gci.values,
         "depletion_time_gci_kind": ds.depletion_time_gci_kind.values,
+        "c_mean_gci": ds.c_mean_gci.values,
+        "c_cv_gci": ds.c_cv_gci.values,
         **({"common_time_s": np.full(ds.sizes["case"], ds.attrs["common_time_s"])} if "time" in ds.dims else {}),
         **{_column(name, at[name]): at[name].values for name in ("c_mean", "c_min", "c_cv", "c_within_10pct", "i_loc_cv", "cell_overpotential")},
         "c_min_over_mean": (at.c_min / at.c_mean).values,

@@ -102,6 +102,7 @@ def all_outputs():
         "results/mesh_report.csv",
         "results/solve_report.csv",
         "results/convergence_report.csv",
+        "results/grid_independence.html",
         "results/study.nc",
         "results/summary.csv",
         "results/plots/interface_profiles.png",

@@ -43,6 +43,12 @@ rule convergence_report:
             category="Grid independence",
             labels={"table": "all cases"},
         ),
+        verdicts=report(
+            "results/grid_independence.html",
+            caption="../report/grid_independence.rst",
+            category="Grid independence",
+            labels={"table": "verdicts"},
+        ),
     log:
         "results/logs/convergence_report.log",
     conda:
