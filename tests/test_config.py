@@ -10,12 +10,13 @@ from electrolyte3d.config import (
     ConfigError,
     MeshSettings,
     cases_from_config,
+    invalid_cases,
     load_config,
     validate_config,
 )
 
 REPO = Path(__file__).resolve().parents[1]
-INVALID = sorted((Path(__file__).parent / "invalid_configs").glob("*.yaml"))
+INVALID = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
 
 
 def test_default_config_is_the_papers_anode_study():
@@ -34,6 +35,40 @@ def test_schema_defaults_equal_the_default_config_file():
     empty: dict = {}
     validate_config(empty)
     assert empty == load_config(REPO / "config" / "config.yaml")
+
+
+def mixed_sweep(invalid_points: str) -> dict:
+    """A width x pitch grid where width 450 overlaps at pitch 400 and pitch 1500 fills nothing."""
+    config = {
+        "designs": {},
+        "sweeps": {
+            "grid": {
+                "invalid_points": invalid_points,
+                "pillar_width_um": [100, 450],
+                "pillar_pitch_um": [400, 1500],
+                "pillar_height_um": [150],
+                "physics": {"D_plus": 6.6e-10, "exchange_current_density_A_m2": 1.0},
+            }
+        },
+    }
+    validate_config(config)
+    return config
+
+
+def test_a_sweep_with_impossible_points_is_rejected_by_default():
+    with pytest.raises(ConfigError, match="pillar_pitch_um = 1500 is longer than electrode_length_um"):
+        cases_from_config(mixed_sweep("reject"))
+
+
+def test_skipped_sweep_points_are_listed_with_their_reason():
+    config = mixed_sweep("skip")
+    assert list(cases_from_config(config)) == ["grid_w100_p400_h150_n3"]
+    skipped = {case.name: case for case in invalid_cases(config)}
+    assert sorted(skipped) == ["grid_w100_p1500_h150_n0", "grid_w450_p1500_h150_n0", "grid_w450_p400_h150_n3"]
+    assert "overlap or touch" in skipped["grid_w450_p400_h150_n3"].reason
+    assert "'fill' places no pillar" in skipped["grid_w100_p1500_h150_n0"].reason
+    assert skipped["grid_w450_p400_h150_n3"].pillar_width == pytest.approx(450 * UM)
+    assert invalid_cases(mixed_sweep("reject")) == []
 
 
 def test_sweep_expands_to_named_regular_arrays():

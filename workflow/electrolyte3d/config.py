@@ -328,36 +328,101 @@ def _design_cases(config: Mapping) -> Iterator[Case]:
         )
 
 
+@dataclass(frozen=True)
+class InvalidCase:
+    """A sweep point left out because its geometry is impossible (``invalid_points: skip``)."""
+
+    name: str
+    design: str
+    reason: str
+    pillar_width: float
+    pillar_pitch: float
+    pillar_height: float
+    pillar_count: int
+
+
+@dataclass(frozen=True)
+class _SweepPoint:
+    sweep: str
+    name: str
+    domain: Mapping
+    width: float
+    pitch: float
+    height: float
+    count: int
+    centres: list[float]
+
+    def check(self) -> None:
+        if self.count == 0:
+            raise ConfigError(
+                f"sweep '{self.sweep}': pillar_pitch_um = {_format(self.pitch)} is longer than "
+                f"electrode_length_um = {_format(self.domain['electrode_length_um'])}, so 'fill' places no pillar"
+            )
+        _check_pillars(self.name, self.domain, self.width, self.height, self.centres, pitch=self.pitch)
+
+
+def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
+    sweep = config["sweeps"][sweep_name]
+    domain = _domain(config, sweep.get("geometry", {}))
+    grid = itertools.product(
+        sweep["pillar_width_um"], sweep["pillar_pitch_um"], sweep["pillar_height_um"], sweep["pillar_count"]
+    )
+    for width, pitch, height, count in grid:
+        if count == "fill":
+            count = math.floor(domain["electrode_length_um"] / pitch)
+        name = f"{sweep_name}_w{_slug(width)}_p{_slug(pitch)}_h{_slug(height)}_n{count}"
+        centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
+        yield _SweepPoint(sweep_name, name, domain, width, pitch, height, count, centres)
+
+
+def _enabled_sweeps(config: Mapping) -> list[str]:
+    return [name for name, sweep in config["sweeps"].items() if sweep["enabled"]]
+
+
 def _sweep_cases(config: Mapping) -> Iterator[Case]:
-    for sweep_name, sweep in config["sweeps"].items():
-        if not sweep["enabled"]:
-            continue
-        domain = _domain(config, sweep.get("geometry", {}))
-        length = domain["electrode_length_um"]
+    for sweep_name in _enabled_sweeps(config):
+        sweep = config["sweeps"][sweep_name]
         physics = None  # resolved at the first valid point, so a geometry mistake is reported first
-        grid = itertools.product(
-            sweep["pillar_width_um"], sweep["pillar_pitch_um"], sweep["pillar_height_um"], sweep["pillar_count"]
-        )
-        for width, pitch, height, count in grid:
-            if count == "fill":
-                count = math.floor(length / pitch)
-                if count == 0:
-                    raise ConfigError(
-                        f"sweep '{sweep_name}': pillar_pitch_um = {_format(pitch)} is longer than "
-                        f"electrode_length_um = {_format(length)}, so 'fill' places no pillar"
-                    )
-            name = f"{sweep_name}_w{_slug(width)}_p{_slug(pitch)}_h{_slug(height)}_n{count}"
-            centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
-            _check_pillars(name, domain, width, height, centres, pitch=pitch)
+        for point in _sweep_points(config, sweep_name):
+            try:
+                point.check()
+            except ConfigError:
+                if sweep["invalid_points"] == "skip":
+                    continue
+                raise
             physics = physics or _physics(f"sweep '{sweep_name}'", config["physics"], sweep.get("physics", {}))
             yield Case(
-                name=name,
+                name=point.name,
                 design=sweep_name,
                 study=config["study"],
-                geometry=_geometry_si(domain, width, height, centres),
+                geometry=_geometry_si(point.domain, point.width, point.height, point.centres),
                 physics=physics,
-                pillar_pitch=pitch * UM,
+                pillar_pitch=point.pitch * UM,
             )
+
+
+def invalid_cases(config: Mapping) -> list[InvalidCase]:
+    """The sweep points left out by ``invalid_points: skip``, each with the reason (SI values)."""
+    invalid = []
+    for sweep_name in _enabled_sweeps(config):
+        if config["sweeps"][sweep_name]["invalid_points"] != "skip":
+            continue
+        for point in _sweep_points(config, sweep_name):
+            try:
+                point.check()
+            except ConfigError as error:
+                invalid.append(
+                    InvalidCase(
+                        name=point.name,
+                        design=sweep_name,
+                        reason=str(error),
+                        pillar_width=point.width * UM,
+                        pillar_pitch=point.pitch * UM,
+                        pillar_height=point.height * UM,
+                        pillar_count=point.count,
+                    )
+                )
+    return invalid
 
 
 ALTERNATIVES = {

@@ -227,13 +227,16 @@ def common_time(ds: xr.Dataset) -> float:
     return float(ds.time[reached].max())
 
 
-def summary(ds: xr.Dataset) -> pd.DataFrame:
+def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
     """One row per case: parameters, statuses, production level, depletion time with its GCI,
-    and the uniformity metrics at the common time (or of the steady state)."""
+    and the uniformity metrics at the common time (or of the steady state); then one row per
+    skipped sweep point (``invalid``: :class:`~electrolyte3d.config.InvalidCase` as dicts) with
+    status invalid_geometry, its reason and only its geometry filled in."""
     at = ds.sel(time=ds.attrs["common_time_s"]) if "time" in ds.dims else ds
     columns = {
         **{_column(name, ds[name]): ds[name].values for name in (*GEOMETRY_COORDINATES, *PHYSICS_COORDINATES)},
         "status": ds.status.values,
+        "status_message": ds.status_message.values,
         "grid_status": ds.grid_status.values,
         "production_level": ds.production_level.values,
         "triangles": ds.triangles.values,
@@ -246,7 +249,21 @@ def summary(ds: xr.Dataset) -> pd.DataFrame:
         **{_column(name, at[name]): at[name].values for name in ("c_mean", "c_min", "c_cv", "c_within_10pct", "i_loc_cv", "cell_overpotential")},
         "c_min_over_mean": (at.c_min / at.c_mean).values,
     }
-    return pd.DataFrame({"case": ds.case.values, "design": ds.design.values, **columns})
+    table = pd.DataFrame({"case": ds.case.values, "design": ds.design.values, **columns})
+    skipped = pd.DataFrame(
+        [
+            {
+                "case": case["name"],
+                "design": case["design"],
+                **{_column(name, ds[name]): case[name] for name in ("pillar_width", "pillar_pitch", "pillar_height", "pillar_count")},
+                "status": "invalid_geometry",
+                "status_message": case["reason"],
+            }
+            for case in invalid
+        ],
+        columns=table.columns,
+    )
+    return pd.concat([table, skipped], ignore_index=True) if invalid else table
 
 
 def _column(name: str, variable: xr.DataArray) -> str:

@@ -1,6 +1,9 @@
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
+
+from snakemake.logging import logger
 
 # The science package sits beside the rules; make it importable here and in every job's script.
 PACKAGE_ROOT = str(Path(workflow.current_basedir).parent)
@@ -12,6 +15,7 @@ from electrolyte3d.config import (
     MeshSettings,
     SolverSettings,
     cases_from_config,
+    invalid_cases,
     read_yaml,
     report_times,
     validate_config,
@@ -23,9 +27,16 @@ try:
         read_yaml(path)  # Snakemake's own loader would keep the last of two equal keys silently
     validate_config(config)
     CASES = cases_from_config(config)
+    INVALID_CASES = invalid_cases(config)
     MESH_SETTINGS = MeshSettings.from_config(config)
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
+if INVALID_CASES:
+    logger.warning(
+        f"skipping {len(INVALID_CASES)} sweep point(s) with an impossible geometry (invalid_points: skip); "
+        "they are listed in results/summary.csv with status invalid_geometry:\n"
+        + "\n".join(f"  {case.reason}" for case in INVALID_CASES)
+    )
 SOLVER_SETTINGS = SolverSettings.from_config(config)
 REPORT_TIMES = report_times(config)
 LEVELS = list(range(config["mesh"]["levels"]))
@@ -43,6 +54,7 @@ STUDY_FINGERPRINT = fingerprint(
         "solver": SOLVER_SETTINGS.as_params(),
         "report_times": REPORT_TIMES,
         "convergence": CONVERGENCE,
+        "invalid": [asdict(case) for case in INVALID_CASES],
     }
 )
 """SHA-256 of every configuration value the study dataset depends on (plot settings excluded)."""

@@ -71,6 +71,7 @@ rule collect:
         ),
     params:
         cases=CASE_DESCRIPTORS,
+        invalid=[asdict(case) for case in INVALID_CASES],
         fingerprint=STUDY_FINGERPRINT,
     log:
         "results/logs/collect.log",

@@ -18,7 +18,7 @@ for case in cases:
     logging.info("%s: level %d (%s)", case, level, convergences[case].attrs["grid_status"])
 dataset = study.build(cases, convergences, results, {"config_sha256": snakemake.params.fingerprint, **io.provenance()})
 study.write(dataset, snakemake.output.study)
-table = study.summary(dataset)
+table = study.summary(dataset, snakemake.params.invalid)
 with io.atomic_path(snakemake.output.summary) as partial:
     table.to_csv(partial, index=False)
 logging.info("\n%s", table.to_string(index=False))
