@@ -1,8 +1,11 @@
 """Snakemake: lint, the planned jobs, clear config errors, and (slow) a small study end to end."""
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -119,15 +122,27 @@ TINY = {
 }
 
 
-@pytest.mark.slow
-def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tmp_path):
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
-    result = snakemake("--workflow-profile", str(REPO / "workflow/profiles/default"), "--cores", "2", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+PROFILE = ("--workflow-profile", str(REPO / "workflow/profiles/default"))
+TINY_CASES = ["planar", "grid_w100_p400_h150_n2"]
 
+
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory) -> Path:
+    """A directory where the tiny study ran uninterrupted (shared: the tests below only read it
+    or work on copies)."""
+    directory = tmp_path_factory.mktemp("tiny")
+    (directory / "config").mkdir()
+    (directory / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+    result = snakemake(*PROFILE, "--cores", "2", cwd=directory)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return directory
+
+
+@pytest.mark.slow
+def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study):
+    tmp_path = tiny_study
     results = tmp_path / "results"
-    cases = ["planar", "grid_w100_p400_h150_n2"]
+    cases = TINY_CASES
     for case in cases:
         for level in range(3):
             assert (results / case / "mesh" / f"level{level}.msh").stat().st_size > 0
@@ -149,9 +164,9 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tmp_path):
     assert (table["mesh_wall_s"] > 0).all()
 
     check_study_outputs(results, cases)
-    report = snakemake("--report", "results/report.html", cwd=tmp_path)
+    report = snakemake("--report", str(tmp_path / "report.html"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr[-3000:]
-    assert (results / "report.html").stat().st_size > 0
+    assert (tmp_path / "report.html").stat().st_size > 0
 
     nothing_to_do = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
     assert "Nothing to be done" in nothing_to_do.stdout + nothing_to_do.stderr
@@ -213,3 +228,81 @@ def check_study_outputs(results: Path, cases: list[str]) -> None:
     assert "cases" in (results / "grid_independence.html").read_text()
     for picture in ("plots/interface_profiles.png", "plots/uniformity.png", "plots/sweep_grid.png", "planar/field.png"):
         assert (results / picture).stat().st_size > 0, picture
+
+
+def running_solves(directory: Path) -> list[int]:
+    """PIDs of the solve scripts that Snakemake runs in ``directory``."""
+    pids = []
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (process / "cmdline").read_bytes().decode(errors="replace")
+            working_directory = (process / "cwd").resolve()
+        except OSError:
+            continue
+        if ".solve.py" in command and working_directory == directory.resolve():
+            pids.append(int(process.name))
+    return pids
+
+
+@pytest.mark.slow
+def test_a_solve_killed_mid_run_costs_only_itself_and_resuming_gives_the_same_study(tiny_study, tmp_path):
+    """Kill one solve with SIGKILL while it steps (as an out-of-memory kill would); the other
+    jobs go on (keep-going), the killed solve leaves no output, and the resumed run recomputes
+    only what is missing and ends with the dataset of the uninterrupted run. The meshes are
+    reused from that run because gmsh's meshes differ by a few triangles from run to run."""
+    work = tmp_path / "study"
+    shutil.copytree(tiny_study, work, symlinks=True)
+    results = work / "results"
+    redo = [results / "planar" / "solve" / f"level{level}.nc" for level in (1, 2)]
+    for path in redo:
+        path.unlink()
+        path.with_suffix(".xdmf").unlink()
+    for path in [results / "study.nc", *results.rglob("convergence.nc")]:
+        path.unlink()
+    kept = {path: path.stat().st_mtime_ns for path in results.rglob("level*.nc")}
+
+    run = subprocess.Popen(
+        [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), *PROFILE, "--cores", "1"],
+        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    killed = None
+    while killed is None and time.monotonic() < deadline and run.poll() is None:
+        logs = [results / "logs" / "solve" / f"planar_level{level}.log" for level in (1, 2)]
+        stepping = [log for log in logs if log.exists() and " newton " in log.read_text()]
+        pids = running_solves(work)
+        if stepping and pids and any(not path.exists() for path in redo):
+            os.kill(pids[0], signal.SIGKILL)
+            killed = [path for path in redo if not path.exists()]
+        time.sleep(0.05)
+    output, _ = run.communicate(timeout=600)
+    assert killed, "no solve was caught mid-run:\n" + output[-3000:]
+    assert run.returncode != 0 and "Error in rule solve" in output
+    missing = [path for path in redo if not path.exists()]
+    assert missing and not list(results.rglob("*.partial*"))
+    assert all(path.stat().st_mtime_ns == mtime for path, mtime in kept.items())
+
+    resumed = snakemake(*PROFILE, "--cores", "2", cwd=work)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert (resumed.stdout + resumed.stderr).count("rule solve:") == len(missing), resumed.stderr
+    assert all(path.stat().st_mtime_ns == mtime for path, mtime in kept.items())
+    with xr.open_dataset(tiny_study / "results" / "study.nc") as reference, xr.open_dataset(results / "study.nc") as study:
+        xr.testing.assert_allclose(study, reference, rtol=1e-9, atol=0)
+
+
+@pytest.mark.slow
+def test_collect_refuses_a_result_made_with_other_parameters(tiny_study, tmp_path):
+    work = tmp_path / "study"
+    shutil.copytree(tiny_study, work, symlinks=True)
+    with xr.open_dataset(work / "results" / "planar" / "convergence.nc") as convergence:
+        production = convergence.attrs["production_level"]
+    relative = f"results/planar/solve/level{production}.nc"
+    result_path = work / relative
+    stale = xr.load_dataset(result_path)
+    stale.attrs["config_sha256"] = "0" * 64
+    stale.to_netcdf(result_path)
+    rerun = snakemake(*PROFILE, "--cores", "1", "results/study.nc", cwd=work)
+    assert rerun.returncode != 0
+    log = (work / "results" / "logs" / "collect.log").read_text()
+    assert f"{relative} was made with other parameters than the current config" in log
+    assert "StaleResultError" in log

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -55,8 +57,18 @@ def read_json(path: str | Path) -> dict:
 PACKAGES = ("electrolyte3d", "gmsh", "scikit-fem", "pypardiso", "numpy", "scipy", "xarray", "netCDF4", "snakemake")
 
 
-def provenance() -> dict:
-    """Package versions and the git revision of the workflow, for a result file's attributes."""
+PROVENANCE_KEYS = ("config_sha256", "package_versions", "git_revision")
+"""What :func:`provenance` adds to a result file."""
+
+
+def fingerprint(values: Mapping) -> str:
+    """SHA-256 of the configuration values a file depends on (canonical JSON)."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=float).encode()).hexdigest()
+
+
+def provenance(params: Mapping) -> dict:
+    """What a result file records about its making: the fingerprint of the job's ``params``
+    (exactly the configuration values it depends on), package versions and the git revision."""
     try:
         revision = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--abbrev=12"],
@@ -68,6 +80,7 @@ def provenance() -> dict:
     except (OSError, subprocess.CalledProcessError):
         revision = "unknown (not a git checkout)"
     return {
+        "config_sha256": fingerprint(params),
         "package_versions": "; ".join(f"{name} {metadata.version(name)}" for name in PACKAGES),
         "git_revision": revision,
     }

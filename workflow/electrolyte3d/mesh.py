@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import skfem
 
+from electrolyte3d import io
 from electrolyte3d.config import MeshSettings
 from electrolyte3d.geometry import (
     ELECTROLYTE,
@@ -245,7 +246,7 @@ def ladder_table(reports: list[dict], wall_seconds: list[float]) -> pd.DataFrame
     refinement ratio implied by the element counts, r = (N_level / N_previous)^(1/2) in 2D."""
     rows = []
     for report, seconds in zip(reports, wall_seconds, strict=True):
-        row = {key: value for key, value in report.items() if not isinstance(value, dict)}
+        row = {key: value for key, value in report.items() if not isinstance(value, dict) and key not in io.PROVENANCE_KEYS}
         for group in ("triangles_per_group", "line_elements_per_group"):
             row.update({f"{group.split('_per_')[0]}_{name}": count for name, count in report[group].items()})
         rows.append({**row, "mesh_wall_s": seconds})

@@ -3,8 +3,6 @@ dimension whose coordinates are the design parameters, and its one-row-per-case 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping
 
@@ -45,6 +43,22 @@ SERIES = (
 PROFILES = ("c_interface", "i_loc")
 
 
+class StaleResultError(RuntimeError):
+    """A result file made with other parameters than the current configuration's."""
+
+
+def check_current(result: xr.Dataset, expected_sha256: str, path: str) -> None:
+    """Refuse a result whose recorded ``config_sha256`` is not the one the current configuration
+    gives (a file from an older config, copied in, or touched instead of rerun)."""
+    recorded = result.attrs.get("config_sha256")
+    if recorded != expected_sha256:
+        raise StaleResultError(
+            f"{path} was made with other parameters than the current config (config_sha256 "
+            f"{recorded or 'missing'}, expected {expected_sha256}); rerun it, e.g. "
+            f"snakemake --forcerun {path}"
+        )
+
+
 def descriptors(case: Case) -> dict:
     """The design parameters of a case that label it in the study dataset (SI; plain values for
     a Snakemake ``params`` entry)."""
@@ -64,11 +78,6 @@ def descriptors(case: Case) -> dict:
         "electrode_length": geometry.electrode_length,
         "electrode_thickness": geometry.electrode_thickness,
     }
-
-
-def fingerprint(values: Mapping) -> str:
-    """SHA-256 of the configuration values a file depends on (canonical JSON)."""
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=float).encode()).hexdigest()
 
 
 def build(

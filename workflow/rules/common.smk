@@ -20,7 +20,8 @@ from electrolyte3d.config import (
     report_times,
     validate_config,
 )
-from electrolyte3d.study import descriptors, fingerprint
+from electrolyte3d.io import fingerprint
+from electrolyte3d.study import descriptors
 
 try:
     for path in workflow.configfiles:
@@ -45,19 +46,6 @@ PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["
 SWEEPS = [name for name, sweep in config["sweeps"].items() if sweep["enabled"]]
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
 CASE_DESCRIPTORS = {name: descriptors(case) for name, case in CASES.items()}
-STUDY_FINGERPRINT = fingerprint(
-    {
-        "cases": {name: {**CASE_DESCRIPTORS[name], **case.physics.as_params()} for name, case in CASES.items()},
-        "geometry": {name: case.geometry.as_params() for name, case in CASES.items()},
-        "mesh": MESH_SETTINGS.as_params(),
-        "levels": len(LEVELS),
-        "solver": SOLVER_SETTINGS.as_params(),
-        "report_times": REPORT_TIMES,
-        "convergence": CONVERGENCE,
-        "invalid": [asdict(case) for case in INVALID_CASES],
-    }
-)
-"""SHA-256 of every configuration value the study dataset depends on (plot settings excluded)."""
 
 
 wildcard_constraints:
@@ -78,6 +66,24 @@ def case_geometry(wildcards):
 
 def case_physics(wildcards):
     return known_case(wildcards).physics.as_params()
+
+
+def solve_params(case):
+    """What a solve depends on: the rule's params, and the fingerprint its result records."""
+    return {
+        "geometry": case.geometry.as_params(),
+        "mesh": MESH_SETTINGS.as_params(),
+        "physics": case.physics.as_params(),
+        "solver": SOLVER_SETTINGS.as_params(),
+        "report_times": REPORT_TIMES,
+    }
+
+
+EXPECTED_FINGERPRINTS = {
+    name: {"solve": fingerprint(solve_params(case)), "convergence": fingerprint({"convergence": CONVERGENCE})}
+    for name, case in CASES.items()
+}
+"""The config_sha256 each case's solve and convergence results must carry to be current."""
 
 
 LEVEL0_TRIANGLES = 7.5e4

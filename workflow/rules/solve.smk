@@ -5,6 +5,10 @@ rule solve:
         result="results/{case}/solve/level{level}.nc",
         fields="results/{case}/solve/level{level}.xdmf",
     params:
+        # geometry and mesh settings reach the solve through its input too; as params they make
+        # the result's config_sha256 cover everything it depends on
+        geometry=case_geometry,
+        mesh=MESH_SETTINGS.as_params(),
         physics=case_physics,
         solver=SOLVER_SETTINGS.as_params(),
         report_times=REPORT_TIMES,

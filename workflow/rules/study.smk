@@ -72,7 +72,7 @@ rule collect:
     params:
         cases=CASE_DESCRIPTORS,
         invalid=[asdict(case) for case in INVALID_CASES],
-        fingerprint=STUDY_FINGERPRINT,
+        expected=EXPECTED_FINGERPRINTS,
     log:
         "results/logs/collect.log",
     resources:

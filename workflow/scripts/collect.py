@@ -1,4 +1,5 @@
-"""Rule collect: every case at its production level in one dataset (results/study.nc) and a summary table."""
+"""Rule collect: every case at its production level in one dataset (results/study.nc) and a
+summary table; refuses results made with other parameters than the current config's."""
 
 import logging
 from pathlib import Path
@@ -9,14 +10,20 @@ from electrolyte3d import io, study
 
 io.log_to(snakemake.log[0])
 cases = snakemake.params.cases
-convergences = {Path(path).parent.name: xr.load_dataset(path) for path in snakemake.input.convergences}
+expected = snakemake.params.expected
+convergences = {Path(path).parent.name: (path, xr.load_dataset(path)) for path in snakemake.input.convergences}
 level_files = {(Path(path).parts[-3], Path(path).stem): path for path in snakemake.input.results}
 results = {}
 for case in cases:
-    level = convergences[case].attrs["production_level"]
-    results[case] = xr.load_dataset(level_files[case, f"level{level}"])
-    logging.info("%s: level %d (%s)", case, level, convergences[case].attrs["grid_status"])
-dataset = study.build(cases, convergences, results, {"config_sha256": snakemake.params.fingerprint, **io.provenance()})
+    path, convergence = convergences[case]
+    study.check_current(convergence, expected[case]["convergence"], path)
+    level = convergence.attrs["production_level"]
+    path = level_files[case, f"level{level}"]
+    results[case] = xr.load_dataset(path)
+    study.check_current(results[case], expected[case]["solve"], path)
+    logging.info("%s: level %d (%s)", case, level, convergence.attrs["grid_status"])
+convergences = {case: convergence for case, (_, convergence) in convergences.items()}
+dataset = study.build(cases, convergences, results, io.provenance(dict(snakemake.params.items())))
 study.write(dataset, snakemake.output.study)
 table = study.summary(dataset, snakemake.params.invalid)
 with io.atomic_path(snakemake.output.summary) as partial:

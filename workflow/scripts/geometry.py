@@ -17,6 +17,7 @@ with geometry.gmsh_session():
         "case": snakemake.wildcards.case,
         "pillar_count": case_geometry.pillar_count,
         **geometry.measured_numbers(groups),
+        **io.provenance(dict(snakemake.params.items())),
     }
     with io.atomic_path(snakemake.output.model) as partial:
         gmsh.write(partial)

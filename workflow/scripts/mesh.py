@@ -20,6 +20,7 @@ with gmsh_session():
         "level": level,
         "size_factor": settings.size_factor(level),
         **mesh.report(),
+        **io.provenance(dict(snakemake.params.items())),
     }
     with io.atomic_path(snakemake.output.mesh) as partial:
         mesh.write(partial)

@@ -30,5 +30,6 @@ warning = dataset.resolution_warning(result)
 if warning:
     logging.warning(warning)
     result.attrs["warning"] = warning
+result.attrs.update(io.provenance(dict(snakemake.params.items())))
 dataset.write_netcdf(result, snakemake.output.result)
 dataset.write_fields(problem, solution, snakemake.output.fields)
