@@ -1,6 +1,7 @@
 """Snakemake: lint, the planned jobs, clear config errors, and (slow) a small study end to end."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,15 @@ def test_lint_is_clean():
     result = snakemake("--lint")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr
+
+
+def test_every_rule_declares_threads_memory_and_runtime():
+    """So a scheduler (SLURM) or --cores/--resources can pack jobs without oversubscription."""
+    for path in (REPO / "workflow" / "rules").glob("*.smk"):
+        for block in re.split(r"(?m)^(?=rule )", path.read_text())[1:]:
+            name = block.split(":")[0].removeprefix("rule ")
+            for declaration in ("threads: ", "mem_mb=", "runtime="):
+                assert declaration in block, f"{path.name}: rule {name} lacks {declaration}"
 
 
 def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):

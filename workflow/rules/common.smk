@@ -94,6 +94,18 @@ def level_triangles(wildcards):
     return LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
 
 
+def mesh_level_runtime_min(wildcards):
+    """Measured (results/mesh_report.csv): at most 16 s for 6.3e5 triangles; budget 5 min plus
+    0.1 ms per triangle."""
+    return int(5 + 1e-4 * level_triangles(wildcards) / 60)
+
+
+def solve_level_runtime_min(wildcards):
+    """Measured (results/solve_report.csv): up to 1.8 ms of wall per electrolyte triangle for a
+    transient run to depletion (pillar level 3, 66 steps); budget 5 min plus 4 ms per triangle."""
+    return int(5 + 4e-3 * level_triangles(wildcards) / 60)
+
+
 def field_snapshot_memory_mb(wildcards):
     """Measured: 1.24 GB to read the fields of the finest pillar level (4.4e5 triangles, 25 times)."""
     return int(500 + 3e-3 * LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(LEVELS[-1]) ** -2)

@@ -8,6 +8,10 @@ rule geometry:
         "results/logs/geometry/{case}.log",
     benchmark:
         "results/benchmarks/geometry/{case}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:

@@ -10,8 +10,10 @@ rule mesh:
         "results/logs/mesh/{case}_level{level}.log",
     benchmark:
         "results/benchmarks/mesh/{case}_level{level}.tsv"
+    threads: 1
     resources:
         mem_mb=mesh_level_memory_mb,
+        runtime=mesh_level_runtime_min,
     conda:
         "../../environment.yml"
     script:
@@ -26,6 +28,10 @@ rule mesh_report:
         table="results/mesh_report.csv",
     log:
         "results/logs/mesh_report.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -41,6 +47,10 @@ rule mesh_preview:
         dpi=150,
     log:
         "results/logs/mesh_preview/{case}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:

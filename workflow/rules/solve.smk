@@ -19,6 +19,7 @@ rule solve:
     threads: 1
     resources:
         mem_mb=solve_level_memory_mb,
+        runtime=solve_level_runtime_min,
     conda:
         "../../environment.yml"
     script:
@@ -33,6 +34,10 @@ rule solve_report:
         table="results/solve_report.csv",
     log:
         "results/logs/solve_report.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:

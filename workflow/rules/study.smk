@@ -7,6 +7,10 @@ rule convergence:
         convergence=CONVERGENCE,
     log:
         "results/logs/convergence/{case}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -27,6 +31,10 @@ rule convergence_plot:
         dpi=PLOTS["dpi"],
     log:
         "results/logs/convergence_plot/{case}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -51,6 +59,10 @@ rule convergence_report:
         ),
     log:
         "results/logs/convergence_report.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -75,8 +87,10 @@ rule collect:
         expected=EXPECTED_FINGERPRINTS,
     log:
         "results/logs/collect.log",
+    threads: 1
     resources:
         mem_mb=2000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -103,6 +117,10 @@ rule plots:
         plots=PLOTS,
     log:
         "results/logs/plots.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -123,6 +141,10 @@ rule sweep_plot:
         plots=PLOTS,
     log:
         "results/logs/sweep_plot/{sweep}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
@@ -145,8 +167,10 @@ rule field_snapshot:
         plots=PLOTS,
     log:
         "results/logs/field_snapshot/{case}.log",
+    threads: 1
     resources:
         mem_mb=field_snapshot_memory_mb,
+        runtime=10,
     conda:
         "../../environment.yml"
     script:
