@@ -330,3 +330,29 @@ def test_planar_transient_resolves_its_depletion_layer(planar_transient):
     problem, solution, ds = planar_transient
     assert ds.attrs["diffusion_length_over_first_layer"] > dataset.UNRESOLVED
     assert ds.attrs["interface_first_layer_m"] == pytest.approx(5e-9, rel=0.2)
+
+
+def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_message(tmp_path, monkeypatch):
+    from pypardiso.pardiso_wrapper import PyPardisoError
+
+    config = study(
+        physics={"D_plus": 1e-12, "D_unit": "m2/s", "exchange_current_density_A_m2": 2.5},
+        solver_settings={"end_time_s": 100, "report_times_s": [1, 100]},
+    )
+    problem = solver.Problem(electrolyte_mesh(config, "film", 0, tmp_path), cases_from_config(config)["film"].physics)
+    spsolve = solver.pypardiso.spsolve
+    calls = []
+
+    def zero_pivot_after_the_first_steps(matrix, rhs):
+        calls.append(1)
+        if len(calls) > 20:
+            raise PyPardisoError(-4)  # PARDISO's "zero pivot, numerical factorization problem"
+        return spsolve(matrix, rhs)
+
+    monkeypatch.setattr(solver.pypardiso, "spsolve", zero_pivot_after_the_first_steps)
+    settings = SolverSettings.from_config(config)
+    solution = solver.transient(problem, settings, np.array([1.0, 100.0]))
+    ds = dataset.build(problem, solution, settings, {"case": "film"})
+    assert ds.attrs["status"] == "diverged"
+    assert "linear solve failed" in ds.attrs["status_message"] and "-4" in ds.attrs["status_message"]
+    assert ds.sizes["time"] >= 2 and np.isfinite(ds.c_interface.values).all()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pypardiso
+from pypardiso.pardiso_wrapper import PyPardisoError
 import scipy.sparse as sp
 import skfem
 from skfem import asm
@@ -179,9 +180,17 @@ class Problem:
         return max(np.max(np.abs(self.split(x)[1])), self.physics.thermal_voltage)
 
     def linear_solve(self, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
+        """PARDISO's solution; its refusals (an empty row or column, a PARDISO error) become a
+        NewtonFailure, so the step is retried shorter and, if that keeps failing, the case ends
+        as diverged with the message. (PARDISO perturbs tiny pivots of a numerically singular
+        matrix and returns a huge update, which Newton then fails to converge with.)"""
         started = time.perf_counter()
-        solution = pypardiso.spsolve(matrix, rhs)
-        self.timer.linear_solve += time.perf_counter() - started
+        try:
+            solution = pypardiso.spsolve(matrix, rhs)
+        except (ValueError, PyPardisoError) as error:
+            raise NewtonFailure(f"linear solve failed: {error}") from None
+        finally:
+            self.timer.linear_solve += time.perf_counter() - started
         return solution
 
     def initial_state(self, settings: SolverSettings) -> np.ndarray:
