@@ -46,16 +46,28 @@ def solved(case: str, level: int, length: float, stop: float | None = None, stat
     return ds
 
 
-@pytest.fixture
-def paper_study():
+def paper_designs(spiral_stop: float, spiral_status: str = "completed") -> xr.Dataset:
     cases = cases_from_config(load_config(REPO / "config/config.yaml"))
     lengths = {"planar": 1400 * UM, "spiral": 2600 * UM, "pillar": 2300 * UM}
-    stops = {"planar": None, "spiral": 1.5, "pillar": None}
-    levels = {name: [solved(name, level, lengths[name], stops[name]) for level in range(3)] for name in cases}
+    stops = {"planar": None, "spiral": spiral_stop, "pillar": None}
+    statuses = {"planar": "completed", "spiral": spiral_status, "pillar": "completed"}
+    levels = {name: [solved(name, level, lengths[name], stops[name], statuses[name]) for level in range(3)] for name in cases}
     convergences = {name: analyse(levels[name], "c_mean", 1e-4) for name in cases}
     results = {name: levels[name][convergences[name].attrs["production_level"]] for name in cases}
     descriptors = {name: study.descriptors(case) for name, case in cases.items()}
     return study.build(descriptors, convergences, results, {"config_sha256": "0" * 64})
+
+
+@pytest.fixture
+def paper_study():
+    return paper_designs(spiral_stop=1.5)
+
+
+def test_a_case_that_failed_early_does_not_pull_the_common_time_down():
+    ds = paper_designs(spiral_stop=0.2, spiral_status="diverged")
+    assert ds.attrs["common_time_s"] == 2.0
+    assert str(ds.status.sel(case="spiral").values) == "diverged"
+    assert ds.c_mean.sel(case="spiral").isnull().all()  # no report time reached: kept, but empty
 
 
 def test_cases_share_report_times_and_normalised_arc_length(paper_study):

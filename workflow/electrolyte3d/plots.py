@@ -14,6 +14,7 @@ import skfem
 from matplotlib.collections import LineCollection
 from matplotlib.tri import Triangulation
 
+from electrolyte3d import study
 from electrolyte3d.config import UM
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, INTERFACE, TOP
 
@@ -80,10 +81,6 @@ def _zoom_centre(mesh: skfem.MeshTri) -> np.ndarray:
     return np.array([on_pillars.min() if on_pillars.size else x.mean(), 0.0])
 
 
-UNUSABLE = ("diverged", "no_steady_state")
-"""Solve statuses whose results are kept in the dataset but left out of the figures."""
-
-
 def _label(ds, case: str) -> str:
     grid = "" if str(ds.grid_status.sel(case=case).values) == "converged" else " (not grid-converged)"
     return f"{case}{grid}"
@@ -91,7 +88,7 @@ def _label(ds, case: str) -> str:
 
 def _shown(ds):
     """The cases with usable results, and a note naming the ones left out."""
-    usable = ~ds.status.isin(UNUSABLE)
+    usable = ~ds.status.isin(study.UNUSABLE)
     left_out = [f"{case} ({status})" for case, status in zip(ds.case.values[~usable.values], ds.status.values[~usable.values])]
     note = f"not shown: {', '.join(left_out)}" if left_out else ""
     return ds.sel(case=usable), note

@@ -228,12 +228,15 @@ def plot_time(ds: xr.Dataset, requested: float | None) -> float | None:
     return float(ds.time.sel(time=requested, method="nearest"))
 
 
+UNUSABLE = ("diverged", "no_steady_state")
+"""Solve statuses whose results are kept in the dataset but not compared or plotted."""
+
+
 def common_time(ds: xr.Dataset) -> float:
-    """The latest report time every case reached (the time at which designs are compared)."""
-    reached = ds.c_mean.notnull().all("case")
-    if not reached.any():
-        raise ValueError("no report time was reached by every case; lower solver/report_first_s")
-    return float(ds.time[reached].max())
+    """The latest report time every case with a usable result reached (the time at which
+    designs are compared); the earliest report time if none did."""
+    reached = ds.c_mean.sel(case=~ds.status.isin(UNUSABLE)).notnull().all("case")
+    return float(ds.time[reached].max()) if reached.any() else float(ds.time[0])
 
 
 def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
