@@ -57,6 +57,22 @@ def test_loaded_mesh_keeps_tags_and_measures_the_geometry(coarsest):
     assert report["line_elements_per_group"]["interface"] == len(loaded.boundaries["interface"])
 
 
+def test_stored_electrolyte_mesh_equals_the_restricted_msh(coarsest, tmp_path):
+    design, _, loaded = coarsest
+    restricted = loaded.restrict("electrolyte")
+    mesh.save_electrolyte(restricted, str(tmp_path / "electrolyte.npz"))
+    stored = mesh.load_electrolyte(str(tmp_path / "electrolyte.npz"))
+    np.testing.assert_array_equal(stored.p, restricted.p)
+    np.testing.assert_array_equal(stored.t, restricted.t)
+    for name in ("interface", "top"):
+        pairs = np.sort(stored.facets[:, stored.boundaries[name]], axis=0)
+        expected = np.sort(restricted.facets[:, restricted.boundaries[name]], axis=0)
+        np.testing.assert_array_equal(pairs, expected)
+    assert unit.assemble(skfem.FacetBasis(stored, skfem.ElementTriP1(), facets=stored.boundaries["interface"])) == (
+        pytest.approx(CASES[design].geometry.interface_length, rel=1e-10)
+    )
+
+
 def test_boundary_normals_point_out_of_the_electrolyte(coarsest):
     _, _, loaded = coarsest
     element = skfem.ElementTriP1()

@@ -4,7 +4,7 @@
     div i = 0,  i = -kappa(c) grad phi - F (D+ - D-) grad c,  kappa = (F^2 (D+ + D-) / RT) c
 
 Coefficients reach a form through ``w``: ``w['kappa']`` (S m-1), ``w['dkappa_dc']``,
-``w['phi']``, ``w['rate']`` (a boundary flux) and its derivatives, all at quadrature points.
+``w['grad_phi']``, ``w['rate']`` (a boundary flux) and its derivatives, all at quadrature points.
 """
 
 from skfem import BilinearForm, Functional, LinearForm
@@ -30,7 +30,7 @@ def conduction(u, v, w):
 @BilinearForm
 def conduction_concentration_sensitivity(u, v, w):
     """kappa(c) grad(phi) . grad(v), differentiated in c (kappa is linear in c)."""
-    return w["dkappa_dc"] * u * dot(grad(w["phi"]), grad(v))
+    return w["dkappa_dc"] * u * dot(w["grad_phi"], grad(v))
 
 
 @LinearForm

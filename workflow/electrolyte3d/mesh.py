@@ -265,7 +265,39 @@ def load(path: str) -> skfem.MeshTri:
     return mesh
 
 
-def load_electrolyte(path: str) -> skfem.MeshTri:
+def electrolyte(path: str) -> skfem.MeshTri:
     """The electrolyte part of a level's mesh (where the transport equations live), keeping the
     ``interface`` and ``top`` boundaries."""
     return load(path).restrict(ELECTROLYTE)
+
+
+SOLVED_BOUNDARIES = (INTERFACE, TOP)
+
+
+def save_electrolyte(mesh: skfem.MeshTri, path: str) -> None:
+    """The electrolyte mesh as plain arrays (points, triangles, and the vertex pairs of each
+    boundary facet), which load in milliseconds where restricting the .msh takes seconds."""
+    facets = {f"boundary_{name}": mesh.facets[:, mesh.boundaries[name]] for name in SOLVED_BOUNDARIES}
+    with io.atomic_path(path) as partial:
+        np.savez(partial, points=mesh.p, triangles=mesh.t, **facets)
+
+
+def load_electrolyte(path: str) -> skfem.MeshTri:
+    """A mesh written by :func:`save_electrolyte`, its boundaries found again by vertex pairs."""
+    with np.load(path) as data:
+        mesh = skfem.MeshTri(data["points"], data["triangles"])
+        facet_keys = _facet_keys(mesh.facets, mesh.nvertices)
+        order = np.argsort(facet_keys)
+        boundaries = {}
+        for name in SOLVED_BOUNDARIES:
+            wanted = _facet_keys(data[f"boundary_{name}"], mesh.nvertices)
+            found = order[np.searchsorted(facet_keys, wanted, sorter=order)]
+            if not np.array_equal(facet_keys[found], wanted):
+                raise ValueError(f"{path}: boundary {name} names facets the mesh does not have")
+            boundaries[name] = found
+    return mesh.with_boundaries(boundaries)
+
+
+def _facet_keys(facets: np.ndarray, vertices: int) -> np.ndarray:
+    low, high = np.sort(facets, axis=0)
+    return low.astype(np.int64) * vertices + high

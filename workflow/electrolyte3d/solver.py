@@ -16,13 +16,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import pypardiso
 from pypardiso.pardiso_wrapper import PyPardisoError
 import scipy.sparse as sp
 import skfem
 from skfem import asm
 
-from electrolyte3d import forms
+from electrolyte3d import forms, sparse
 from electrolyte3d.config import SolverSettings
 from electrolyte3d.geometry import INTERFACE, TOP
 from electrolyte3d.parameters import Physics
@@ -64,12 +63,16 @@ class Problem:
         self.mesh = mesh
         self.physics = physics
         element = skfem.ElementTriP1()
-        self.basis = skfem.Basis(mesh, element)
+        # one quadrature point per triangle integrates every volume term exactly: with P1 fields
+        # the integrands are at most linear, and row-sum lumping needs only the integral of each
+        # basis function
+        self.basis = skfem.Basis(mesh, element, intorder=1)
         self.interface = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[INTERFACE])
         self.top = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[TOP])
         self.nodes = self.basis.N
         self.lumped_mass = np.asarray(asm(forms.mass, self.basis).sum(axis=1)).ravel()
-        self.laplace = asm(forms.laplace, self.basis).tocsr()
+        laplace = forms.laplace.coo_data(self.basis)
+        self.laplace = laplace.tocsr()
         self.applied_current_load = physics.current_density * asm(forms.boundary_flux, self.top, rate=1.0)
         self.top_length = asm(forms.boundary_length, self.top)
         self.interface_length = asm(forms.boundary_length, self.interface)
@@ -78,6 +81,39 @@ class Problem:
         self.free = np.setdiff1d(np.arange(2 * self.nodes), self.top_nodes)
         self.source = np.zeros(2 * self.nodes)
         self.timer = Timer()
+        self._plan_jacobian(laplace)
+        # fields at quadrature points by precomputed basis values (Basis.interpolate re-derives
+        # the dof split on every call, a large share of an assembly)
+        self._basis_values = np.array([np.asarray(phi_i[0]) for phi_i in self.basis.basis])
+        self._basis_gradients = np.array([phi_i[0].grad for phi_i in self.basis.basis])
+        self._interface_values = np.array([np.asarray(phi_i[0]) for phi_i in self.interface.basis])
+        self._solver = sparse.DirectSolver()
+        self._potential_solver = sparse.DirectSolver()
+
+    def _plan_jacobian(self, laplace) -> None:
+        """Fix the Jacobian's pattern (free unknowns) and where each term's element or facet data
+        lands in it; element forms on one basis share the Laplacian's index pairs."""
+        self.element_pairs = laplace.indices
+        facet_pairs = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=1.0).indices
+        # c couples to phi only through the interface reaction
+        blocks = {(0, 0): self.element_pairs, (0, 1): facet_pairs, (1, 0): self.element_pairs, (1, 1): self.element_pairs}
+        self.pattern = sparse.BlockPattern(blocks, self.nodes, self.free)
+        laplace_terms = {block: self.pattern.terms([self.pattern.scatter(block, *self.element_pairs)]) for block in ((0, 0), (1, 0))}
+        self._laplace_in = {block: self.pattern.fill(terms, [laplace.data]).data for block, terms in laplace_terms.items()}
+        diagonal = np.arange(self.nodes)
+        facet = {block: self.pattern.scatter(block, *facet_pairs) for block in np.ndindex(2, 2)}
+        self._jacobian_terms = self.pattern.terms(
+            [
+                self.pattern.scatter((0, 0), diagonal, diagonal),
+                facet[0, 0],
+                facet[0, 1],
+                facet[1, 0],
+                facet[1, 1],
+                self.pattern.scatter((1, 0), *self.element_pairs),
+                self.pattern.scatter((1, 1), *self.element_pairs),
+            ]
+        )
+        self.potential_unknowns = np.searchsorted(self.free, np.arange(self.nodes, 2 * self.nodes))
 
     @property
     def applied_current(self) -> float:
@@ -89,7 +125,11 @@ class Problem:
 
     def interface_rate(self, c: np.ndarray, phi: np.ndarray):
         """Butler-Volmer current and derivatives at the interface quadrature points."""
-        return self.physics.butler_volmer(np.asarray(self.interface.interpolate(c)), np.asarray(self.interface.interpolate(phi)))
+        dofs = self.interface.element_dofs
+        return self.physics.butler_volmer(
+            np.einsum("if,ifq->fq", c[dofs], self._interface_values),
+            np.einsum("if,ifq->fq", phi[dofs], self._interface_values),
+        )
 
     def interface_current(self, c: np.ndarray, phi: np.ndarray) -> float:
         """Total plating current through the interface per unit depth, A m-1."""
@@ -100,40 +140,50 @@ class Problem:
         return abs(self.interface_current(*self.split(x)) - self.applied_current) / self.applied_current
 
     def assemble(self, x: np.ndarray, mass_coefficient: float = 0.0, history: np.ndarray | None = None):
-        """Residual and Jacobian at x. The time derivative is approximated as
-        dc/dt = mass_coefficient * c + history (BDF); mass_coefficient = 0 is the steady problem."""
+        """Residual (all unknowns) and Jacobian (free unknowns, on the fixed pattern) at x. The
+        time derivative is approximated as dc/dt = mass_coefficient * c + history (BDF);
+        mass_coefficient = 0 is the steady problem."""
         started = time.perf_counter()
         physics = self.physics
         c, phi = self.split(x)
         k = physics.conductivity_per_concentration
-        kappa = k * np.asarray(self.basis.interpolate(c))
-        conduction = asm(forms.conduction, self.basis, kappa=kappa)
-        conduction_dc = asm(
-            forms.conduction_concentration_sensitivity, self.basis, dkappa_dc=k, phi=self.basis.interpolate(phi)
-        )
+        dofs = self.basis.element_dofs
+        kappa = k * np.einsum("ie,ieq->eq", c[dofs], self._basis_values)
+        grad_phi = np.einsum("ie,ideq->deq", phi[dofs], self._basis_gradients)
+        conduction = forms.conduction.coo_data(self.basis, kappa=kappa)
+        conduction_dc = forms.conduction_concentration_sensitivity.coo_data(self.basis, dkappa_dc=k, grad_phi=grad_phi)
         rate, rate_dc, rate_dphi = self.interface_rate(c, phi)
         plating = asm(forms.boundary_flux, self.interface, rate=rate)
-        plating_dc = asm(forms.boundary_flux_sensitivity, self.interface, rate_derivative=rate_dc)
-        plating_dphi = asm(forms.boundary_flux_sensitivity, self.interface, rate_derivative=rate_dphi)
+        plating_dc = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dc).data
+        plating_dphi = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dphi).data
 
         salt_loss = physics.salt_consumed_per_charge
-        diffusion = physics.D_ambipolar * self.laplace
-        diffusion_current = physics.diffusion_current_coefficient * self.laplace
+        rows, cols = self.element_pairs
+        laplace_c = self.laplace @ c
         storage = self.lumped_mass * (mass_coefficient * c + (0 if history is None else history))
         residual = np.concatenate(
             [
-                storage + diffusion @ c + salt_loss * plating,
-                conduction @ phi + diffusion_current @ c + plating - self.applied_current_load,
+                storage + physics.D_ambipolar * laplace_c + salt_loss * plating,
+                np.bincount(rows, weights=conduction.data * phi[cols], minlength=self.nodes)
+                + physics.diffusion_current_coefficient * laplace_c
+                + plating
+                - self.applied_current_load,
             ]
         ) + self.source
-        jacobian = sp.bmat(
+        jacobian = self.pattern.fill(
+            self._jacobian_terms,
             [
-                [sp.diags(mass_coefficient * self.lumped_mass) + diffusion + salt_loss * plating_dc, salt_loss * plating_dphi],
-                [conduction_dc + diffusion_current + plating_dc, conduction + plating_dphi],
+                mass_coefficient * self.lumped_mass,
+                salt_loss * plating_dc,
+                salt_loss * plating_dphi,
+                plating_dc,
+                plating_dphi,
+                conduction_dc.data,
+                conduction.data,
             ],
-            format="csr",
+            constant=physics.D_ambipolar * self._laplace_in[0, 0]
+            + physics.diffusion_current_coefficient * self._laplace_in[1, 0],
         )
-        self.timer.assembly += time.perf_counter() - started
         return residual, jacobian
 
     def newton(self, x: np.ndarray, settings: SolverSettings, mass_coefficient: float = 0.0, history=None):
@@ -156,7 +206,7 @@ class Problem:
             if iteration == settings.newton_max_iterations:
                 break
             update = np.zeros_like(x)
-            update[self.free] = self.linear_solve(jacobian[self.free][:, self.free], -residual[self.free])
+            update[self.free] = self.linear_solve(self._solver, jacobian, -residual[self.free])
             if not np.all(np.isfinite(update)):
                 raise NewtonFailure(f"non-finite Newton update (singular Jacobian?) at iteration {iteration + 1}")
             c = self.split(x)[0]
@@ -179,14 +229,14 @@ class Problem:
     def potential_scale(self, x: np.ndarray) -> float:
         return max(np.max(np.abs(self.split(x)[1])), self.physics.thermal_voltage)
 
-    def linear_solve(self, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
-        """PARDISO's solution; its refusals (an empty row or column, a PARDISO error) become a
-        NewtonFailure, so the step is retried shorter and, if that keeps failing, the case ends
-        as diverged with the message. (PARDISO perturbs tiny pivots of a numerically singular
-        matrix and returns a huge update, which Newton then fails to converge with.)"""
+    def linear_solve(self, direct: sparse.DirectSolver, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
+        """PARDISO's solution; its refusals (an empty row, a PARDISO error) become a NewtonFailure,
+        so the step is retried shorter and, if that keeps failing, the case ends as diverged with
+        the message. (PARDISO perturbs tiny pivots of a numerically singular matrix and returns a
+        huge update, which Newton then fails to converge with.)"""
         started = time.perf_counter()
         try:
-            solution = pypardiso.spsolve(matrix, rhs)
+            solution = direct.solve(matrix, rhs)
         except (ValueError, PyPardisoError) as error:
             raise NewtonFailure(f"linear solve failed: {error}") from None
         finally:
@@ -208,7 +258,8 @@ class Problem:
             residual, jacobian = self.assemble(x)
             if small_update and self.charge_residual(residual) <= CHARGE_RTOL:
                 return x
-            update = self.linear_solve(jacobian[potential][:, potential], -residual[potential])
+            block = self.potential_unknowns
+            update = self.linear_solve(self._potential_solver, jacobian[block][:, block], -residual[potential])
             x[potential] += update
             small_update = np.max(np.abs(update)) <= settings.newton_rtol * self.potential_scale(x)
         raise NewtonFailure("no consistent initial potential: Newton on the current balance did not converge")

@@ -4,6 +4,7 @@ rule mesh:
     output:
         mesh="results/{case}/mesh/level{level}.msh",
         report="results/{case}/mesh/level{level}.json",
+        electrolyte="results/{case}/mesh/level{level}.npz",
     params:
         mesh=MESH_SETTINGS.as_params(),
     log:

@@ -24,5 +24,6 @@ with gmsh_session():
     }
     with io.atomic_path(snakemake.output.mesh) as partial:
         mesh.write(partial)
+mesh.save_electrolyte(mesh.electrolyte(snakemake.output.mesh), snakemake.output.electrolyte)
 io.write_json(report, snakemake.output.report)
 logging.info("report %s", report)
