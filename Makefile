@@ -2,13 +2,14 @@
 #   make run    create .venv if missing, install the pinned dependencies, run the default study
 #               and write its report (results/report.html)
 #   make test   same set-up, then the test suite
+#   make bench  same set-up, then the benchmarks (results/bench/bench.csv)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PROFILE := --workflow-profile workflow/profiles/default
 
-.PHONY: run report test test-fast dry-run lint check-gmsh clean
+.PHONY: run report bench test test-fast dry-run lint check-gmsh clean
 
 run: $(INSTALLED)
 	$(BIN)/snakemake $(PROFILE) --cores all
@@ -16,6 +17,9 @@ run: $(INSTALLED)
 
 report: $(INSTALLED)
 	$(BIN)/snakemake --report results/report.html
+
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/bench.py
 
 test: $(INSTALLED)
 	$(BIN)/pytest

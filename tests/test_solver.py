@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import skfem
 import xarray as xr
 from scipy.optimize import brentq
 
-from electrolyte3d import dataset, geometry, mesh, solver
+from electrolyte3d import dataset, forms, geometry, mesh, solver
 from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, validate_config
 from electrolyte3d.parameters import FARADAY, GAS_CONSTANT, Physics
 
@@ -214,9 +215,8 @@ def mms_source(problem: solver.Problem) -> np.ndarray:
         reaction = w["reacting"] * physics.butler_volmer(c, phi)[0]
         return (-inward_current - reaction + w["applied"]) * v
 
-    accurate = skfem.Basis(problem.mesh, problem.basis.elem, intorder=4)  # the source is no polynomial
-    salt = salt_volume.assemble(accurate)
-    charge = charge_volume.assemble(accurate)
+    salt = salt_volume.assemble(problem.basis)
+    charge = charge_volume.assemble(problem.basis)
     for name in ("interface", "top", "insulation"):
         facets = skfem.FacetBasis(problem.mesh, problem.basis.elem, facets=problem.mesh.boundaries[name])
         reacting = float(name == "interface")
@@ -359,3 +359,23 @@ def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_messa
     assert ds.attrs["status"] == "diverged"
     assert "linear solve failed" in ds.attrs["status_message"] and "-4" in ds.attrs["status_message"]
     assert ds.sizes["time"] >= 2 and np.isfinite(ds.c_interface.values).all()
+
+
+def test_vectorised_volume_terms_equal_the_scikit_fem_forms():
+    """The solver evaluates forms.conduction and forms.conduction_concentration_sensitivity from
+    precomputed P1 geometry; they must equal scikit-fem's assembly of the forms themselves."""
+    points = np.linspace(0, 1e-5, 7)
+    square = skfem.MeshTri.init_tensor(points, points ** 1.3 / 1e-5 ** 0.3).with_boundaries(
+        {"interface": lambda x: np.isclose(x[1], 0), "top": lambda x: np.isclose(x[1], 1e-5)}
+    )
+    problem = solver.Problem(square, MMS_PHYSICS)
+    rng = np.random.default_rng(1)
+    c, phi = rng.uniform(500, 1500, problem.nodes), rng.uniform(-0.1, 0.1, problem.nodes)
+    k = MMS_PHYSICS.conductivity_per_concentration
+    reference = skfem.Basis(square, skfem.ElementTriP1(), intorder=3)
+    expected = forms.conduction.assemble(reference, kappa=k * reference.interpolate(c))
+    got = sp.coo_matrix((problem.conduction_data(c), tuple(problem.element_pairs)), shape=expected.shape)
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
+    expected = forms.conduction_concentration_sensitivity.assemble(reference, dkappa_dc=k, grad_phi=reference.interpolate(phi).grad)
+    got = sp.coo_matrix((problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=expected.shape)
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())

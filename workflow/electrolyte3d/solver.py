@@ -63,10 +63,7 @@ class Problem:
         self.mesh = mesh
         self.physics = physics
         element = skfem.ElementTriP1()
-        # one quadrature point per triangle integrates every volume term exactly: with P1 fields
-        # the integrands are at most linear, and row-sum lumping needs only the integral of each
-        # basis function
-        self.basis = skfem.Basis(mesh, element, intorder=1)
+        self.basis = skfem.Basis(mesh, element)
         self.interface = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[INTERFACE])
         self.top = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[TOP])
         self.nodes = self.basis.N
@@ -82,10 +79,14 @@ class Problem:
         self.source = np.zeros(2 * self.nodes)
         self.timer = Timer()
         self._plan_jacobian(laplace)
-        # fields at quadrature points by precomputed basis values (Basis.interpolate re-derives
-        # the dof split on every call, a large share of an assembly)
-        self._basis_values = np.array([np.asarray(phi_i[0]) for phi_i in self.basis.basis])
-        self._basis_gradients = np.array([phi_i[0].grad for phi_i in self.basis.basis])
+        # P1 element geometry, fixed per mesh: the volume terms of forms.conduction and
+        # forms.conduction_concentration_sensitivity are integrated exactly from it (their
+        # integrands are linear on each triangle; tests/test_solver.py checks they equal
+        # scikit-fem's assembly of the forms), several times faster than generic kernels
+        self._dofs = self.basis.element_dofs
+        self._stiffness = laplace.data.reshape(3, 3, -1)  # [trial j, test i, element]
+        self._gradients = np.array([phi_i[0].grad[:, :, 0] for phi_i in self.basis.basis])  # [i, x/y, element]
+        self._third_of_area = self.basis.dx.sum(axis=1) / 3  # integral of each P1 basis function
         self._interface_values = np.array([np.asarray(phi_i[0]) for phi_i in self.interface.basis])
         self._solver = sparse.DirectSolver()
         self._potential_solver = sparse.DirectSolver()
@@ -139,37 +140,52 @@ class Problem:
         """|interface current - applied current| / applied current (both per unit depth)."""
         return abs(self.interface_current(*self.split(x)) - self.applied_current) / self.applied_current
 
-    def assemble(self, x: np.ndarray, mass_coefficient: float = 0.0, history: np.ndarray | None = None):
-        """Residual (all unknowns) and Jacobian (free unknowns, on the fixed pattern) at x. The
-        time derivative is approximated as dc/dt = mass_coefficient * c + history (BDF);
-        mass_coefficient = 0 is the steady problem."""
+    def conduction_data(self, c: np.ndarray) -> np.ndarray:
+        """COO data (scikit-fem's order) of forms.conduction: kappa(c) is linear and the P1
+        gradients constant, so each element's integral is kappa at the centroid (the mean of the
+        vertex values) times the element's P1 stiffness."""
+        kappa = self.physics.conductivity_per_concentration * c[self._dofs].mean(axis=0)
+        return (self._stiffness * kappa).ravel()
+
+    def conduction_concentration_sensitivity_data(self, phi: np.ndarray) -> np.ndarray:
+        """COO data of forms.conduction_concentration_sensitivity: dkappa/dc times the integral
+        of the trial function (area / 3) times grad(phi) . grad(v_i), the same for every trial j."""
+        grad_phi = np.einsum("ie,ide->de", phi[self._dofs], self._gradients)
+        per_test = np.einsum("de,ide->ie", grad_phi, self._gradients) * self._third_of_area
+        per_test *= self.physics.conductivity_per_concentration
+        return np.broadcast_to(per_test, (3, *per_test.shape)).ravel()
+
+    def residual(self, x: np.ndarray, mass_coefficient: float = 0.0, history: np.ndarray | None = None) -> np.ndarray:
+        """Residual [salt; current] of all unknowns at x. The time derivative is approximated as
+        dc/dt = mass_coefficient * c + history (BDF); mass_coefficient = 0 is the steady problem."""
         started = time.perf_counter()
         physics = self.physics
         c, phi = self.split(x)
-        k = physics.conductivity_per_concentration
-        dofs = self.basis.element_dofs
-        kappa = k * np.einsum("ie,ieq->eq", c[dofs], self._basis_values)
-        grad_phi = np.einsum("ie,ideq->deq", phi[dofs], self._basis_gradients)
-        conduction = forms.conduction.coo_data(self.basis, kappa=kappa)
-        conduction_dc = forms.conduction_concentration_sensitivity.coo_data(self.basis, dkappa_dc=k, grad_phi=grad_phi)
-        rate, rate_dc, rate_dphi = self.interface_rate(c, phi)
-        plating = asm(forms.boundary_flux, self.interface, rate=rate)
-        plating_dc = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dc).data
-        plating_dphi = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dphi).data
-
-        salt_loss = physics.salt_consumed_per_charge
         rows, cols = self.element_pairs
+        plating = asm(forms.boundary_flux, self.interface, rate=self.interface_rate(c, phi)[0])
         laplace_c = self.laplace @ c
         storage = self.lumped_mass * (mass_coefficient * c + (0 if history is None else history))
         residual = np.concatenate(
             [
-                storage + physics.D_ambipolar * laplace_c + salt_loss * plating,
-                np.bincount(rows, weights=conduction.data * phi[cols], minlength=self.nodes)
+                storage + physics.D_ambipolar * laplace_c + physics.salt_consumed_per_charge * plating,
+                np.bincount(rows, weights=self.conduction_data(c) * phi[cols], minlength=self.nodes)
                 + physics.diffusion_current_coefficient * laplace_c
                 + plating
                 - self.applied_current_load,
             ]
         ) + self.source
+        self.timer.assembly += time.perf_counter() - started
+        return residual
+
+    def jacobian(self, x: np.ndarray, mass_coefficient: float = 0.0) -> sp.csr_matrix:
+        """Jacobian of :meth:`residual` in the free unknowns, on the fixed pattern."""
+        started = time.perf_counter()
+        physics = self.physics
+        c, phi = self.split(x)
+        _, rate_dc, rate_dphi = self.interface_rate(c, phi)
+        plating_dc = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dc).data
+        plating_dphi = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dphi).data
+        salt_loss = physics.salt_consumed_per_charge
         jacobian = self.pattern.fill(
             self._jacobian_terms,
             [
@@ -178,13 +194,14 @@ class Problem:
                 salt_loss * plating_dphi,
                 plating_dc,
                 plating_dphi,
-                conduction_dc.data,
-                conduction.data,
+                self.conduction_concentration_sensitivity_data(phi),
+                self.conduction_data(c),
             ],
             constant=physics.D_ambipolar * self._laplace_in[0, 0]
             + physics.diffusion_current_coefficient * self._laplace_in[1, 0],
         )
-        return residual, jacobian
+        self.timer.assembly += time.perf_counter() - started
+        return jacobian
 
     def newton(self, x: np.ndarray, settings: SolverSettings, mass_coefficient: float = 0.0, history=None):
         """Solve the (time-discrete or steady) system from the guess x; returns (x, linear
@@ -199,13 +216,14 @@ class Problem:
         x[self.top_nodes] = self.physics.c0
         small_update, scaled_update, step = False, np.inf, 1.0
         for iteration in range(settings.newton_max_iterations + 1):
-            residual, jacobian = self.assemble(x, mass_coefficient, history)
+            residual = self.residual(x, mass_coefficient, history)
             charge_residual = self.charge_residual(residual)
             if small_update and charge_residual <= CHARGE_RTOL:
                 return x, iteration, scaled_update
             if iteration == settings.newton_max_iterations:
                 break
             update = np.zeros_like(x)
+            jacobian = self.jacobian(x, mass_coefficient)
             update[self.free] = self.linear_solve(self._solver, jacobian, -residual[self.free])
             if not np.all(np.isfinite(update)):
                 raise NewtonFailure(f"non-finite Newton update (singular Jacobian?) at iteration {iteration + 1}")
@@ -255,11 +273,11 @@ class Problem:
         potential = np.arange(self.nodes, 2 * self.nodes)
         small_update = False
         for _ in range(settings.newton_max_iterations * 3):
-            residual, jacobian = self.assemble(x)
+            residual = self.residual(x)
             if small_update and self.charge_residual(residual) <= CHARGE_RTOL:
                 return x
             block = self.potential_unknowns
-            update = self.linear_solve(self._potential_solver, jacobian[block][:, block], -residual[potential])
+            update = self.linear_solve(self._potential_solver, self.jacobian(x)[block][:, block], -residual[potential])
             x[potential] += update
             small_update = np.max(np.abs(update)) <= settings.newton_rtol * self.potential_scale(x)
         raise NewtonFailure("no consistent initial potential: Newton on the current balance did not converge")

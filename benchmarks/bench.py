@@ -1,0 +1,213 @@
+"""Benchmarks of electrolyte3d (``make bench``): prints a table and writes results/bench/bench.csv.
+
+1. Per mesh level of the pillar design: gmsh meshing, mesh load (.npz), assembly, linear solve
+   (PARDISO phase 23 on a fixed pattern), Newton iterations and wall time per time step of a
+   short transient run, peak RSS (each level in its own process).
+2. The ratio of the wall time of one full Newton iteration (the transient run's wall time over
+   its Newton iterations: assembly, solve, time stepping and error control) to a bare PARDISO
+   refactorisation + solve (phases 22 + 33) of the same Jacobian, in the same process.
+3. The default study end to end (``snakemake --cores 2`` from clean, in a scratch directory),
+   and the Snakemake DAG build (``snakemake -n``) of a generated 10,000-case sweep.
+4. The Jacobian and the Laplacian of the finest level solved with SciPy's SuperLU against
+   PARDISO.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+
+def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
+    """Items 1, 2 (and 4 with ``superlu``) for one level of the pillar design, in this process."""
+    import gmsh
+    import numpy as np
+    import scipy.sparse
+    import scipy.sparse.linalg as sla
+
+    from electrolyte3d import geometry, mesh, solver, sparse
+    from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config
+
+    config = load_config(REPO / "config" / "config.yaml")
+    case = cases_from_config(config)["pillar"]
+    scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+    started = time.perf_counter()
+    with geometry.gmsh_session(log_to_terminal=False):
+        geometry.build(case.geometry)
+        mesh.generate(MeshSettings.from_config(config), level)
+        mesh.write(str(scratch / "mesh.msh"))
+        triangles = int(sum(len(gmsh.model.mesh.getElements(2, surface)[1][0]) for _, surface in gmsh.model.getEntities(2)))
+    meshing = time.perf_counter() - started
+    mesh.save_electrolyte(mesh.electrolyte(str(scratch / "mesh.msh")), str(scratch / "electrolyte.npz"))
+    started = time.perf_counter()
+    electrolyte = mesh.load_electrolyte(str(scratch / "electrolyte.npz"))
+    loading = time.perf_counter() - started
+    shutil.rmtree(scratch)
+
+    started = time.perf_counter()
+    problem = solver.Problem(electrolyte, case.physics)
+    setup = time.perf_counter() - started
+    settings = SolverSettings.from_config(config)
+    x = problem.initial_state(settings)
+    history = -problem.split(x)[0] * 1e4
+    assembly = _best(lambda: (problem.residual(x, 1e4, history), problem.jacobian(x, 1e4)), repeats=5)
+    residual, jacobian = problem.residual(x, 1e4, history), problem.jacobian(x, 1e4)
+    rhs = -residual[problem.free]
+    direct = sparse.DirectSolver()
+    direct.solve(jacobian, rhs)
+    linear = _best(lambda: direct.solve(jacobian, rhs), repeats=3)
+    bare = _bare_pardiso(jacobian, rhs)
+
+    problem.timer = solver.Timer()
+    short = SolverSettings(**{**settings.as_params(), "end_time": end_time})
+    started = time.perf_counter()
+    solution = solver.transient(problem, short, np.array([end_time]))
+    transient_wall = time.perf_counter() - started
+    newton_wall = transient_wall / max(solution.newton_iterations, 1)
+    row = {
+        "level": level,
+        "triangles": triangles,
+        "electrolyte_triangles": electrolyte.nelements,
+        "unknowns": 2 * problem.nodes,
+        "jacobian_nnz": jacobian.nnz,
+        "gmsh_meshing_s": meshing,
+        "mesh_load_s": loading,
+        "problem_setup_s": setup,
+        "assembly_s": assembly,
+        "linear_solve_s": linear,
+        "pardiso_22_33_s": bare,
+        "time_steps": solution.steps,
+        "newton_per_step": solution.newton_iterations / max(solution.steps, 1),
+        "wall_per_step_s": transient_wall / max(solution.steps, 1),
+        "wall_per_newton_s": newton_wall,
+        "newton_over_bare_pardiso": newton_wall / bare,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if superlu:
+        row["superlu_jacobian_s"] = _best(lambda: sla.splu(jacobian.tocsc()).solve(rhs), repeats=1)
+        row["pardiso_over_superlu_jacobian"] = linear / row["superlu_jacobian_s"]
+        laplace = (problem.laplace + scipy.sparse.diags(problem.lumped_mass)).tocsr()  # one implicit diffusion step
+        ones = np.ones(problem.nodes)
+        row["superlu_laplace_s"] = _best(lambda: sla.splu(laplace.tocsc()).solve(ones), repeats=1)
+        row["pardiso_laplace_s"] = _best(lambda: sparse.DirectSolver().solve(laplace, ones), repeats=1)
+        row["pardiso_over_superlu_laplace"] = row["pardiso_laplace_s"] / row["superlu_laplace_s"]
+        row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return row
+
+
+def _best(action, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def _bare_pardiso(matrix, rhs) -> float:
+    """PARDISO phases 22 + 33 on ``matrix`` after its analysis (phase 11), best of three."""
+    import numpy as np
+    import pypardiso
+
+    pardiso = pypardiso.PyPardisoSolver()
+    b = np.asfortranarray(rhs)
+    pardiso.set_phase(11)
+    pardiso._call_pardiso(matrix, b)
+
+    def refactor_and_solve():
+        for phase in (22, 33):
+            pardiso.set_phase(phase)
+            pardiso._call_pardiso(matrix, b)
+
+    return _best(refactor_and_solve, repeats=3)
+
+
+def run_level(level: int, end_time: float, superlu: bool) -> dict:
+    """:func:`level_benchmark` in a fresh single-thread process, so peak RSS is per level."""
+    environment = {**os.environ, "MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, __file__, "--one-level", str(level), "--end-time", str(end_time)]
+    if superlu:
+        command.append("--superlu")
+    output = subprocess.run(command, env=environment, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def snakemake(arguments: list[str], directory: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *arguments],
+        cwd=directory, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def default_study_wall() -> float:
+    with tempfile.TemporaryDirectory(prefix="bench-study-") as directory:
+        shutil.copytree(REPO / "config", Path(directory) / "config")
+        return snakemake(["--workflow-profile", str(REPO / "workflow/profiles/default"), "--cores", "2"], Path(directory))
+
+
+def sweep_dag_seconds(cases: int) -> float:
+    """``snakemake -n`` on a sweep of ``cases`` valid pillar arrays (width x pitch x height)."""
+    import yaml
+
+    widths = [20 + 0.5 * index for index in range(100)]
+    pitches = [200 + 2 * index for index in range(max(cases // 1000, 1) * 10)]
+    heights = [50 + 10 * index for index in range(cases // (len(widths) * len(pitches)))]
+    config = {
+        "designs": {},
+        "sweeps": {"big": {"pillar_width_um": widths, "pillar_pitch_um": pitches, "pillar_height_um": heights}},
+        "physics": {"D_plus": 6.6e-10, "charge_transfer_resistance_ohm": 435.3},
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-dag-") as directory:
+        (Path(directory) / "config").mkdir()
+        (Path(directory) / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+        return snakemake(["--dry-run", "--cores", "2", "--quiet"], Path(directory))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", type=int, nargs="+", default=[0, 1, 2, 3])
+    parser.add_argument("--end-time", type=float, default=0.5, help="transient run per level, s")
+    parser.add_argument("--sweep-cases", type=int, default=10_000)
+    parser.add_argument("--skip-study", action="store_true", help="leave out item 3's whole-study run")
+    parser.add_argument("--one-level", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--superlu", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.one_level is not None:
+        print(json.dumps(level_benchmark(arguments.one_level, arguments.end_time, arguments.superlu)))
+        return
+
+    import pandas as pd
+
+    finest = max(arguments.levels)
+    rows = []
+    for level in arguments.levels:
+        rows.append(run_level(level, arguments.end_time, superlu=level == finest))
+        print(f"level {level} done", file=sys.stderr, flush=True)
+    table = pd.DataFrame(rows)
+    extra = {"dag_seconds_sweep": sweep_dag_seconds(arguments.sweep_cases), "sweep_cases": arguments.sweep_cases}
+    if not arguments.skip_study:
+        extra["default_study_wall_s"] = default_study_wall()
+    table = table.assign(**extra, machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d"))
+    destination = REPO / "results" / "bench"
+    destination.mkdir(parents=True, exist_ok=True)
+    table.to_csv(destination / "bench.csv", index=False)
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(table.T.to_string(header=False))
+
+
+if __name__ == "__main__":
+    main()
