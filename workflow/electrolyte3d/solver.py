@@ -247,6 +247,11 @@ class Problem:
     def potential_scale(self, x: np.ndarray) -> float:
         return max(np.max(np.abs(self.split(x)[1])), self.physics.thermal_voltage)
 
+    def release_linear_solvers(self) -> None:
+        """Free the PARDISO factorisations (before writing results, which need memory too)."""
+        self._solver.release()
+        self._potential_solver.release()
+
     def linear_solve(self, direct: sparse.DirectSolver, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
         """PARDISO's solution; its refusals (an empty row, a PARDISO error) become a NewtonFailure,
         so the step is retried shorter and, if that keeps failing, the case ends as diverged with

@@ -30,10 +30,10 @@ class Scatter:
 
 @dataclass(frozen=True)
 class Terms:
-    """The scatters of the terms of one matrix, in order, with their positions concatenated so
-    that filling the matrix is a single ``bincount``."""
+    """The kept entries of each term of one matrix, in order, and their positions concatenated
+    so that filling the matrix is a single ``bincount``."""
 
-    scatters: tuple[Scatter, ...]
+    keeps: tuple[np.ndarray, ...]
     positions: np.ndarray
 
 
@@ -81,15 +81,15 @@ class BlockPattern:
         if not np.array_equal(self._keys_sorted[position[keep]], keys):
             raise ValueError(f"block {block} has entries outside the pattern")
         entries = np.flatnonzero(position[inverse] >= 0)
-        return Scatter(entries, position[inverse[entries]])
+        return Scatter(entries.astype(np.int32), position[inverse[entries]].astype(np.int32))
 
     def terms(self, scatters: list[Scatter]) -> Terms:
-        return Terms(tuple(scatters), np.concatenate([scatter.positions for scatter in scatters]))
+        return Terms(tuple(scatter.keep for scatter in scatters), np.concatenate([scatter.positions for scatter in scatters]))
 
     def fill(self, terms: Terms, values: list[np.ndarray], constant: np.ndarray | None = None) -> sp.csr_matrix:
         """The matrix summing each term's COO ``values`` (in the order of ``terms``) and
         ``constant`` (data on this pattern). The CSR index arrays are this pattern's, shared."""
-        weights = np.concatenate([data[scatter.keep] for scatter, data in zip(terms.scatters, values, strict=True)])
+        weights = np.concatenate([data[keep] for keep, data in zip(terms.keeps, values, strict=True)])
         data = np.bincount(terms.positions, weights=weights, minlength=self.nnz)
         return self.matrix(data if constant is None else data + constant)
 
@@ -120,6 +120,12 @@ class DirectSolver:
             self._pattern = (matrix.indptr, matrix.indices)
             self.analyses += 1
         return self._run(self.FACTORISE_AND_SOLVE, matrix, rhs)
+
+    def release(self) -> None:
+        """Free PARDISO's factors and workspace (the next solve analyses again)."""
+        if self._pattern is not None:
+            self._pardiso.free_memory(everything=True)
+            self._pattern = None
 
     def _has_pattern(self, matrix: sp.csr_matrix) -> bool:
         if self._pattern is None:

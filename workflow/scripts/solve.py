@@ -24,6 +24,7 @@ logging.info(
     "status %s (%s); %d steps, %d Newton iterations, %.1f s",
     solution.status, solution.message or "no remark", solution.steps, solution.newton_iterations, solution.wall_time,
 )
+problem.release_linear_solvers()
 metadata = {"case": case, "mesh_level": level, "triangles": electrolyte.nelements}
 result = dataset.build(problem, solution, settings, metadata)
 warning = dataset.resolution_warning(result)

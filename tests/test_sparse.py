@@ -1,0 +1,46 @@
+"""Fixed-pattern block matrices and the PARDISO solver that analyses a pattern once."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from electrolyte3d.sparse import BlockPattern, DirectSolver
+
+
+def test_block_pattern_sums_terms_like_scipy_and_drops_the_fixed_unknowns():
+    rng = np.random.default_rng(3)
+    nodes = 6
+    pairs = rng.integers(0, nodes, size=(2, 40))
+    few = pairs[:, :5]
+    free = np.setdiff1d(np.arange(2 * nodes), [0, 4])  # two fixed c unknowns
+    pattern = BlockPattern({(0, 0): pairs, (0, 1): few, (1, 0): pairs, (1, 1): pairs}, nodes, free)
+    terms = [((0, 0), pairs), ((0, 1), few), ((1, 1), pairs)]
+    values = [rng.normal(size=p.shape[1]) for _, p in terms]
+    matrix = pattern.fill(pattern.terms([pattern.scatter(block, *p) for block, p in terms]), values)
+
+    expected = sp.csr_matrix((2 * nodes, 2 * nodes))
+    for (block, p), data in zip(terms, values):
+        expected = expected + sp.coo_matrix((data, (p[0] + block[0] * nodes, p[1] + block[1] * nodes)), shape=(2 * nodes, 2 * nodes))
+    np.testing.assert_allclose(matrix.toarray(), expected.toarray()[np.ix_(free, free)], atol=1e-14)
+    assert matrix.has_sorted_indices and matrix.nnz == pattern.nnz
+
+
+def test_entries_outside_the_pattern_are_refused():
+    pattern = BlockPattern({(0, 0): np.array([[0, 1], [0, 1]])}, 2, np.arange(4))
+    with pytest.raises(ValueError, match="outside the pattern"):
+        pattern.scatter((0, 0), np.array([0]), np.array([1]))
+
+
+def test_direct_solver_analyses_a_pattern_once():
+    rng = np.random.default_rng(4)
+    base = sp.random(50, 50, density=0.1, random_state=5, format="csr") + sp.identity(50, format="csr") * 10
+    direct = DirectSolver()
+    for _ in range(3):
+        matrix = base.copy()
+        matrix.data = matrix.data * rng.uniform(0.5, 2, matrix.nnz)
+        rhs = rng.normal(size=50)
+        np.testing.assert_allclose(matrix @ direct.solve(matrix, rhs), rhs, rtol=1e-10, atol=1e-10)
+    assert direct.analyses == 1
+    direct.release()
+    direct.solve(base, np.ones(50))
+    assert direct.analyses == 2
