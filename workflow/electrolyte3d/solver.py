@@ -63,12 +63,14 @@ class Problem:
         self.mesh = mesh
         self.physics = physics
         element = skfem.ElementTriP1()
-        self.basis = skfem.Basis(mesh, element)
+        # the volume basis is needed only here (its values at every quadrature point would be a
+        # large share of a fine level's memory); the element geometry kept below replaces it
+        basis = skfem.Basis(mesh, element)
         self.interface = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[INTERFACE])
         self.top = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[TOP])
-        self.nodes = self.basis.N
-        self.lumped_mass = np.asarray(asm(forms.mass, self.basis).sum(axis=1)).ravel()
-        laplace = forms.laplace.coo_data(self.basis)
+        self.nodes = basis.N
+        self.lumped_mass = np.asarray(asm(forms.mass, basis).sum(axis=1)).ravel()
+        laplace = forms.laplace.coo_data(basis)
         self.laplace = laplace.tocsr()
         self.applied_current_load = physics.current_density * asm(forms.boundary_flux, self.top, rate=1.0)
         self.top_length = asm(forms.boundary_length, self.top)
@@ -83,10 +85,10 @@ class Problem:
         # forms.conduction_concentration_sensitivity are integrated exactly from it (their
         # integrands are linear on each triangle; tests/test_solver.py checks they equal
         # scikit-fem's assembly of the forms), several times faster than generic kernels
-        self._dofs = self.basis.element_dofs
+        self._dofs = basis.element_dofs
         self._stiffness = laplace.data.reshape(3, 3, -1)  # [trial j, test i, element]
-        self._gradients = np.array([phi_i[0].grad[:, :, 0] for phi_i in self.basis.basis])  # [i, x/y, element]
-        self._third_of_area = self.basis.dx.sum(axis=1) / 3  # integral of each P1 basis function
+        self._gradients = np.array([phi_i[0].grad[:, :, 0] for phi_i in basis.basis])  # [i, x/y, element]
+        self._third_of_area = basis.dx.sum(axis=1) / 3  # integral of each P1 basis function
         self._interface_values = np.array([np.asarray(phi_i[0]) for phi_i in self.interface.basis])
         self._solver = sparse.DirectSolver()
         self._potential_solver = sparse.DirectSolver()
