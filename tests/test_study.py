@@ -129,3 +129,9 @@ def test_sweep_figure_has_a_heatmap_column_per_height():
     assert dict(grid.c_cv.sizes) == {"time": 2, "pillar_width": 3, "pillar_pitch": 2, "pillar_height": 2}
     figure = plots.sweep(ds, "array", 1.0)
     assert len([axis for axis in figure.axes if axis.get_title() == "height 75 um"]) == 2
+
+
+def test_figures_of_a_stationary_study_have_no_time_axis(paper_study):
+    steady = paper_study.isel(time=0, drop=True)
+    assert "steady state" in plots.uniformity(steady)._suptitle.get_text()
+    assert "steady state" in plots.interface_profiles(steady, None)._suptitle.get_text()

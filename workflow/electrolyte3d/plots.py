@@ -164,6 +164,14 @@ def uniformity(ds):
     }
     figure, axes = plt.subplots(1, len(metrics), figsize=(13, 3.8), layout="constrained")
     labels = {case: _label(shown, case) for case in shown.case.values}
+    if "time" not in shown.dims:  # a stationary study: one value per case
+        for axis, (label, values) in zip(axes, metrics.items()):
+            sns.barplot(x=[labels[case] for case in shown.case.values], y=values.values, ax=axis)
+            axis.set_xlabel("case")
+            axis.set_ylabel(label)
+            axis.tick_params(axis="x", labelrotation=30)
+        figure.suptitle("interface uniformity at steady state" + (f"; {note}" if note else ""), fontsize="medium")
+        return figure
     for axis, (label, values) in zip(axes, metrics.items()):
         table = values.rename("value").to_dataframe().reset_index().dropna(subset=["value"])
         table["case"] = table["case"].map(labels)
@@ -196,7 +204,8 @@ def sweep(ds, design: str, time: float):
         }
     )
     heights = sorted(table["height [um]"].unique())
-    metrics = {"cv": f"CV of interface c at t = {time:.3g} s [-]", "depletion": "time to depletion [s] (blank: none)"}
+    when = f"t = {time:.3g} s" if time is not None else "steady state"
+    metrics = {"cv": f"CV of interface c at {when} [-]", "depletion": "time to depletion [s] (blank: none)"}
     figure, axes = plt.subplots(4, len(heights), figsize=(4.2 * len(heights), 13), layout="constrained", squeeze=False)
     for column, height in enumerate(heights):
         subset = table[table["height [um]"] == height]
