@@ -95,14 +95,15 @@ def level_triangles(wildcards):
 
 
 def mesh_level_runtime_min(wildcards):
-    """Measured (results/mesh_report.csv): at most 16 s for 6.3e5 triangles; budget 5 min plus
-    0.1 ms per triangle."""
+    """Measured (results/mesh_report.csv, with the .npz export): at most 22 s for 5.4e5
+    triangles; budget 5 min plus 0.1 ms per triangle."""
     return int(5 + 1e-4 * level_triangles(wildcards) / 60)
 
 
 def solve_level_runtime_min(wildcards):
-    """Measured (results/solve_report.csv): up to 1.8 ms of wall per electrolyte triangle for a
-    transient run to depletion (pillar level 3, 66 steps); budget 5 min plus 4 ms per triangle."""
+    """Measured (results/solve_report.csv): about 0.5 ms of wall per electrolyte triangle for a
+    transient run to depletion (pillar level 3: 66 steps, 231 s). Budgeted generously, 5 min plus
+    4 ms per triangle, because the step count grows with end_time and the physics."""
     return int(5 + 4e-3 * level_triangles(wildcards) / 60)
 
 
