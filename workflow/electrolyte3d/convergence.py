@@ -254,8 +254,8 @@ def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
     stationary value) with its relative change and GCI, the depletion time with its GCI,
     the criterion change and the chosen level."""
     rows = []
-    c_mean = _column(ds, "c_mean", time)
-    depletion = "depletion_time" if "depletion_time" in ds.quantity.values else None
+    c_mean = find_quantity(ds, "c_mean", time)
+    depletion = find_quantity(ds, "depletion_time")
     for level in ds.level.values:
         row = {
             "case": ds.attrs["case"],
@@ -280,11 +280,15 @@ def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _column(ds: xr.Dataset, name: str, time: float | None) -> str | None:
-    if time is None:
-        return name if name in ds.quantity.values else None
-    candidates = ds.quantity.values[(ds.quantity_name.values == name) & np.isclose(ds.quantity_time.values, time, rtol=1e-9)]
-    return str(candidates[0]) if candidates.size else None
+def find_quantity(ds: xr.Dataset, name: str, time: float | None = None) -> str | None:
+    """The label of quantity ``name`` in a convergence dataset: for a time series the one at
+    report ``time`` (the first if ``time`` is None), otherwise the quantity itself; None if absent."""
+    matches = ds.quantity_name.values == name
+    if time is not None:
+        timed = ~np.isnan(ds.quantity_time.values)
+        matches &= ~timed | np.isclose(ds.quantity_time.values, time, rtol=1e-9, atol=0)
+    labels = ds.quantity.values[matches]
+    return str(labels[0]) if labels.size else None
 
 
 def latest_common_time(ds: xr.Dataset) -> float | None:

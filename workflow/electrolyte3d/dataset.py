@@ -183,16 +183,14 @@ def write_fields(problem: Problem, solution: Solution, path: str) -> None:
                 writer.write_data(snapshot.time, point_data={"c_mol_m-3": c, "phi_V": phi})
 
 
-def read_field(path: str, time: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Points, triangles and c of the snapshot nearest ``time`` in a file of :func:`write_fields`,
-    and that snapshot's time."""
+def read_field(path: str, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Points, triangles and c of snapshot ``step`` in a file of :func:`write_fields` (its
+    snapshots are those of the netCDF result, in the same order), and that snapshot's time."""
     import meshio
 
     with meshio.xdmf.TimeSeriesReader(path) as reader:
         points, cells = reader.read_points_cells()
-        times = [reader.read_data(step)[0] for step in range(reader.num_steps)]
-        nearest = int(np.argmin(np.abs(np.array(times) - time)))
-        snapshot_time, point_data, _ = reader.read_data(nearest)
+        snapshot_time, point_data, _ = reader.read_data(step % reader.num_steps)
     return points, cells[0].data, point_data["c_mol_m-3"], snapshot_time
 
 

@@ -16,6 +16,7 @@ from matplotlib.tri import Triangulation
 
 from electrolyte3d import study
 from electrolyte3d.config import UM
+from electrolyte3d.convergence import find_quantity
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, INTERFACE, TOP
 
 SUBDOMAIN_COLOURS = {ELECTROLYTE: "#9ecae1", ELECTRODE: "#d9d9d9"}
@@ -100,7 +101,7 @@ def convergence(ds, time: float | None):
     Richardson-extrapolated value of the three finest levels as a line; the production level ringed."""
     sns.set_theme(style="whitegrid", context="paper")
     picks = [("c_mean", "mean interface c [mol m-3]"), ("c_cv", "CV of interface c [-]"), ("depletion_time", "time to depletion [s]")]
-    picks = [(name, label, _quantity(ds, name, time)) for name, label in picks]
+    picks = [(name, label, find_quantity(ds, name, time)) for name, label in picks]
     picks = [(name, label, quantity) for name, label, quantity in picks if quantity is not None]
     figure, axes = plt.subplots(1, len(picks), figsize=(4 * len(picks), 3.4), layout="constrained", squeeze=False)
     production = ds.attrs["production_level"]
@@ -121,14 +122,6 @@ def convergence(ds, time: float | None):
     axes[0][0].legend(fontsize="small")
     figure.suptitle(f"{ds.attrs['case']}: {ds.attrs['grid_status'].replace('_', ' ')}", fontsize="medium")
     return figure
-
-
-def _quantity(ds, name: str, time: float | None) -> str | None:
-    matches = ds.quantity.values[ds.quantity_name.values == name]
-    if name == "depletion_time" or time is None or not matches.size:
-        return str(matches[0]) if matches.size else None
-    times = ds.quantity_time.values[ds.quantity_name.values == name]
-    return str(matches[np.argmin(np.abs(times - time))])
 
 
 def interface_profiles(ds, time: float | None):

@@ -12,7 +12,7 @@ import xarray as xr
 
 from electrolyte3d import io
 from electrolyte3d.config import Case
-from electrolyte3d.convergence import GridConvergenceIndex
+from electrolyte3d.convergence import GridConvergenceIndex, find_quantity
 
 PROFILE_POINTS = 401
 """Points of the common normalised arc length onto which interface profiles are interpolated."""
@@ -173,12 +173,10 @@ def build(
 
 def _gci(convergence: xr.Dataset, name: str, time: float | None = None) -> GridConvergenceIndex:
     """The GCI of quantity ``name`` (at report ``time`` for a time series) of one case."""
-    matches = convergence.quantity_name.values == name
-    if time is not None:
-        matches &= np.isclose(convergence.quantity_time.values, time, rtol=1e-9, atol=0)
-    if not matches.any():
+    quantity = find_quantity(convergence, name, time)
+    if quantity is None:
         return GridConvergenceIndex("not_available", *[math.nan] * 5)
-    row = convergence.isel(quantity=int(np.argmax(matches)))
+    row = convergence.sel(quantity=quantity)
     return GridConvergenceIndex(
         str(row.gci_kind.values),
         float(row.observed_order),

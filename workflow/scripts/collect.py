@@ -11,18 +11,17 @@ from electrolyte3d import io, study
 io.log_to(snakemake.log[0])
 cases = snakemake.params.cases
 expected = snakemake.params.expected
-convergences = {Path(path).parent.name: (path, xr.load_dataset(path)) for path in snakemake.input.convergences}
+convergence_files = {Path(path).parent.name: path for path in snakemake.input.convergences}
 level_files = {(Path(path).parts[-3], Path(path).stem): path for path in snakemake.input.results}
-results = {}
+convergences, results = {}, {}
 for case in cases:
-    path, convergence = convergences[case]
-    study.check_current(convergence, expected[case]["convergence"], path)
-    level = convergence.attrs["production_level"]
+    convergences[case] = xr.load_dataset(convergence_files[case])
+    study.check_current(convergences[case], expected[case]["convergence"], convergence_files[case])
+    level = convergences[case].attrs["production_level"]
     path = level_files[case, f"level{level}"]
     results[case] = xr.load_dataset(path)
     study.check_current(results[case], expected[case]["solve"], path)
-    logging.info("%s: level %d (%s)", case, level, convergence.attrs["grid_status"])
-convergences = {case: convergence for case, (_, convergence) in convergences.items()}
+    logging.info("%s: level %d (%s)", case, level, convergences[case].attrs["grid_status"])
 dataset = study.build(cases, convergences, results, io.provenance(dict(snakemake.params.items())))
 study.write(dataset, snakemake.output.study)
 table = study.summary(dataset, snakemake.params.invalid)
