@@ -6,13 +6,18 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# A --configfile names a whole study (config/studies/*.yaml); the default study is read only
+# without one. To change a few values of the default, pass both: --configfile config/config.yaml mine.yaml
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/cases.smk"
 include: "workflow/rules/geometry.smk"
 include: "workflow/rules/mesh.smk"
 include: "workflow/rules/solve.smk"

@@ -129,18 +129,19 @@ def test_triangle_angles():
     assert sorted(mesh.triangle_angles(right)[0]) == pytest.approx([45.0, 45.0, 90.0])
 
 
-def test_ladder_table_reports_ratio_from_counts():
+def test_ladder_table_reports_ratio_from_counts_and_the_cases_of_each_geometry():
     def report(level, triangles):
         return {
-            "case": "c",
+            "geometry": "g0123456789",
             "level": level,
             "triangles": triangles,
             "triangles_per_group": {"electrolyte": triangles},
             "line_elements_per_group": {"interface": 10},
         }
 
-    table = mesh.ladder_table([report(1, 400), report(0, 100)], [2.0, 1.0])
+    table = mesh.ladder_table([report(1, 400), report(0, 100)], [2.0, 1.0], {"g0123456789": ["D_low", "D_high"]})
     assert list(table["level"]) == [0, 1]
+    assert table["cases"].tolist() == ["D_low D_high"] * 2
     assert list(table["mesh_wall_s"]) == [1.0, 2.0]
     assert table["refinement_ratio_from_counts"].iloc[1] == pytest.approx(2.0)
     assert pd.isna(table["refinement_ratio_from_counts"].iloc[0])

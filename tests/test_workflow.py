@@ -63,6 +63,7 @@ def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):
     result = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert planned_jobs(result.stdout) == {
+        "cases": 1,
         "geometry": 3,
         "mesh": 3 * 4,
         "mesh_preview": 3,
@@ -79,19 +80,32 @@ def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):
     }
 
 
-def test_study_file_replaces_the_default_study_when_asked(tmp_path):
+def test_a_study_file_replaces_the_default_study(tmp_path):
     study = tmp_path / "solo.yaml"
     study.write_text(
         "designs:\n  solo:\n    pillar_centres_um: []\n"
         "physics: {D_plus: 1.0e-12, D_unit: m2/s, exchange_current_density_A_m2: 1.0}\nmesh:\n  levels: 3\n"
     )
-    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study), "--replace-workflow-config")
+    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study))
     assert result.returncode == 0, result.stdout + result.stderr
     assert planned_jobs(result.stdout) == {
-        "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
+        "cases": 1, "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
         "convergence": 1, "convergence_plot": 1, "convergence_report": 1, "collect": 1, "plots": 1,
         "field_snapshot": 1, "all": 1,
     }
+
+
+@pytest.mark.parametrize("study", sorted((REPO / "config" / "studies").glob("*.yaml")), ids=lambda path: path.stem)
+def test_every_ready_made_study_plans_its_cases(study, tmp_path):
+    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study), "results/cases.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run = snakemake("--cores", "1", "--configfile", str(study), "results/cases.csv", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    cases = pd.read_csv(tmp_path / "results" / "cases.csv")
+    assert len(cases) >= 2 and (cases["status"] == "planned").all()
+    planned = planned_jobs(snakemake("--dry-run", "--cores", "1", "--configfile", str(study), cwd=tmp_path).stdout)
+    assert planned["solve"] == len(cases) * 4
+    assert planned["geometry"] == cases["geometry"].nunique()
 
 
 def test_invalid_config_stops_before_any_job_with_one_clear_line(tmp_path):
@@ -153,11 +167,14 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study
     tmp_path = tiny_study
     results = tmp_path / "results"
     cases = TINY_CASES
+    planned = pd.read_csv(results / "cases.csv").set_index("case")
+    assert sorted(planned.index) == sorted(cases) and (planned["status"] == "planned").all()
     for case in cases:
+        geometry = results / "geometries" / planned.loc[case, "geometry"]
         for level in range(3):
-            assert (results / case / "mesh" / f"level{level}.msh").stat().st_size > 0
-        assert (results / case / "mesh" / "preview.png").stat().st_size > 0
-        assert (results / "logs" / "mesh" / f"{case}_level0.log").read_text().count("Done meshing 2D") == 1
+            assert (geometry / "mesh" / f"level{level}.msh").stat().st_size > 0
+        assert (geometry / "mesh" / "preview.png").stat().st_size > 0
+        assert (results / "logs" / "mesh" / f"{geometry.name}_level0.log").read_text().count("Done meshing 2D") == 1
         for level in range(3):
             with xr.open_dataset(results / case / "solve" / f"level{level}.nc") as solved:
                 assert solved.attrs["status"] == "completed"
@@ -169,8 +186,8 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study
     solves = pd.read_csv(results / "solve_report.csv")
     assert len(solves) == 2 * 3 and (solves["max_charge_imbalance"] < 1e-8).all()
     table = pd.read_csv(results / "mesh_report.csv")
-    assert sorted(table["case"].unique()) == sorted(cases)
-    assert (table.groupby("case")["triangles"].apply(lambda n: n.is_monotonic_increasing)).all()
+    assert sorted(table["cases"].unique()) == sorted(cases)
+    assert (table.groupby("geometry")["triangles"].apply(lambda n: n.is_monotonic_increasing)).all()
     assert (table["mesh_wall_s"] > 0).all()
 
     check_study_outputs(results, cases)
@@ -181,19 +198,48 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study
     nothing_to_do = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
     assert "Nothing to be done" in nothing_to_do.stdout + nothing_to_do.stderr
 
-    (tmp_path / "tolerance.yaml").write_text("convergence:\n  tolerance: 0.5\n")
-    tolerance = snakemake("--dry-run", "--cores", "1", "--configfile", "tolerance.yaml", cwd=tmp_path)
-    assert planned_jobs(tolerance.stdout) == {
-        "convergence": 2, "convergence_plot": 2, "convergence_report": 1, "collect": 1, "plots": 1,
-        "sweep_plot": 1, "field_snapshot": 1, "all": 1,
-    }
 
-    (tmp_path / "four_levels.yaml").write_text("mesh:\n  levels: 4\n")
-    four_levels = snakemake("--dry-run", "--cores", "1", "--configfile", "four_levels.yaml", cwd=tmp_path)
-    assert planned_jobs(four_levels.stdout) == {
-        "mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "convergence": 2, "convergence_plot": 2,
-        "convergence_report": 1, "collect": 1, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1,
-    }
+AGGREGATES = {"convergence_report": 1, "collect": 1, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1}
+NEW_CASE = {
+    "cases": 1, "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
+    "convergence": 1, "convergence_plot": 1, **AGGREGATES,
+}  # fmt: skip
+CONFIG_EDITS = {
+    "one pillar pitch": ({"sweeps": {"grid": {"pillar_pitch_um": [500]}}}, NEW_CASE),
+    "a sweep point added": ({"sweeps": {"grid": {"pillar_pitch_um": [400, 600]}}}, NEW_CASE),
+    "Newton tolerance": (
+        {"solver": {"newton_rtol": 1.0e-6}},
+        {"solve": 6, "solve_report": 1, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+    ),
+    "grid-convergence tolerance": ({"convergence": {"tolerance": 0.5}}, {"convergence": 2, "convergence_plot": 2, **AGGREGATES}),
+    "figure resolution": ({"plots": {"dpi": 100}}, {"convergence_plot": 2, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1}),
+    "a fourth mesh level": (
+        {"mesh": {"levels": 4}},
+        {"mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+    ),
+    "a diffusivity axis (same geometry, no remeshing)": (
+        {"sweeps": {"grid": {"D_plus": [6.6e-10, 1.0e-9]}}},
+        {"cases": 1, "mesh_report": 1, "solve": 6, "solve_report": 1, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+    ),
+}
+
+
+def edited(config: dict, edit: dict) -> dict:
+    merged = dict(config)
+    for key, value in edit.items():
+        merged[key] = edited(config.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit", CONFIG_EDITS, ids=lambda name: name.replace(" ", "-"))
+def test_a_config_edit_reruns_exactly_the_jobs_that_depend_on_it(tiny_study, tmp_path, edit):
+    change, expected = CONFIG_EDITS[edit]
+    config_path = tmp_path / "edited.yaml"
+    config_path.write_text(yaml.safe_dump(edited(TINY, change)))
+    plan = snakemake("--dry-run", "--cores", "1", "--configfile", str(config_path), cwd=tiny_study)
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert planned_jobs(plan.stdout) == expected
 
 
 def check_study_outputs(results: Path, cases: list[str]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from electrolyte3d.io import fingerprint
 from electrolyte3d.parameters import (
     CM2,
     CM2_S,
@@ -86,6 +87,12 @@ class Geometry:
     @classmethod
     def from_params(cls, params: Mapping) -> Geometry:
         return cls(**{**params, "pillar_centres": tuple(params["pillar_centres"])})
+
+    @property
+    def key(self) -> str:
+        """Name of this geometry's directory of results: cases with equal geometries share it,
+        and so share its geometry and mesh jobs (a physics sweep does not remesh)."""
+        return "g" + fingerprint(self.as_params())[:10]
 
 
 @dataclass(frozen=True)
@@ -342,18 +349,49 @@ class InvalidCase:
 
 
 @dataclass(frozen=True)
+class SweepAxis:
+    """A config key a sweep may vary, and the tag that writes its value into case names."""
+
+    key: str
+    tag: str
+    geometric: bool
+
+
+SWEEP_AXES = (
+    SweepAxis("pillar_width_um", "w", True),
+    SweepAxis("pillar_pitch_um", "p", True),
+    SweepAxis("pillar_height_um", "h", True),
+    SweepAxis("pillar_count", "n", True),
+    SweepAxis("substrate_thickness_um", "s", True),
+    SweepAxis("D_plus", "D", False),
+    SweepAxis("conductivity_S_cm", "sigma", False),
+    SweepAxis("t_plus", "tp", False),
+    SweepAxis("exchange_current_density_A_m2", "i0", False),
+    SweepAxis("charge_transfer_resistance_ohm", "Rct", False),
+    SweepAxis("current_density_mA_cm2", "j", False),
+    SweepAxis("temperature_K", "T", False),
+)
+"""In the order their tags appear in a case name."""
+
+ARRAY_AXES = ("pillar_width_um", "pillar_pitch_um", "pillar_height_um")
+"""What a sweep without a base design needs at every point to place a regular array."""
+
+
+@dataclass(frozen=True)
 class _SweepPoint:
     sweep: str
     name: str
     domain: Mapping
     width: float
-    pitch: float
+    pitch: float | None
     height: float
     count: int
     centres: list[float]
+    physics: Mapping
+    """The point's physics overrides: the base's, the sweep's, then the point's own values."""
 
     def check(self) -> None:
-        if self.count == 0:
+        if self.count == 0 and self.pitch is not None:
             raise ConfigError(
                 f"sweep '{self.sweep}': pillar_pitch_um = {_format(self.pitch)} is longer than "
                 f"electrode_length_um = {_format(self.domain['electrode_length_um'])}, so 'fill' places no pillar"
@@ -361,18 +399,71 @@ class _SweepPoint:
         _check_pillars(self.name, self.domain, self.width, self.height, self.centres, pitch=self.pitch)
 
 
+def _sweep_values(config: Mapping, sweep_name: str) -> Iterator[dict]:
+    """The points of a sweep as {axis key: value}: the grid of its listed axes, then its explicit points."""
+    sweep = config["sweeps"][sweep_name]
+    grid_keys = [axis.key for axis in SWEEP_AXES if axis.key in sweep]
+    if grid_keys:
+        for values in itertools.product(*(sweep[key] for key in grid_keys)):
+            yield dict(zip(grid_keys, values, strict=True))
+    yield from sweep.get("points", [])
+
+
 def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
     sweep = config["sweeps"][sweep_name]
-    domain = _domain(config, sweep.get("geometry", {}))
-    grid = itertools.product(
-        sweep["pillar_width_um"], sweep["pillar_pitch_um"], sweep["pillar_height_um"], sweep["pillar_count"]
-    )
-    for width, pitch, height, count in grid:
-        if count == "fill":
-            count = math.floor(domain["electrode_length_um"] / pitch)
-        name = f"{sweep_name}_w{_slug(width)}_p{_slug(pitch)}_h{_slug(height)}_n{count}"
-        centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
-        yield _SweepPoint(sweep_name, name, domain, width, pitch, height, count, centres)
+    base = _sweep_base(config, sweep_name)
+    for values in _sweep_values(config, sweep_name):
+        domain = _domain(config, {**base.get("geometry", {}), **sweep.get("geometry", {})})
+        if "substrate_thickness_um" in values:
+            domain["substrate_thickness_um"] = values["substrate_thickness_um"]
+        if base:
+            centres = base["pillar_centres_um"]
+            width = values.get("pillar_width_um", base.get("pillar_width_um", 0.0)) if centres else 0.0
+            height = values.get("pillar_height_um", base.get("pillar_height_um", 0.0)) if centres else 0.0
+            pitch = None
+            count = len(centres)
+            tags = [axis for axis in SWEEP_AXES if axis.key in values]
+        else:
+            missing = [key for key in ARRAY_AXES if key not in values]
+            if missing:
+                raise ConfigError(
+                    f"sweep '{sweep_name}': a regular pillar array needs {', '.join(missing)} at every point "
+                    "(or set `design:` to sweep around a design's own pillars)"
+                )
+            width, pitch, height = (values[key] for key in ARRAY_AXES)
+            count = values.get("pillar_count", "fill")
+            if count == "fill":
+                count = math.floor(domain["electrode_length_um"] / pitch)
+            centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
+            values = {**values, "pillar_count": count}
+            tags = [axis for axis in SWEEP_AXES if axis.key in values]
+        name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
+        physics = {
+            **base.get("physics", {}),
+            **sweep.get("physics", {}),
+            **{axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values},
+        }
+        yield _SweepPoint(sweep_name, name, domain, width, pitch, height, count, centres, physics)
+
+
+def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
+    """The design a sweep varies (``design:``), or an empty mapping for a regular array."""
+    sweep = config["sweeps"][sweep_name]
+    if "design" not in sweep:
+        return {}
+    if sweep["design"] not in config["designs"]:
+        raise ConfigError(
+            f"sweep '{sweep_name}': design '{sweep['design']}' is not among the designs "
+            f"({', '.join(config['designs']) or 'none'})"
+        )
+    placing = [key for key in ("pillar_pitch_um", "pillar_count") if key in sweep]
+    placing += sorted({key for point in sweep.get("points", []) for key in point} & {"pillar_pitch_um", "pillar_count"})
+    if placing:
+        raise ConfigError(
+            f"sweep '{sweep_name}': {placing[0]} places a regular array, which a sweep around design "
+            f"'{sweep['design']}' (its own pillar centres) cannot take; drop `design:` to sweep regular arrays"
+        )
+    return config["designs"][sweep["design"]]
 
 
 def _enabled_sweeps(config: Mapping) -> list[str]:
@@ -380,9 +471,9 @@ def _enabled_sweeps(config: Mapping) -> list[str]:
 
 
 def _sweep_cases(config: Mapping) -> Iterator[Case]:
+    physics_of: dict[str, Physics] = {}  # sweeps often share one physics over many geometries
     for sweep_name in _enabled_sweeps(config):
         sweep = config["sweeps"][sweep_name]
-        physics = None  # resolved at the first valid point, so a geometry mistake is reported first
         for point in _sweep_points(config, sweep_name):
             try:
                 point.check()
@@ -390,14 +481,16 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                 if sweep["invalid_points"] == "skip":
                     continue
                 raise
-            physics = physics or _physics(f"sweep '{sweep_name}'", config["physics"], sweep.get("physics", {}))
+            key = repr(sorted(point.physics.items()))
+            if key not in physics_of:
+                physics_of[key] = _physics(f"sweep '{sweep_name}' (case '{point.name}')", config["physics"], point.physics)
             yield Case(
                 name=point.name,
                 design=sweep_name,
                 study=config["study"],
                 geometry=_geometry_si(point.domain, point.width, point.height, point.centres),
-                physics=physics,
-                pillar_pitch=point.pitch * UM,
+                physics=physics_of[key],
+                pillar_pitch=None if point.pitch is None else point.pitch * UM,
             )
 
 
@@ -417,7 +510,7 @@ def invalid_cases(config: Mapping) -> list[InvalidCase]:
                         design=sweep_name,
                         reason=str(error),
                         pillar_width=point.width * UM,
-                        pillar_pitch=point.pitch * UM,
+                        pillar_pitch=math.nan if point.pitch is None else point.pitch * UM,
                         pillar_height=point.height * UM,
                         pillar_count=point.count,
                     )
@@ -544,5 +637,6 @@ def _format(value: float) -> str:
 
 
 def _slug(value: float) -> str:
-    """Number for a case name: 100 -> '100', 37.5 -> '37p5'."""
-    return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", "p")
+    """Number for a case name: 100 -> '100', 37.5 -> '37p5', 6.6e-10 -> '6p6e-10'."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".") if 1e-3 <= abs(value) < 1e7 or value == 0 else f"{value:.6g}"
+    return text.replace(".", "p").replace("+", "")

@@ -8,6 +8,7 @@ Grid Convergence Index assumes.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import gmsh
 import numpy as np
@@ -241,17 +242,18 @@ def segment_lengths(vertices: np.ndarray) -> np.ndarray:
     return np.linalg.norm(vertices[:, 1] - vertices[:, 0], axis=1)
 
 
-def ladder_table(reports: list[dict], wall_seconds: list[float]) -> pd.DataFrame:
-    """One row per case and level from the level reports, with the meshing wall time and the
-    refinement ratio implied by the element counts, r = (N_level / N_previous)^(1/2) in 2D."""
+def ladder_table(reports: list[dict], wall_seconds: list[float], cases: Mapping[str, list[str]]) -> pd.DataFrame:
+    """One row per geometry and level from the level reports, with the cases that use the
+    geometry (``cases``: geometry key -> case names), the meshing wall time and the refinement
+    ratio implied by the element counts, r = (N_level / N_previous)^(1/2) in 2D."""
     rows = []
     for report, seconds in zip(reports, wall_seconds, strict=True):
         row = {key: value for key, value in report.items() if not isinstance(value, dict) and key not in io.PROVENANCE_KEYS}
         for group in ("triangles_per_group", "line_elements_per_group"):
             row.update({f"{group.split('_per_')[0]}_{name}": count for name, count in report[group].items()})
-        rows.append({**row, "mesh_wall_s": seconds})
-    table = pd.DataFrame(rows).sort_values(["case", "level"], ignore_index=True)
-    previous = table.groupby("case")["triangles"].shift()
+        rows.append({**row, "cases": " ".join(cases[report["geometry"]]), "mesh_wall_s": seconds})
+    table = pd.DataFrame(rows).sort_values(["geometry", "level"], ignore_index=True)
+    previous = table.groupby("geometry")["triangles"].shift()
     table["refinement_ratio_from_counts"] = np.sqrt(table["triangles"] / previous)
     return table
 

@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from electrolyte3d import io
-from electrolyte3d.config import Case
+from electrolyte3d.config import Case, InvalidCase
 from electrolyte3d.convergence import GridConvergenceIndex, find_quantity
 
 PROFILE_POINTS = 401
@@ -70,6 +70,7 @@ def descriptors(case: Case) -> dict:
     return {
         "design": case.design,
         "study": case.study,
+        "geometry": geometry.key,
         "pillar_width": geometry.pillar_width,
         "pillar_pitch": pitch,
         "pillar_height": geometry.pillar_height,
@@ -78,6 +79,49 @@ def descriptors(case: Case) -> dict:
         "electrode_length": geometry.electrode_length,
         "electrode_thickness": geometry.electrode_thickness,
     }
+
+
+def case_row(case: Case) -> dict:
+    """One row of results/cases.csv: what a case will run with, SI, units in the column names."""
+    physics = case.physics
+    row = {"case": case.name, **descriptors(case)}
+    return {
+        **{_si_column(name): value for name, value in row.items()},
+        "D_plus_m2_s": physics.D_plus,
+        "D_ambipolar_m2_s": physics.D_ambipolar,
+        "t_plus": physics.t_plus,
+        "c0_mol_m3": physics.c0,
+        "temperature_K": physics.temperature,
+        "exchange_current_density_A_m2": physics.exchange_current_density,
+        "alpha_a": physics.alpha_a,
+        "alpha_c": physics.alpha_c,
+        "current_density_A_m2": physics.current_density,
+        "planar_sand_time_s": physics.sand_time,
+        "status": "planned",
+        "reason": "",
+    }
+
+
+def invalid_case_row(case: InvalidCase) -> dict:
+    """A skipped sweep point's row of results/cases.csv (its geometry values and the reason)."""
+    return {
+        "case": case.name,
+        "design": case.design,
+        **{_si_column(name): getattr(case, name) for name in ("pillar_width", "pillar_pitch", "pillar_height", "pillar_count")},
+        "status": "invalid_geometry",
+        "reason": case.reason,
+    }
+
+
+def case_table(rows: list[dict]) -> pd.DataFrame:
+    """results/cases.csv: planned cases, then skipped sweep points, with one set of columns."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _si_column(name: str) -> str:
+    units = GEOMETRY_COORDINATES.get(name, (None, "1"))[1]
+    return name if units == "1" else f"{name}_{units}"
 
 
 def build(
@@ -105,6 +149,7 @@ def build(
     ds = ds.assign_coords(
         design=("case", [cases[case]["design"] for case in names], {"long_name": "design or sweep the case belongs to"}),
         study=("case", [cases[case]["study"] for case in names], {"long_name": "study type"}),
+        geometry=("case", [cases[case]["geometry"] for case in names], {"long_name": "geometry key: directory results/geometries/<key> of its geometry and meshes"}),
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
 

@@ -21,7 +21,7 @@ from electrolyte3d.config import (
     validate_config,
 )
 from electrolyte3d.io import fingerprint
-from electrolyte3d.study import descriptors
+from electrolyte3d.study import case_row, descriptors, invalid_case_row
 
 try:
     for path in workflow.configfiles:
@@ -46,10 +46,13 @@ PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["
 SWEEPS = [name for name, sweep in config["sweeps"].items() if sweep["enabled"]]
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
 CASE_DESCRIPTORS = {name: descriptors(case) for name, case in CASES.items()}
+GEOMETRIES = {case.geometry.key: case.geometry for case in CASES.values()}
+GEOMETRY_CASES = {key: [name for name, case in CASES.items() if case.geometry.key == key] for key in GEOMETRIES}
 
 
 wildcard_constraints:
     case=r"[A-Za-z][A-Za-z0-9_-]*",
+    geometry=r"g[0-9a-f]{10}",
     level=r"\d+",
     sweep=r"[A-Za-z][A-Za-z0-9_-]*",
 
@@ -58,6 +61,17 @@ def known_case(wildcards):
     if wildcards.case not in CASES:
         raise WorkflowError(f"unknown case '{wildcards.case}'; the config defines {', '.join(CASES)}")
     return CASES[wildcards.case]
+
+
+def geometry_params(wildcards):
+    if wildcards.geometry not in GEOMETRIES:
+        raise WorkflowError(f"unknown geometry '{wildcards.geometry}'; results/cases.csv lists each case's geometry")
+    return GEOMETRIES[wildcards.geometry].as_params()
+
+
+def case_mesh(wildcards):
+    """The electrolyte mesh a case's solve runs on: its geometry's, at the job's level."""
+    return f"results/geometries/{known_case(wildcards).geometry.key}/mesh/level{wildcards.level}.npz"
 
 
 def case_geometry(wildcards):
@@ -139,8 +153,9 @@ def all_outputs():
         "results/plots/interface_profiles.png",
         "results/plots/uniformity.png",
         *expand("results/plots/sweep_{sweep}.png", sweep=SWEEPS),
-        *expand("results/{case}/mesh/level{level}.msh", case=CASES, level=LEVELS),
-        *expand("results/{case}/mesh/preview.png", case=CASES),
+        "results/cases.csv",
+        *expand("results/geometries/{geometry}/mesh/level{level}.msh", geometry=GEOMETRIES, level=LEVELS),
+        *expand("results/geometries/{geometry}/mesh/preview.png", geometry=GEOMETRIES),
         *expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
         *expand("results/{case}/convergence.png", case=CASES),
         *expand("results/{case}/field.png", case=DESIGNS),

@@ -1,13 +1,13 @@
 rule geometry:
     output:
-        model="results/{case}/geometry/geometry.xao",
-        numbers="results/{case}/geometry/geometry.json",
+        model="results/geometries/{geometry}/geometry.xao",
+        numbers="results/geometries/{geometry}/geometry.json",
     params:
-        geometry=case_geometry,
+        geometry=geometry_params,
     log:
-        "results/logs/geometry/{case}.log",
+        "results/logs/geometry/{geometry}.log",
     benchmark:
-        "results/benchmarks/geometry/{case}.tsv"
+        "results/benchmarks/geometry/{geometry}.tsv"
     threads: 1
     resources:
         mem_mb=1000,

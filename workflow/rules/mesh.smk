@@ -2,15 +2,15 @@ rule mesh:
     input:
         model=rules.geometry.output.model,
     output:
-        mesh="results/{case}/mesh/level{level}.msh",
-        report="results/{case}/mesh/level{level}.json",
-        electrolyte="results/{case}/mesh/level{level}.npz",
+        mesh="results/geometries/{geometry}/mesh/level{level}.msh",
+        report="results/geometries/{geometry}/mesh/level{level}.json",
+        electrolyte="results/geometries/{geometry}/mesh/level{level}.npz",
     params:
         mesh=MESH_SETTINGS.as_params(),
     log:
-        "results/logs/mesh/{case}_level{level}.log",
+        "results/logs/mesh/{geometry}_level{level}.log",
     benchmark:
-        "results/benchmarks/mesh/{case}_level{level}.tsv"
+        "results/benchmarks/mesh/{geometry}_level{level}.tsv"
     threads: 1
     resources:
         mem_mb=mesh_level_memory_mb,
@@ -23,10 +23,12 @@ rule mesh:
 
 rule mesh_report:
     input:
-        reports=expand("results/{case}/mesh/level{level}.json", case=CASES, level=LEVELS),
-        benchmarks=expand("results/benchmarks/mesh/{case}_level{level}.tsv", case=CASES, level=LEVELS),
+        reports=expand("results/geometries/{geometry}/mesh/level{level}.json", geometry=GEOMETRIES, level=LEVELS),
+        benchmarks=expand("results/benchmarks/mesh/{geometry}_level{level}.tsv", geometry=GEOMETRIES, level=LEVELS),
     output:
         table="results/mesh_report.csv",
+    params:
+        cases=GEOMETRY_CASES,
     log:
         "results/logs/mesh_report.log",
     threads: 1
@@ -41,13 +43,13 @@ rule mesh_report:
 
 rule mesh_preview:
     input:
-        mesh="results/{case}/mesh/level0.msh",
+        mesh="results/geometries/{geometry}/mesh/level0.msh",
     output:
-        picture="results/{case}/mesh/preview.png",
+        picture="results/geometries/{geometry}/mesh/preview.png",
     params:
         dpi=150,
     log:
-        "results/logs/mesh_preview/{case}.log",
+        "results/logs/mesh_preview/{geometry}.log",
     threads: 1
     resources:
         mem_mb=1000,

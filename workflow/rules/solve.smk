@@ -1,6 +1,6 @@
 rule solve:
     input:
-        mesh=rules.mesh.output.electrolyte,
+        mesh=case_mesh,
     output:
         result="results/{case}/solve/level{level}.nc",
         fields="results/{case}/solve/level{level}.xdmf",

@@ -1,4 +1,4 @@
-"""Rule geometry: build a case's cross-section in gmsh, write it (XAO keeps the physical groups)
+"""Rule geometry: build one cross-section in gmsh, write it (XAO keeps the physical groups)
 and the numbers measured on it."""
 
 import logging
@@ -10,11 +10,11 @@ from electrolyte3d.config import Geometry
 
 io.log_to(snakemake.log[0])
 case_geometry = Geometry.from_params(snakemake.params.geometry)
-logging.info("case %s: %s", snakemake.wildcards.case, case_geometry)
+logging.info("geometry %s: %s", snakemake.wildcards.geometry, case_geometry)
 with geometry.gmsh_session():
     groups = geometry.build(case_geometry)
     numbers = {
-        "case": snakemake.wildcards.case,
+        "geometry": snakemake.wildcards.geometry,
         "pillar_count": case_geometry.pillar_count,
         **geometry.measured_numbers(groups),
         **io.provenance(dict(snakemake.params.items())),

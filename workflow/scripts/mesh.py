@@ -1,4 +1,4 @@
-"""Rule mesh: one level of a case's mesh ladder, written in metres with its quality report."""
+"""Rule mesh: one level of a geometry's mesh ladder, written in metres with its quality report."""
 
 import logging
 
@@ -11,12 +11,12 @@ from electrolyte3d.geometry import gmsh_session
 io.log_to(snakemake.log[0])
 settings = MeshSettings(**snakemake.params.mesh)
 level = int(snakemake.wildcards.level)
-logging.info("case %s level %d: size factor %.4g, %s", snakemake.wildcards.case, level, settings.size_factor(level), settings)
+logging.info("geometry %s level %d: size factor %.4g, %s", snakemake.wildcards.geometry, level, settings.size_factor(level), settings)
 with gmsh_session():
     gmsh.open(snakemake.input.model)
     mesh.generate(settings, level)
     report = {
-        "case": snakemake.wildcards.case,
+        "geometry": snakemake.wildcards.geometry,
         "level": level,
         "size_factor": settings.size_factor(level),
         **mesh.report(),
