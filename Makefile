@@ -3,20 +3,27 @@
 #               and write its report (results/report.html)
 #   make test   same set-up, then the test suite
 #   make bench  same set-up, then the benchmarks (results/bench/bench.csv)
+#   make cases  the table of cases the study defines (results/cases.csv), nothing solved
+# STUDY=config/studies/<name>.yaml runs a ready-made study instead of config/config.yaml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PROFILE := --workflow-profile workflow/profiles/default
+STUDY_FILE := $(if $(STUDY),--configfile $(STUDY))
 
-.PHONY: run report bench test test-fast dry-run lint check-gmsh clean
+.PHONY: run cases report bench test test-fast dry-run lint check-gmsh clean
 
 run: $(INSTALLED)
-	$(BIN)/snakemake $(PROFILE) --cores all
-	$(BIN)/snakemake --report results/report.html
+	$(BIN)/snakemake $(PROFILE) $(STUDY_FILE) --cores all
+	$(BIN)/snakemake $(STUDY_FILE) --report results/report.html
+
+cases: $(INSTALLED)
+	$(BIN)/snakemake $(STUDY_FILE) --cores 1 --quiet rules -- results/cases.csv
+	@echo "wrote results/cases.csv"
 
 report: $(INSTALLED)
-	$(BIN)/snakemake --report results/report.html
+	$(BIN)/snakemake $(STUDY_FILE) --report results/report.html
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench.py
@@ -28,7 +35,7 @@ test-fast: $(INSTALLED)
 	$(BIN)/pytest -m "not slow"
 
 dry-run: $(INSTALLED)
-	$(BIN)/snakemake $(PROFILE) --dry-run
+	$(BIN)/snakemake $(PROFILE) $(STUDY_FILE) --dry-run
 
 lint: $(INSTALLED)
 	$(BIN)/snakemake --lint

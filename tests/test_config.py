@@ -160,3 +160,77 @@ def test_invalid_config_gives_its_error(path):
 
 def test_there_are_invalid_examples_for_each_geometry_mistake():
     assert len(INVALID) >= 20
+
+
+def test_a_physics_axis_names_its_cases_and_shares_their_geometry():
+    config = {
+        "designs": {},
+        "sweeps": {
+            "grid": {
+                "pillar_width_um": [100],
+                "pillar_pitch_um": [400],
+                "pillar_height_um": [150],
+                "D_plus": [6.6e-10, 1.0e-9],
+                "current_density_mA_cm2": [0.3, 0.6],
+            }
+        },
+        "physics": {"charge_transfer_resistance_ohm": 435.3},
+    }
+    validate_config(config)
+    cases = cases_from_config(config)
+    assert sorted(cases) == sorted(
+        f"grid_w100_p400_h150_n3_D{d}_j{j}" for d in ("6p6e-10", "1e-09") for j in ("0p3", "0p6")
+    )
+    case = cases["grid_w100_p400_h150_n3_D1e-09_j0p6"]
+    assert case.physics.D_plus == pytest.approx(1.0e-13)  # cm2/s -> m2/s
+    assert case.physics.current_density == pytest.approx(6.0)  # mA/cm2 -> A/m2
+    assert len({case.geometry.key for case in cases.values()}) == 1
+
+
+def test_a_sweep_around_a_design_keeps_its_pillars_and_physics_and_changes_the_swept_values():
+    config = load_config(REPO / "config" / "config.yaml")
+    config["sweeps"] = {
+        "around": {"design": "spiral", "pillar_height_um": [75], "substrate_thickness_um": [20, 37.5], "t_plus": [0.3]}
+    }
+    validate_config(config)
+    cases = cases_from_config(config)
+    spiral = cases["spiral"]
+    thin, same = cases["around_h75_s20_tp0p3"], cases["around_h75_s37p5_tp0p3"]
+    assert thin.geometry.pillar_centres == spiral.geometry.pillar_centres
+    assert thin.geometry.pillar_height == pytest.approx(75 * UM) and thin.geometry.substrate_thickness == pytest.approx(20 * UM)
+    assert thin.physics.D_plus == spiral.physics.D_plus and thin.physics.t_plus == 0.3
+    assert thin.geometry.key != same.geometry.key != spiral.geometry.key
+
+
+def test_explicit_points_add_cases_beside_the_grid():
+    config = {
+        "designs": {},
+        "sweeps": {
+            "mixed": {
+                "pillar_width_um": [100],
+                "pillar_pitch_um": [400],
+                "pillar_height_um": [150],
+                "points": [{"pillar_width_um": 60, "pillar_pitch_um": 250, "pillar_height_um": 100, "pillar_count": 2, "t_plus": 0.4}],
+            }
+        },
+        "physics": {"D_plus": 6.6e-10, "exchange_current_density_A_m2": 1.0},
+    }
+    validate_config(config)
+    cases = cases_from_config(config)
+    assert list(cases) == ["mixed_w100_p400_h150_n3", "mixed_w60_p250_h100_n2_tp0p4"]
+    point = cases["mixed_w60_p250_h100_n2_tp0p4"]
+    assert point.geometry.pillar_centres == pytest.approx((-125 * UM, 125 * UM))
+    assert point.physics.t_plus == 0.4 and cases["mixed_w100_p400_h150_n3"].physics.t_plus == 0.5
+
+
+def test_every_ready_made_study_is_valid():
+    studies = sorted((REPO / "config" / "studies").glob("*.yaml"))
+    assert {path.stem for path in studies} >= {"paper", "paper-D-m2s", "shared-D", "width-pitch", "t-plus"}
+    for path in studies:
+        assert cases_from_config(load_config(path)), path
+    paper = cases_from_config(load_config(REPO / "config" / "studies" / "paper.yaml"))
+    assert paper == cases_from_config(load_config(REPO / "config" / "config.yaml"))
+    in_m2_s = cases_from_config(load_config(REPO / "config" / "studies" / "paper-D-m2s.yaml"))
+    assert in_m2_s["pillar"].physics.D_plus == pytest.approx(1e4 * paper["pillar"].physics.D_plus)
+    shared = cases_from_config(load_config(REPO / "config" / "studies" / "shared-D.yaml"))
+    assert len({case.physics for case in shared.values()}) == 1

@@ -131,6 +131,25 @@ def test_sweep_figure_has_a_heatmap_column_per_height():
     assert len([axis for axis in figure.axes if axis.get_title() == "height 75 um"]) == 2
 
 
+def test_a_sweep_around_a_design_plots_its_metrics_against_the_swept_parameter():
+    config = load_config(REPO / "config/studies/t-plus.yaml")
+    cases = {name: case for name, case in cases_from_config(config).items() if case.design == "pillar_tplus"}
+    assert sorted(case.physics.t_plus for case in cases.values()) == [0.2, 0.3, 0.4, 0.6, 0.7]
+    assert len({case.geometry.key for case in cases.values()}) == 1
+    levels = {}
+    for name, case in cases.items():
+        levels[name] = [solved(name, level, 2300 * UM, stop=1.5 + case.physics.t_plus) for level in range(3)]
+        for result in levels[name]:
+            result.attrs["physics_t_plus"] = case.physics.t_plus
+    convergences = {name: analyse(levels[name], "c_mean", 1.0) for name in cases}
+    ds = study.build({name: study.descriptors(case) for name, case in cases.items()}, convergences, {n: levels[n][0] for n in cases}, {})
+    figure = plots.sweep(ds, "pillar_tplus", 1.0)
+    depletion = figure.axes[1]
+    assert depletion.get_xlabel() == "t+ [-]" and depletion.get_ylabel().startswith("time to depletion [s]")
+    np.testing.assert_allclose(depletion.lines[0].get_xdata(), [0.2, 0.3, 0.4, 0.6, 0.7])
+    np.testing.assert_allclose(depletion.lines[0].get_ydata(), [1.7, 1.8, 1.9, 2.1, 2.2])
+
+
 def test_figures_of_a_stationary_study_have_no_time_axis(paper_study):
     steady = paper_study.isel(time=0, drop=True)
     assert "steady state" in plots.uniformity(steady)._suptitle.get_text()

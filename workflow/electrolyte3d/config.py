@@ -293,12 +293,20 @@ def _looks_like_number(text: str) -> bool:
     return any(character.isdigit() for character in text)
 
 
+RESERVED_NAMES = frozenset({"geometries", "logs", "plots", "benchmarks", "bench"})
+"""Folders of results/ that a case's folder results/<case> must not collide with."""
+
+
 def cases_from_config(config: Mapping) -> dict[str, Case]:
     """All enabled cases of a validated config, by name, each with a checked geometry and physics."""
     _check_mesh(config)
     _check_solver(config)
     cases: dict[str, Case] = {}
     for case in itertools.chain(_design_cases(config), _sweep_cases(config)):
+        if case.name in RESERVED_NAMES:
+            raise ConfigError(
+                f"case '{case.name}': the name is taken by a results folder ({', '.join(sorted(RESERVED_NAMES))}); rename it"
+            )
         if case.name in cases:
             raise ConfigError(
                 f"case '{case.name}': the name is produced twice "

@@ -181,24 +181,54 @@ def uniformity(ds):
     return figure
 
 
+SWEEP_AXES = {
+    "pillar_width": ("width [um]", 1 / UM),
+    "pillar_pitch": ("pitch [um]", 1 / UM),
+    "pillar_height": ("height [um]", 1 / UM),
+    "substrate_thickness": ("substrate [um]", 1 / UM),
+    "D_plus": ("D+ [m2/s]", 1.0),
+    "t_plus": ("t+ [-]", 1.0),
+    "exchange_current_density": ("i0 [A/m2]", 1.0),
+    "current_density": ("applied current [mA/cm2]", 0.1),
+    "temperature": ("T [K]", 1.0),
+}
+"""Case coordinates a sweep may vary: axis label and factor from the dataset's SI units."""
+
+
 def sweep(ds, design: str, time: float):
-    """A sweep over pillar width x pitch: heatmaps of the interface CV of c at ``time`` and of
-    the time to depletion (one column per pillar height), and both against pitch per width."""
+    """One sweep's interface CV of c at ``time`` and time to depletion against what it varies:
+    heatmaps over pillar width x pitch (one column per height) with lines against pitch per
+    width when both vary; otherwise lines against the first varying parameter, one per value
+    of the second."""
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds.sel(case=ds.design == design))
     at = shown.sel(time=time) if "time" in shown.dims else shown
-    table = pd.DataFrame(
-        {
-            "width [um]": np.round(shown.pillar_width.values / UM, 6),
-            "pitch [um]": np.round(shown.pillar_pitch.values / UM, 6),
-            "height [um]": np.round(shown.pillar_height.values / UM, 6),
-            "cv": at.c_cv.values,
-            "depletion": shown.depletion_time.values,
-        }
-    )
-    heights = sorted(table["height [um]"].unique())
+    table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in SWEEP_AXES.items()})
+    table["cv"] = at.c_cv.values
+    table["depletion"] = shown.depletion_time.values
+    varying = [label for label, _ in SWEEP_AXES.values() if table[label].nunique() > 1]
     when = f"t = {time:.3g} s" if time is not None else "steady state"
     metrics = {"cv": f"CV of interface c at {when} [-]", "depletion": "time to depletion [s] (blank: none)"}
+    if {"width [um]", "pitch [um]"} <= set(varying):
+        figure = _width_pitch_grid(table, metrics)
+    else:
+        x = varying[0] if varying else "width [um]"
+        hue = varying[1] if len(varying) > 1 else None
+        figure, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained", squeeze=False)
+        for axis, (metric, label) in zip(axes[0], metrics.items(), strict=True):
+            sns.lineplot(table, x=x, y=metric, hue=hue, marker="o", ax=axis, palette="crest" if hue else None)
+            axis.set_ylabel(label)
+            if x == "D+ [m2/s]":
+                axis.set_xscale("log")
+    unconverged = int((shown.grid_status != "converged").sum())
+    if unconverged:
+        note = "; ".join(filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"]))
+    figure.suptitle(f"sweep {design}" + (f"; {note}" if note else ""), fontsize="medium")
+    return figure
+
+
+def _width_pitch_grid(table: pd.DataFrame, metrics: dict):
+    heights = sorted(table["height [um]"].unique())
     figure, axes = plt.subplots(4, len(heights), figsize=(4.2 * len(heights), 13), layout="constrained", squeeze=False)
     for column, height in enumerate(heights):
         subset = table[table["height [um]"] == height]
@@ -214,10 +244,6 @@ def sweep(ds, design: str, time: float):
         for row, (metric, label) in enumerate(metrics.items(), start=2):
             sns.lineplot(subset, x="pitch [um]", y=metric, hue="width [um]", marker="o", ax=axes[row][column], palette="crest")
             axes[row][column].set_ylabel(label)
-    unconverged = int((shown.grid_status != "converged").sum())
-    if unconverged:
-        note = "; ".join(filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"]))
-    figure.suptitle(f"sweep {design}" + (f"; {note}" if note else ""), fontsize="medium")
     return figure
 
 

@@ -1,4 +1,4 @@
-"""Rule sweep_plot: interface CV and depletion time over one sweep's pillar width x pitch grid."""
+"""Rule sweep_plot: interface CV and depletion time over what one sweep varies."""
 
 import xarray as xr
 
