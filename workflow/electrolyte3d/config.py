@@ -88,7 +88,7 @@ class Geometry:
     def from_params(cls, params: Mapping) -> Geometry:
         return cls(**{**params, "pillar_centres": tuple(params["pillar_centres"])})
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """Name of this geometry's directory of results: cases with equal geometries share it,
         and so share its geometry and mesh jobs (a physics sweep does not remesh)."""
@@ -471,7 +471,15 @@ def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
             f"sweep '{sweep_name}': {placing[0]} places a regular array, which a sweep around design "
             f"'{sweep['design']}' (its own pillar centres) cannot take; drop `design:` to sweep regular arrays"
         )
-    return config["designs"][sweep["design"]]
+    design = config["designs"][sweep["design"]]
+    if not design["pillar_centres_um"]:
+        pillar_keys = {"pillar_width_um", "pillar_height_um"}
+        swept = sorted((pillar_keys & set(sweep)) | {key for point in sweep.get("points", []) for key in point} & pillar_keys)
+        if swept:
+            raise ConfigError(
+                f"sweep '{sweep_name}': design '{sweep['design']}' has no pillars, so {swept[0]} cannot be swept around it"
+            )
+    return design
 
 
 def _enabled_sweeps(config: Mapping) -> list[str]:

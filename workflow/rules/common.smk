@@ -47,7 +47,9 @@ SWEEPS = [name for name, sweep in config["sweeps"].items() if sweep["enabled"]]
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
 CASE_DESCRIPTORS = {name: descriptors(case) for name, case in CASES.items()}
 GEOMETRIES = {case.geometry.key: case.geometry for case in CASES.values()}
-GEOMETRY_CASES = {key: [name for name, case in CASES.items() if case.geometry.key == key] for key in GEOMETRIES}
+GEOMETRY_CASES = {key: [] for key in GEOMETRIES}
+for name, case in CASES.items():
+    GEOMETRY_CASES[case.geometry.key].append(name)
 
 
 wildcard_constraints:
