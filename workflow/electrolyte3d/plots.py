@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -223,7 +225,8 @@ def sweep(ds, design: str, time: float):
     unconverged = int((shown.grid_status != "converged").sum())
     if unconverged:
         note = "; ".join(filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"]))
-    figure.suptitle(f"sweep {design}" + (f"; {note}" if note else ""), fontsize="medium")
+    title = f"sweep {design}" + (f"; {note}" if note else "")
+    figure.suptitle("\n".join(textwrap.wrap(title, width=int(12 * figure.get_figwidth()))), fontsize="medium")
     return figure
 
 
