@@ -97,6 +97,38 @@ def test_planar_depletion_time_matches_the_slab_series(planar_transient):
     assert float(ds.c_min_domain.min()) > 0
 
 
+def test_field_files_hold_every_snapshot_and_the_xdmf_points_at_them(planar_transient, tmp_path):
+    """The XDMF that ParaView opens refers to datasets of the data file by HDF5 path; each must
+    exist there with the dimensions the XDMF declares, at the snapshot times."""
+    import xml.etree.ElementTree as ElementTree
+
+    import netCDF4
+
+    problem, solution, _ = planar_transient
+    xdmf, data_path = tmp_path / "level0.xdmf", tmp_path / "level0.fields.nc"
+    dataset.write_fields(problem, solution, str(xdmf), str(data_path))
+    grids = ElementTree.parse(xdmf).getroot().findall("./Domain/Grid/Grid")
+    assert [float(grid.find("Time").get("Value")) for grid in grids] == [snapshot.time for snapshot in solution.snapshots]
+    with netCDF4.Dataset(data_path) as data:
+        assert data.data_model == "NETCDF4"  # HDF5 underneath, which the XDMF's Format="HDF" needs
+        for item in xdmf_items(grids):
+            file_name, dataset_path = item.text.split(":/")
+            assert file_name == data_path.name
+            shape = tuple(int(size) for size in item.get("Dimensions").split())
+            assert data[dataset_path].shape == shape, dataset_path
+        last = len(grids) - 1
+        np.testing.assert_array_equal(data[f"c_{last}"][:], problem.split(solution.snapshots[-1].x)[0])
+    points, triangles, c, time = dataset.read_field(str(data_path), -1)
+    np.testing.assert_array_equal(points, problem.mesh.p.T)
+    np.testing.assert_array_equal(triangles, problem.mesh.t.T)
+    assert time == solution.snapshots[-1].time and c.shape == (problem.nodes,)
+
+
+def xdmf_items(grids):
+    for grid in grids:
+        yield from grid.iter("DataItem")
+
+
 def test_charge_is_conserved_at_every_step(planar_transient):
     problem, solution, ds = planar_transient
     assert solution.steps > 10

@@ -179,6 +179,7 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study
                 np.testing.assert_allclose(solved.time, [0, 1, 10**0.5, 10])
                 assert solved.c_interface.attrs["units"] == "mol m-3"
             assert (results / case / "solve" / f"level{level}.xdmf").stat().st_size > 0
+            assert (results / case / "solve" / f"level{level}.fields.nc").stat().st_size > 0
         assert " newton " in (results / "logs" / "solve" / f"{case}_level0.log").read_text()
     assert not list(results.rglob("*.partial*"))
     solves = pd.read_csv(results / "solve_report.csv")
@@ -311,6 +312,7 @@ def test_a_solve_killed_mid_run_costs_only_itself_and_resuming_gives_the_same_st
     for path in redo:
         path.unlink()
         path.with_suffix(".xdmf").unlink()
+        path.with_suffix(".fields.nc").unlink()
     for path in [results / "study.nc", *results.rglob("convergence.nc")]:
         path.unlink()
     kept = {path: path.stat().st_mtime_ns for path in results.rglob("level*.nc")}

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -170,28 +172,70 @@ def write_netcdf(ds: xr.Dataset, path: str) -> None:
         ds.to_netcdf(partial, format="NETCDF4", engine="netcdf4", encoding=encoding)
 
 
-def write_fields(problem: Problem, solution: Solution, path: str) -> None:
-    """c and phi on the electrolyte mesh at every snapshot, as an XDMF time series (XML, one file)."""
-    import meshio
+MESH_FIELDS = {"c": ("c_mol_m-3", "mol m-3"), "phi": ("phi_V", "V")}
+"""Field arrays of a snapshot (c and phi on the electrolyte nodes): name in the data file, and
+the XDMF attribute name and units ParaView shows."""
+
+
+def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path: str) -> None:
+    """c and phi on the electrolyte mesh at every snapshot: the arrays in ``data_path`` (netCDF4,
+    which is HDF5: each array one dataset at the root) and an XDMF time series in ``xdmf_path``
+    that points ParaView at them. Binary arrays write in well under a second where XML text took
+    tens of seconds on a fine level, and take a third of the space."""
+    import netCDF4
 
     mesh = problem.mesh
-    with io.atomic_path(path) as partial:
-        with meshio.xdmf.TimeSeriesWriter(partial, data_format="XML") as writer:
-            writer.write_points_cells(mesh.p.T, [("triangle", mesh.t.T)])
-            for snapshot in solution.snapshots:
-                c, phi = problem.split(snapshot.x)
-                writer.write_data(snapshot.time, point_data={"c_mol_m-3": c, "phi_V": phi})
+    with io.atomic_path(data_path) as partial:
+        with netCDF4.Dataset(partial, "w", format="NETCDF4") as data:
+            data.createDimension("node", mesh.nvertices)
+            data.createDimension("triangle", mesh.nelements)
+            data.createDimension("vertex", 3)
+            data.createDimension("xy", 2)
+            data.createDimension("step", len(solution.snapshots))
+            data.createVariable("points", "f8", ("node", "xy"))[:] = mesh.p.T
+            data.createVariable("triangles", "i8", ("triangle", "vertex"))[:] = mesh.t.T
+            time = data.createVariable("time", "f8", ("step",))
+            time.units = "s"
+            time[:] = [snapshot.time for snapshot in solution.snapshots]
+            for step, snapshot in enumerate(solution.snapshots):
+                for name, values in zip(MESH_FIELDS, problem.split(snapshot.x), strict=True):
+                    variable = data.createVariable(f"{name}_{step}", "f8", ("node",))
+                    variable.units = MESH_FIELDS[name][1]
+                    variable[:] = values
+    with io.atomic_path(xdmf_path) as partial:
+        Path(partial).write_text(_xdmf(Path(data_path).name, mesh.nvertices, mesh.nelements, [s.time for s in solution.snapshots]))
 
 
-def read_field(path: str, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Points, triangles and c of snapshot ``step`` in a file of :func:`write_fields` (its
+def _xdmf(data_file: str, nodes: int, triangles: int, times: list[float]) -> str:
+    def item(dataset: str, dimensions: str, number_type: str) -> str:
+        return f'<DataItem Dimensions="{dimensions}" NumberType="{number_type}" Precision="8" Format="HDF">{data_file}:/{dataset}</DataItem>'
+
+    steps = []
+    for step, time in enumerate(times):
+        attributes = "".join(
+            f'<Attribute Name="{label}" AttributeType="Scalar" Center="Node">{item(f"{name}_{step}", str(nodes), "Float")}</Attribute>'
+            for name, (label, _) in MESH_FIELDS.items()
+        )
+        steps.append(
+            f'<Grid Name="step{step}" GridType="Uniform"><Time Value="{float(time)!r}"/>'
+            f'<Topology TopologyType="Triangle" NumberOfElements="{triangles}">{item("triangles", f"{triangles} 3", "Int")}</Topology>'
+            f'<Geometry GeometryType="XY">{item("points", f"{nodes} 2", "Float")}</Geometry>{attributes}</Grid>'
+        )
+    body = "\n".join(steps)
+    return (
+        '<?xml version="1.0"?>\n<Xdmf Version="3.0">\n<Domain>\n'
+        f'<Grid Name="electrolyte" GridType="Collection" CollectionType="Temporal">\n{body}\n</Grid>\n</Domain>\n</Xdmf>\n'
+    )
+
+
+def read_field(data_path: str, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Points, triangles and c of snapshot ``step`` in a data file of :func:`write_fields` (its
     snapshots are those of the netCDF result, in the same order), and that snapshot's time."""
-    import meshio
+    import netCDF4
 
-    with meshio.xdmf.TimeSeriesReader(path) as reader:
-        points, cells = reader.read_points_cells()
-        snapshot_time, point_data, _ = reader.read_data(step % reader.num_steps)
-    return points, cells[0].data, point_data["c_mol_m-3"], snapshot_time
+    with netCDF4.Dataset(data_path) as data:
+        step %= data.dimensions["step"].size
+        return data["points"][:].data, data["triangles"][:].data, data[f"c_{step}"][:].data, float(data["time"][step])
 
 
 def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> pd.DataFrame:

@@ -4,6 +4,7 @@ rule solve:
     output:
         result="results/{case}/solve/level{level}.nc",
         fields="results/{case}/solve/level{level}.xdmf",
+        field_data="results/{case}/solve/level{level}.fields.nc",
     params:
         # geometry and mesh settings reach the solve through its input too; as params they make
         # the result's config_sha256 cover everything it depends on

@@ -155,7 +155,7 @@ rule field_snapshot:
     input:
         study=rules.collect.output.study,
         results=case_levels,
-        fields=lambda wildcards: [path.replace(".nc", ".xdmf") for path in case_levels(wildcards)],
+        fields=lambda wildcards: [path.replace(".nc", ".fields.nc") for path in case_levels(wildcards)],
     output:
         picture=report(
             "results/{case}/field.png",

@@ -1,4 +1,4 @@
-"""Rule solve: Li+ transport on one mesh level of a case; interface results (netCDF) and fields (XDMF)."""
+"""Rule solve: Li+ transport on one mesh level of a case; interface results (netCDF) and fields (XDMF with netCDF4/HDF5 data)."""
 
 import logging
 import os
@@ -33,4 +33,4 @@ if warning:
     result.attrs["warning"] = warning
 result.attrs.update(io.provenance(dict(snakemake.params.items())))
 dataset.write_netcdf(result, snakemake.output.result)
-dataset.write_fields(problem, solution, snakemake.output.fields)
+dataset.write_fields(problem, solution, snakemake.output.fields, snakemake.output.field_data)
