@@ -412,3 +412,7 @@ def test_vectorised_volume_terms_equal_the_scikit_fem_forms():
     expected = forms.conduction_concentration_sensitivity.assemble(reference, dkappa_dc=k, grad_phi=reference.interpolate(phi).grad)
     got = sp.coo_matrix((problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=expected.shape)
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
+    x = np.concatenate([c, phi])
+    potential = np.searchsorted(problem.free, np.arange(problem.nodes, 2 * problem.nodes))
+    whole = problem.jacobian(x)[potential][:, potential]
+    np.testing.assert_allclose(problem.potential_jacobian(x).toarray(), whole.toarray(), rtol=1e-14, atol=0)
