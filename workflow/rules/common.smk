@@ -156,9 +156,7 @@ def all_outputs():
         "results/plots/uniformity.png",
         *expand("results/plots/sweep_{sweep}.png", sweep=SWEEPS),
         "results/cases.csv",
-        *expand("results/geometries/{geometry}/mesh/level{level}.msh", geometry=GEOMETRIES, level=LEVELS),
         *expand("results/geometries/{geometry}/mesh/preview.png", geometry=GEOMETRIES),
-        *expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
         *expand("results/{case}/convergence.png", case=CASES),
         *expand("results/{case}/field.png", case=DESIGNS),
     ]
