@@ -133,8 +133,9 @@ def test_sweep_figure_has_a_heatmap_column_per_height():
 
 def test_a_sweep_around_a_design_plots_its_metrics_against_the_swept_parameter():
     config = load_config(REPO / "config/studies/t-plus.yaml")
-    cases = {name: case for name, case in cases_from_config(config).items() if case.design == "pillar_tplus"}
-    assert sorted(case.physics.t_plus for case in cases.values()) == [0.2, 0.3, 0.4, 0.6, 0.7]
+    cases = {name: case for name, case in cases_from_config(config).items() if name == "pillar" or case.design == "pillar_tplus"}
+    assert sorted(case.physics.t_plus for case in cases.values()) == [0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
+    assert {case.base for case in cases.values()} == {"", "pillar"}
     assert len({case.geometry.key for case in cases.values()}) == 1
     levels = {}
     for name, case in cases.items():
@@ -146,8 +147,8 @@ def test_a_sweep_around_a_design_plots_its_metrics_against_the_swept_parameter()
     figure = plots.sweep(ds, "pillar_tplus", 1.0)
     depletion = figure.axes[1]
     assert depletion.get_xlabel() == "t+ [-]" and depletion.get_ylabel().startswith("time to depletion [s]")
-    np.testing.assert_allclose(depletion.lines[0].get_xdata(), [0.2, 0.3, 0.4, 0.6, 0.7])
-    np.testing.assert_allclose(depletion.lines[0].get_ydata(), [1.7, 1.8, 1.9, 2.1, 2.2])
+    np.testing.assert_allclose(depletion.lines[0].get_xdata(), [0.2, 0.3, 0.4, 0.5, 0.6, 0.7])  # with the design itself
+    np.testing.assert_allclose(depletion.lines[0].get_ydata(), [1.7, 1.8, 1.9, 2.0, 2.1, 2.2])
 
 
 def test_figures_of_a_stationary_study_have_no_time_axis(paper_study):

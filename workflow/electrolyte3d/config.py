@@ -105,6 +105,8 @@ class Case:
     geometry: Geometry
     physics: Physics
     pillar_pitch: float | None = None
+    base: str = ""
+    """The design a sweep case varies (``design:`` of its sweep); empty otherwise."""
 
 
 @dataclass(frozen=True)
@@ -507,6 +509,7 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                 geometry=_geometry_si(point.domain, point.width, point.height, point.centres),
                 physics=physics_of[key],
                 pillar_pitch=None if point.pitch is None else point.pitch * UM,
+                base=sweep.get("design", ""),
             )
 
 

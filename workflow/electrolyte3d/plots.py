@@ -201,9 +201,11 @@ def sweep(ds, design: str, time: float):
     """One sweep's interface CV of c at ``time`` and time to depletion against what it varies:
     heatmaps over pillar width x pitch (one column per height) with lines against pitch per
     width when both vary; otherwise lines against the first varying parameter, one per value
-    of the second."""
+    of the second. A sweep around a design includes that design's own case."""
     sns.set_theme(style="whitegrid", context="paper")
-    shown, note = _shown(ds.sel(case=ds.design == design))
+    members = ds.design == design
+    bases = set(ds.base.values[members.values]) - {""}
+    shown, note = _shown(ds.sel(case=members | ds.case.isin(list(bases))))
     at = shown.sel(time=time) if "time" in shown.dims else shown
     table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in SWEEP_AXES.items()})
     table["cv"] = at.c_cv.values

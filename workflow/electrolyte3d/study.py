@@ -71,6 +71,7 @@ def descriptors(case: Case) -> dict:
         "design": case.design,
         "study": case.study,
         "geometry": geometry.key,
+        "base": case.base,
         "pillar_width": geometry.pillar_width,
         "pillar_pitch": pitch,
         "pillar_height": geometry.pillar_height,
@@ -149,6 +150,7 @@ def build(
     ds = ds.assign_coords(
         design=("case", [cases[case]["design"] for case in names], {"long_name": "design or sweep the case belongs to"}),
         study=("case", [cases[case]["study"] for case in names], {"long_name": "study type"}),
+        base=("case", [cases[case]["base"] for case in names], {"long_name": "design a sweep case varies (empty for designs and regular-array sweeps)"}),
         geometry=("case", [cases[case]["geometry"] for case in names], {"long_name": "geometry key: directory results/geometries/<key> of its geometry and meshes"}),
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
