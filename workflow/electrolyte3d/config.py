@@ -413,6 +413,8 @@ def _sweep_values(config: Mapping, sweep_name: str) -> Iterator[dict]:
     """The points of a sweep as {axis key: value}: the grid of its listed axes, then its explicit points."""
     sweep = config["sweeps"][sweep_name]
     grid_keys = [axis.key for axis in SWEEP_AXES if axis.key in sweep]
+    if not grid_keys and "points" not in sweep:
+        raise ConfigError(f"sweep '{sweep_name}' lists no values: give at least one axis (e.g. t_plus: [0.3, 0.4]) or points")
     if grid_keys:
         for values in itertools.product(*(sweep[key] for key in grid_keys)):
             yield dict(zip(grid_keys, values, strict=True))
@@ -432,7 +434,6 @@ def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
             height = values.get("pillar_height_um", base.get("pillar_height_um", 0.0)) if centres else 0.0
             pitch = None
             count = len(centres)
-            tags = [axis for axis in SWEEP_AXES if axis.key in values]
         else:
             missing = [key for key in ARRAY_AXES if key not in values]
             if missing:
@@ -446,7 +447,7 @@ def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
                 count = math.floor(domain["electrode_length_um"] / pitch)
             centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
             values = {**values, "pillar_count": count}
-            tags = [axis for axis in SWEEP_AXES if axis.key in values]
+        tags = [axis for axis in SWEEP_AXES if axis.key in values]
         name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
         physics = {
             **base.get("physics", {}),
