@@ -16,6 +16,16 @@ if not workflow.overwrite_configfiles:
 report: "workflow/report/workflow.rst"
 
 
+# On a cluster these run on the submitting host: they write small tables, and queueing them as
+# batch jobs would cost more than running them.
+localrules:
+    all,
+    cases,
+    mesh_report,
+    solve_report,
+    convergence_report,
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/cases.smk"
 include: "workflow/rules/geometry.smk"

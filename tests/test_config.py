@@ -234,3 +234,27 @@ def test_every_ready_made_study_is_valid():
     assert in_m2_s["pillar"].physics.D_plus == pytest.approx(1e4 * paper["pillar"].physics.D_plus)
     shared = cases_from_config(load_config(REPO / "config" / "studies" / "shared-D.yaml"))
     assert len({case.physics for case in shared.values()}) == 1
+
+
+def test_a_physics_axis_replaces_the_other_source_of_its_quantity_at_every_layer():
+    config = load_config(REPO / "config" / "config.yaml")  # every paper design sets D_plus and R_ct
+    config["sweeps"] = {
+        "sigma": {"design": "pillar", "conductivity_S_cm": [1.0e-4]},
+        "kinetics": {"design": "planar", "exchange_current_density_A_m2": [1.0, 10.0]},
+        "own_D": {"design": "spiral", "physics": {"D_plus": 1.0e-11}, "conductivity_S_cm": [2.0e-4]},
+    }
+    validate_config(config)
+    cases = cases_from_config(config)
+    assert cases["sigma_sigma0p0001"].physics.conductivity_per_concentration * 1000.0 == pytest.approx(1.0e-4 * 100)
+    assert cases["kinetics_i010"].physics.exchange_current_density == 10.0
+    assert cases["own_D_sigma0p0002"].physics.D_plus == pytest.approx(cases["sigma_sigma0p0001"].physics.D_plus * 2)
+
+
+def test_close_sweep_values_give_distinct_names():
+    config = {
+        "designs": {"film": {"pillar_centres_um": []}},
+        "sweeps": {"fine": {"design": "film", "current_density_mA_cm2": [0.00123451, 0.00123452]}},
+        "physics": {"D_plus": 6.6e-10, "exchange_current_density_A_m2": 1.0},
+    }
+    validate_config(config)
+    assert sorted(cases_from_config(config)) == ["film", "fine_j0p00123451", "fine_j0p00123452"]

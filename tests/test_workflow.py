@@ -86,7 +86,7 @@ def test_a_study_file_replaces_the_default_study(tmp_path):
         "designs:\n  solo:\n    pillar_centres_um: []\n"
         "physics: {D_plus: 1.0e-12, D_unit: m2/s, exchange_current_density_A_m2: 1.0}\nmesh:\n  levels: 3\n"
     )
-    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study))
+    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert planned_jobs(result.stdout) == {
         "cases": 1, "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,

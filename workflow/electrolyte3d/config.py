@@ -106,7 +106,8 @@ class Case:
     physics: Physics
     pillar_pitch: float | None = None
     base: str = ""
-    """The design a sweep case varies (``design:`` of its sweep); empty otherwise."""
+    """The design a sweep case varies (``design:`` of its sweep) when that design's own case is a
+    point of the sweep (the sweep changes nothing else); empty otherwise."""
 
 
 @dataclass(frozen=True)
@@ -449,17 +450,16 @@ def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
             values = {**values, "pillar_count": count}
         tags = [axis for axis in SWEEP_AXES if axis.key in values]
         name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
-        physics = {
-            **base.get("physics", {}),
-            **sweep.get("physics", {}),
-            **{axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values},
-        }
+        axes = {axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values}
+        physics = _overridden(_overridden(base.get("physics", {}), sweep.get("physics", {})), axes)
         yield _SweepPoint(sweep_name, name, domain, width, pitch, height, count, centres, physics)
 
 
 def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
     """The design a sweep varies (``design:``), or an empty mapping for a regular array."""
     sweep = config["sweeps"][sweep_name]
+    if sweep_name in config["designs"]:
+        raise ConfigError(f"sweep '{sweep_name}': a design has this name too; rename the sweep (its name leads its cases' names)")
     if "design" not in sweep:
         return {}
     if sweep["design"] not in config["designs"]:
@@ -485,13 +485,13 @@ def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
     return design
 
 
-def _enabled_sweeps(config: Mapping) -> list[str]:
+def enabled_sweeps(config: Mapping) -> list[str]:
     return [name for name, sweep in config["sweeps"].items() if sweep["enabled"]]
 
 
 def _sweep_cases(config: Mapping) -> Iterator[Case]:
     physics_of: dict[str, Physics] = {}  # sweeps often share one physics over many geometries
-    for sweep_name in _enabled_sweeps(config):
+    for sweep_name in enabled_sweeps(config):
         sweep = config["sweeps"][sweep_name]
         for point in _sweep_points(config, sweep_name):
             try:
@@ -510,14 +510,14 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                 geometry=_geometry_si(point.domain, point.width, point.height, point.centres),
                 physics=physics_of[key],
                 pillar_pitch=None if point.pitch is None else point.pitch * UM,
-                base=sweep.get("design", ""),
+                base=sweep.get("design", "") if not {"physics", "geometry"} & set(sweep) else "",
             )
 
 
 def invalid_cases(config: Mapping) -> list[InvalidCase]:
     """The sweep points left out by ``invalid_points: skip``, each with the reason (SI values)."""
     invalid = []
-    for sweep_name in _enabled_sweeps(config):
+    for sweep_name in enabled_sweeps(config):
         if config["sweeps"][sweep_name]["invalid_points"] != "skip":
             continue
         for point in _sweep_points(config, sweep_name):
@@ -544,15 +544,22 @@ ALTERNATIVES = {
 }
 
 
-def _physics(owner: str, shared: Mapping, overrides: Mapping) -> Physics:
-    """The physics of a design or sweep: the shared block with the owner's overrides (an override
-    of one of two alternative sources replaces the other), validated and converted to SI."""
-    merged = dict(shared)
+def _overridden(physics: Mapping, overrides: Mapping) -> dict:
+    """``physics`` with ``overrides`` on top; an override of one of two alternative sources of a
+    quantity (D_plus or conductivity_S_cm, say) removes the other."""
+    merged = dict(physics)
     for keys in ALTERNATIVES.values():
         if any(key in overrides for key in keys):
             for key in keys:
                 merged.pop(key, None)
     merged.update(overrides)
+    return merged
+
+
+def _physics(owner: str, shared: Mapping, overrides: Mapping) -> Physics:
+    """The physics of a design or sweep: the shared block with the owner's overrides (an override
+    of one of two alternative sources replaces the other), validated and converted to SI."""
+    merged = _overridden(shared, overrides)
     where = owner if owner.startswith("sweep") else f"case '{owner}'"
     _validate_physics(where, merged)
     for quantity, keys in ALTERNATIVES.items():
@@ -657,6 +664,6 @@ def _format(value: float) -> str:
 
 
 def _slug(value: float) -> str:
-    """Number for a case name: 100 -> '100', 37.5 -> '37p5', 6.6e-10 -> '6p6e-10'."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".") if 1e-3 <= abs(value) < 1e7 or value == 0 else f"{value:.6g}"
-    return text.replace(".", "p").replace("+", "")
+    """Number for a case name, to 12 significant digits: 100 -> '100', 37.5 -> '37p5',
+    6.6e-10 -> '6p6e-10'."""
+    return f"{value:.12g}".replace(".", "p").replace("+", "")

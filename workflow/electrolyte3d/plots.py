@@ -183,10 +183,11 @@ def uniformity(ds):
     return figure
 
 
-SWEEP_AXES = {
+PLOT_AXES = {
     "pillar_width": ("width [um]", 1 / UM),
     "pillar_pitch": ("pitch [um]", 1 / UM),
     "pillar_height": ("height [um]", 1 / UM),
+    "pillar_count": ("pillar count [-]", 1.0),
     "substrate_thickness": ("substrate [um]", 1 / UM),
     "D_plus": ("D+ [m2/s]", 1.0),
     "t_plus": ("t+ [-]", 1.0),
@@ -207,10 +208,10 @@ def sweep(ds, design: str, time: float):
     bases = set(ds.base.values[members.values]) - {""}
     shown, note = _shown(ds.sel(case=members | ds.case.isin(list(bases))))
     at = shown.sel(time=time) if "time" in shown.dims else shown
-    table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in SWEEP_AXES.items()})
+    table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in PLOT_AXES.items()})
     table["cv"] = at.c_cv.values
     table["depletion"] = shown.depletion_time.values
-    varying = [label for label, _ in SWEEP_AXES.values() if table[label].nunique() > 1]
+    varying = [label for label, _ in PLOT_AXES.values() if table[label].nunique() > 1]
     when = f"t = {time:.3g} s" if time is not None else "steady state"
     metrics = {"cv": f"CV of interface c at {when} [-]", "depletion": "time to depletion [s] (blank: none)"}
     if {"width [um]", "pitch [um]"} <= set(varying):

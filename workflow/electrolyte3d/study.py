@@ -150,7 +150,7 @@ def build(
     ds = ds.assign_coords(
         design=("case", [cases[case]["design"] for case in names], {"long_name": "design or sweep the case belongs to"}),
         study=("case", [cases[case]["study"] for case in names], {"long_name": "study type"}),
-        base=("case", [cases[case]["base"] for case in names], {"long_name": "design a sweep case varies (empty for designs and regular-array sweeps)"}),
+        base=("case", [cases[case]["base"] for case in names], {"long_name": "design whose own case is a point of this case's sweep (empty for designs, regular arrays, and sweeps that change other values too)"}),
         geometry=("case", [cases[case]["geometry"] for case in names], {"long_name": "geometry key: directory results/geometries/<key> of its geometry and meshes"}),
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}

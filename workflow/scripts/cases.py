@@ -5,5 +5,5 @@ from electrolyte3d import io, study
 io.log_to(snakemake.log[0])
 table = study.case_table(snakemake.params.rows)
 with io.atomic_path(snakemake.output.table) as partial:
-    table.to_csv(partial, index=False)
+    table.to_csv(partial, index=False, float_format="%.10g")
 print(table.to_string(index=False))
