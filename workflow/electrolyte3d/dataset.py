@@ -89,7 +89,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         "status_message": solution.message or solution.status,
         **({"depletion_time_s": solution.depletion_time} if solution.depletion_time is not None else {}),
         "depletion_threshold_mol_m3": settings.depletion_fraction * physics.c0,
-        **{f"physics_{key}": value for key, value in _physics_attrs(physics).items()},
+        **{f"physics_{key}": value for key, value in physics.si_values().items()},
         **{f"solver_{key}": value for key, value in _solver_attrs(settings).items()},
         "applied_current_A_m": problem.applied_current,
         "interface_length_m": path.length,
@@ -143,23 +143,6 @@ def resolution_warning(ds: xr.Dataset) -> str | None:
 def _solver_attrs(settings: SolverSettings) -> dict:
     seconds = ("end_time", "initial_step", "min_step")
     return {f"{key}_s" if key in seconds else key: value for key, value in settings.as_params().items()}
-
-
-def _physics_attrs(physics) -> dict:
-    return {
-        "D_plus_m2_s": physics.D_plus,
-        "D_minus_m2_s": physics.D_minus,
-        "D_ambipolar_m2_s": physics.D_ambipolar,
-        "t_plus": physics.t_plus,
-        "c0_mol_m3": physics.c0,
-        "temperature_K": physics.temperature,
-        "exchange_current_density_A_m2": physics.exchange_current_density,
-        "alpha_a": physics.alpha_a,
-        "alpha_c": physics.alpha_c,
-        "current_density_A_m2": physics.current_density,
-        "conductivity_at_c0_S_m": physics.conductivity_per_concentration * physics.c0,
-        "sand_time_s": physics.sand_time,
-    }
 
 
 def _top_mean(problem: Problem, phi: np.ndarray) -> float:

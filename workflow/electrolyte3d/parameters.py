@@ -85,6 +85,24 @@ class Physics:
         pi D_amb (c0 F)^2 / (4 (i (1 - t+))^2)."""
         return math.pi * self.D_ambipolar * (self.c0 * FARADAY) ** 2 / (4 * (self.current_density * (1 - self.t_plus)) ** 2)
 
+    def si_values(self) -> dict:
+        """The parameters and the quantities derived from them, SI, units in the names (the
+        solve result's attributes and the columns of results/cases.csv)."""
+        return {
+            "D_plus_m2_s": self.D_plus,
+            "D_minus_m2_s": self.D_minus,
+            "D_ambipolar_m2_s": self.D_ambipolar,
+            "t_plus": self.t_plus,
+            "c0_mol_m3": self.c0,
+            "temperature_K": self.temperature,
+            "exchange_current_density_A_m2": self.exchange_current_density,
+            "alpha_a": self.alpha_a,
+            "alpha_c": self.alpha_c,
+            "current_density_A_m2": self.current_density,
+            "conductivity_at_c0_S_m": self.conductivity_per_concentration * self.c0,
+            "sand_time_s": self.sand_time,
+        }
+
     def butler_volmer(self, c: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Plating current density into the Li electrode (phi_s = 0, U_eq = 0, eta = -phi), A m-2,
         and its derivatives with respect to c and phi:

@@ -84,20 +84,10 @@ def descriptors(case: Case) -> dict:
 
 def case_row(case: Case) -> dict:
     """One row of results/cases.csv: what a case will run with, SI, units in the column names."""
-    physics = case.physics
     row = {"case": case.name, **descriptors(case)}
     return {
         **{_si_column(name): value for name, value in row.items()},
-        "D_plus_m2_s": physics.D_plus,
-        "D_ambipolar_m2_s": physics.D_ambipolar,
-        "t_plus": physics.t_plus,
-        "c0_mol_m3": physics.c0,
-        "temperature_K": physics.temperature,
-        "exchange_current_density_A_m2": physics.exchange_current_density,
-        "alpha_a": physics.alpha_a,
-        "alpha_c": physics.alpha_c,
-        "current_density_A_m2": physics.current_density,
-        "planar_sand_time_s": physics.sand_time,
+        **case.physics.si_values(),
         "status": "planned",
         "reason": "",
     }
