@@ -467,21 +467,19 @@ def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
             f"sweep '{sweep_name}': design '{sweep['design']}' is not among the designs "
             f"({', '.join(config['designs']) or 'none'})"
         )
-    placing = [key for key in ("pillar_pitch_um", "pillar_count") if key in sweep]
-    placing += sorted({key for point in sweep.get("points", []) for key in point} & {"pillar_pitch_um", "pillar_count"})
+    swept = {key for point in [sweep, *sweep.get("points", [])] for key in point}
+    placing = sorted(swept & {"pillar_pitch_um", "pillar_count"}, reverse=True)
     if placing:
         raise ConfigError(
             f"sweep '{sweep_name}': {placing[0]} places a regular array, which a sweep around design "
             f"'{sweep['design']}' (its own pillar centres) cannot take; drop `design:` to sweep regular arrays"
         )
     design = config["designs"][sweep["design"]]
-    if not design["pillar_centres_um"]:
-        pillar_keys = {"pillar_width_um", "pillar_height_um"}
-        swept = sorted((pillar_keys & set(sweep)) | {key for point in sweep.get("points", []) for key in point} & pillar_keys)
-        if swept:
-            raise ConfigError(
-                f"sweep '{sweep_name}': design '{sweep['design']}' has no pillars, so {swept[0]} cannot be swept around it"
-            )
+    sized = sorted(swept & {"pillar_width_um", "pillar_height_um"})
+    if not design["pillar_centres_um"] and sized:
+        raise ConfigError(
+            f"sweep '{sweep_name}': design '{sweep['design']}' has no pillars, so {sized[0]} cannot be swept around it"
+        )
     return design
 
 

@@ -212,9 +212,10 @@ class Problem:
     def potential_jacobian(self, x: np.ndarray) -> sp.csr_matrix:
         """The phi-phi block of :meth:`jacobian` (current balance against phi, c held fixed)."""
         started = time.perf_counter()
-        _, _, rate_dphi = self.interface_rate(*self.split(x))
+        c, phi = self.split(x)
+        _, _, rate_dphi = self.interface_rate(c, phi)
         plating_dphi = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dphi).data
-        block = self.potential_pattern.fill(self._potential_terms, [self.conduction_data(self.split(x)[0]), plating_dphi])
+        block = self.potential_pattern.fill(self._potential_terms, [self.conduction_data(c), plating_dphi])
         self.timer.assembly += time.perf_counter() - started
         return block
 
