@@ -19,7 +19,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from conftest import REPO
+from conftest import REPO, TINY_SETTINGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
@@ -39,15 +39,7 @@ TINY = {
         "planar": {"pillar_centres_um": []},
         "pillar": {"pillar_width_um": 100, "pillar_height_um": 150, "pillar_centres_um": [0]},
     },
-    "physics": {"D_plus": 6.6e-10, "charge_transfer_resistance_ohm": 435.3},
-    "solver": {"end_time_s": 10, "report_first_s": 1, "report_count": 3},
-    "mesh": {
-        "levels": 3,
-        "electrolyte_size_um": 12.0,
-        "interface_size_um": 6.0,
-        "corner_size_um": 1.5,
-        "electrode_size_um": 100,
-    },
+    **TINY_SETTINGS,
 }
 
 MESH_OUTPUTS = [
