@@ -38,6 +38,7 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     import scipy.sparse.linalg as sla
 
     from electrolyte3d import geometry, mesh, solver, sparse
+    from electrolyte3d.geometry import ELECTROLYTE
     from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config
 
     config = load_config(REPO / "config" / "config.yaml")
@@ -50,9 +51,9 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
         mesh.write(str(scratch / "mesh.msh"))
         triangles = int(sum(len(gmsh.model.mesh.getElements(2, surface)[1][0]) for _, surface in gmsh.model.getEntities(2)))
     meshing = time.perf_counter() - started
-    mesh.save_electrolyte(mesh.electrolyte(str(scratch / "mesh.msh")), str(scratch / "electrolyte.npz"))
+    mesh.save_part(mesh.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz"))
     started = time.perf_counter()
-    electrolyte = mesh.load_electrolyte(str(scratch / "electrolyte.npz"))
+    electrolyte = mesh.load_part(str(scratch / "electrolyte.npz"))
     loading = time.perf_counter() - started
     shutil.rmtree(scratch)
 

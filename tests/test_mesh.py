@@ -57,14 +57,16 @@ def test_loaded_mesh_keeps_tags_and_measures_the_geometry(coarsest):
     assert report["line_elements_per_group"]["interface"] == len(loaded.boundaries["interface"])
 
 
-def test_stored_electrolyte_mesh_equals_the_restricted_msh(coarsest, tmp_path):
+@pytest.mark.parametrize("subdomain", [geometry.ELECTROLYTE, geometry.ELECTRODE])
+def test_stored_mesh_parts_equal_the_restricted_msh(coarsest, tmp_path, subdomain):
     design, _, loaded = coarsest
-    restricted = loaded.restrict("electrolyte")
-    mesh.save_electrolyte(restricted, str(tmp_path / "electrolyte.npz"))
-    stored = mesh.load_electrolyte(str(tmp_path / "electrolyte.npz"))
+    restricted = loaded.restrict(subdomain)
+    mesh.save_part(restricted, subdomain, str(tmp_path / "part.npz"))
+    stored = mesh.load_part(str(tmp_path / "part.npz"))
     np.testing.assert_array_equal(stored.p, restricted.p)
     np.testing.assert_array_equal(stored.t, restricted.t)
-    for name in ("interface", "top"):
+    assert set(stored.boundaries) == set(mesh.SOLVED_BOUNDARIES[subdomain])
+    for name in mesh.SOLVED_BOUNDARIES[subdomain]:
         pairs = np.sort(stored.facets[:, stored.boundaries[name]], axis=0)
         expected = np.sort(restricted.facets[:, restricted.boundaries[name]], axis=0)
         np.testing.assert_array_equal(pairs, expected)

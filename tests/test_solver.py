@@ -13,6 +13,7 @@ from scipy.optimize import brentq
 
 from electrolyte3d import dataset, forms, geometry, mesh, solver
 from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, validate_config
+from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import FARADAY, GAS_CONSTANT, Physics
 
 FILM = 37.5e-6
@@ -38,8 +39,8 @@ def electrolyte_mesh(config: dict, case: str, level: int, tmp_path) -> skfem.Mes
         mesh.generate(MeshSettings.from_config(config), level)
         mesh.write(path)
     stored = str(tmp_path / f"{case}_level{level}.npz")
-    mesh.save_electrolyte(mesh.electrolyte(path), stored)
-    return mesh.load_electrolyte(stored)
+    mesh.save_part(mesh.part(path, ELECTROLYTE), ELECTROLYTE, stored)
+    return mesh.load_part(stored)
 
 
 def solve(config: dict, case: str, electrolyte: skfem.MeshTri, report_times=()):

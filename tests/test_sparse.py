@@ -13,7 +13,7 @@ def test_block_pattern_sums_terms_like_scipy_and_drops_the_fixed_unknowns():
     pairs = rng.integers(0, nodes, size=(2, 40))
     few = pairs[:, :5]
     free = np.setdiff1d(np.arange(2 * nodes), [0, 4])  # two fixed c unknowns
-    pattern = BlockPattern({(0, 0): pairs, (0, 1): few, (1, 0): pairs, (1, 1): pairs}, nodes, free)
+    pattern = BlockPattern({(0, 0): pairs, (0, 1): few, (1, 0): pairs, (1, 1): pairs}, (nodes, nodes), free)
     terms = [((0, 0), pairs), ((0, 1), few), ((1, 1), pairs)]
     values = [rng.normal(size=p.shape[1]) for _, p in terms]
     matrix = pattern.fill(pattern.terms([pattern.scatter(block, *p) for block, p in terms]), values)
@@ -25,8 +25,28 @@ def test_block_pattern_sums_terms_like_scipy_and_drops_the_fixed_unknowns():
     assert matrix.has_sorted_indices and matrix.nnz == pattern.nnz
 
 
+def test_blocks_of_different_sizes_land_at_their_offsets():
+    rng = np.random.default_rng(5)
+    sizes = (4, 4, 7)
+    square = rng.integers(0, 4, size=(2, 12))
+    solid = rng.integers(0, 7, size=(2, 20))
+    coupling = np.stack([rng.integers(0, 4, 6), rng.integers(0, 7, 6)])
+    terms = [((0, 0), square), ((1, 1), square), ((2, 2), solid), ((0, 2), coupling), ((2, 1), coupling[::-1])]
+    free = np.setdiff1d(np.arange(sum(sizes)), [1])
+    pattern = BlockPattern(dict(terms), sizes, free)
+    values = [rng.normal(size=p.shape[1]) for _, p in terms]
+    matrix = pattern.fill(pattern.terms([pattern.scatter(block, *p) for block, p in terms]), values)
+
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    total = offsets[-1]
+    expected = sp.csr_matrix((total, total))
+    for (block, p), data in zip(terms, values):
+        expected = expected + sp.coo_matrix((data, (p[0] + offsets[block[0]], p[1] + offsets[block[1]])), shape=(total, total))
+    np.testing.assert_allclose(matrix.toarray(), expected.toarray()[np.ix_(free, free)], atol=1e-14)
+
+
 def test_entries_outside_the_pattern_are_refused():
-    pattern = BlockPattern({(0, 0): np.array([[0, 1], [0, 1]])}, 2, np.arange(4))
+    pattern = BlockPattern({(0, 0): np.array([[0, 1], [0, 1]])}, (2, 2), np.arange(4))
     with pytest.raises(ValueError, match="outside the pattern"):
         pattern.scatter((0, 0), np.array([0]), np.array([1]))
 

@@ -24,6 +24,7 @@ from electrolyte3d.parameters import (
     MA_CM2,
     MOL_L,
     S_CM,
+    Cathode,
     Physics,
     diffusivity_from_conductivity,
     exchange_current_from_charge_transfer_resistance,
@@ -45,7 +46,9 @@ class Geometry:
 
     The electrode spans y in [-electrode_thickness, 0] and x in [-L/2, L/2]; the electrolyte
     substrate spans y in [0, substrate_thickness]; each pillar spans
-    x in [centre - width/2, centre + width/2], y in [-pillar_height, 0].
+    x in [centre - width/2, centre + width/2], y in [-pillar_height, 0]. ``electrode_solved``:
+    the electrode carries an unknown (an intercalation cathode), so its mesh is refined at the
+    interface like the electrolyte's.
     """
 
     electrode_length: float
@@ -54,6 +57,7 @@ class Geometry:
     pillar_width: float
     pillar_height: float
     pillar_centres: tuple[float, ...]
+    electrode_solved: bool = False
 
     @property
     def pillar_count(self) -> int:
@@ -104,6 +108,8 @@ class Case:
     study: str
     geometry: Geometry
     physics: Physics
+    cathode: Cathode | None = None
+    """The cathode's material in a cathode study; None in an anode study."""
     pillar_pitch: float | None = None
     base: str = ""
     """The design a sweep case varies (``design:`` of its sweep) when that design's own case is a
@@ -337,12 +343,15 @@ def _design_cases(config: Mapping) -> Iterator[Case]:
         width = design.get("pillar_width_um", 0.0) if centres else 0.0
         height = design.get("pillar_height_um", 0.0) if centres else 0.0
         _check_pillars(name, domain, width, height, centres)
+        study = design.get("study", config["study"])
+        physics = _overridden(config["physics"], design.get("physics", {}))
         yield Case(
             name=name,
             design=name,
-            study=config["study"],
-            geometry=_geometry_si(domain, width, height, centres),
+            study=study,
+            geometry=_geometry_si(domain, width, height, centres, study),
             physics=_physics(name, config["physics"], design.get("physics", {})),
+            cathode=_cathode(name, physics) if study == "cathode" else None,
         )
 
 
@@ -381,6 +390,7 @@ SWEEP_AXES = (
     SweepAxis("charge_transfer_resistance_ohm", "Rct", False),
     SweepAxis("current_density_mA_cm2", "j", False),
     SweepAxis("temperature_K", "T", False),
+    SweepAxis("D_cathode_cm2_s", "Dc", False),
 )
 """In the order their tags appear in a case name."""
 
@@ -483,6 +493,13 @@ def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
     return design
 
 
+def sweep_study(config: Mapping, sweep_name: str) -> str:
+    """A sweep's study type: its own, else its design's, else the shared one."""
+    sweep = config["sweeps"][sweep_name]
+    design = config["designs"].get(sweep.get("design"), {})
+    return sweep.get("study", design.get("study", config["study"]))
+
+
 def enabled_sweeps(config: Mapping) -> list[str]:
     return [name for name, sweep in config["sweeps"].items() if sweep["enabled"]]
 
@@ -499,14 +516,17 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                     continue
                 raise
             key = repr(sorted(point.physics.items()))
+            where = f"sweep '{sweep_name}' (case '{point.name}')"
             if key not in physics_of:
-                physics_of[key] = _physics(f"sweep '{sweep_name}' (case '{point.name}')", config["physics"], point.physics)
+                physics_of[key] = _physics(where, config["physics"], point.physics)
+            study = sweep_study(config, sweep_name)
             yield Case(
                 name=point.name,
                 design=sweep_name,
-                study=config["study"],
-                geometry=_geometry_si(point.domain, point.width, point.height, point.centres),
+                study=study,
+                geometry=_geometry_si(point.domain, point.width, point.height, point.centres, study),
                 physics=physics_of[key],
+                cathode=_cathode(where, _overridden(config["physics"], point.physics)) if study == "cathode" else None,
                 pillar_pitch=None if point.pitch is None else point.pitch * UM,
                 base=sweep.get("design", "") if not {"physics", "geometry"} & set(sweep) else "",
             )
@@ -593,6 +613,34 @@ def _physics(owner: str, shared: Mapping, overrides: Mapping) -> Physics:
     )
 
 
+def _cathode(where: str, physics: Mapping) -> Cathode:
+    """The cathode material of a cathode case from its merged physics block, in SI."""
+    table = physics.get("ocv_table", {"lithiation": [], "U_eq_V": []})
+    lithiation, voltage = table["lithiation"], table["U_eq_V"]
+    if len(lithiation) != len(voltage):
+        raise ConfigError(
+            f"{where}: physics/ocv_table has {len(lithiation)} lithiation values but {len(voltage)} U_eq_V values"
+        )
+    if any(right <= left for left, right in itertools.pairwise(lithiation)):
+        raise ConfigError(f"{where}: physics/ocv_table/lithiation must increase strictly, got {lithiation}")
+    initial, saturation = physics["cathode_initial_lithiation"], physics["saturation_lithiation"]
+    if saturation <= initial:
+        raise ConfigError(
+            f"{where}: physics/saturation_lithiation = {_format(saturation)} must exceed "
+            f"cathode_initial_lithiation = {_format(initial)} (the case would stop at once)"
+        )
+    return Cathode(
+        diffusivity=physics["D_cathode_cm2_s"] * CM2_S,
+        max_concentration=physics["cathode_max_concentration_mol_L"] * MOL_L,
+        initial_lithiation=initial,
+        U_eq=physics["U_eq_V"],
+        ocv_lithiation=tuple(lithiation),
+        ocv_voltage=tuple(voltage),
+        saturation_lithiation=saturation,
+        lithiated_threshold=physics["lithiated_threshold"],
+    )
+
+
 @functools.cache
 def _physics_validator():
     """Validator of the shared physics block, read once (it checks every case of a sweep)."""
@@ -612,7 +660,7 @@ def _validate_physics(where: str, physics: Mapping) -> None:
         raise ConfigError(f"{where}: physics/{key}: {error.message}")
 
 
-def _geometry_si(domain: Mapping, width: float, height: float, centres: list[float]) -> Geometry:
+def _geometry_si(domain: Mapping, width: float, height: float, centres: list[float], study: str) -> Geometry:
     return Geometry(
         electrode_length=domain["electrode_length_um"] * UM,
         electrode_thickness=domain["electrode_thickness_um"] * UM,
@@ -620,6 +668,7 @@ def _geometry_si(domain: Mapping, width: float, height: float, centres: list[flo
         pillar_width=width * UM,
         pillar_height=height * UM,
         pillar_centres=tuple(centre * UM for centre in centres),
+        electrode_solved=study == "cathode",
     )
 
 

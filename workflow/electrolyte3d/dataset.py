@@ -7,14 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import skfem
 import xarray as xr
 from skfem import asm
 
 from electrolyte3d import forms, io
 from electrolyte3d.geometry import INTERFACE
 from electrolyte3d.mesh import first_layer_thickness
-from electrolyte3d.metrics import along_path, interface_path
-from electrolyte3d.solver import Problem, Solution, SolverSettings
+from electrolyte3d.metrics import along_path, area_fraction_above, depth_average_operator, interface_path
+from electrolyte3d.parameters import FARADAY
+from electrolyte3d.solver import CathodeProblem, Problem, Solution, SolverSettings
 
 STATISTICS = {
     "mean": "length-weighted mean",
@@ -26,8 +28,12 @@ STATISTICS = {
 }
 FIELDS = {
     "c": ("salt (Li+) concentration at the interface", "mol m-3"),
-    "i_loc": ("plating current density into the electrode at the interface", "A m-2"),
+    "i_loc": ("reaction current density into the electrode at the interface (plating or intercalation)", "A m-2"),
 }
+
+
+EVENT_TIMES = {"depleted": "depletion_time", "saturated": "saturation_time"}
+"""The attribute (without its _s) that records when a case ended with each event status."""
 
 
 def _attrs(long_name: str, units: str) -> dict:
@@ -40,9 +46,10 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     physics = problem.physics
     path = interface_path(problem.mesh)
     times = np.array([snapshot.time for snapshot in solution.snapshots])
-    states = np.array([snapshot.x for snapshot in solution.snapshots]).reshape(len(times), 2, problem.nodes)
-    c, phi = states[:, 0, path.nodes], states[:, 1, path.nodes]
-    i_loc = physics.butler_volmer(c, phi)[0]
+    states = [snapshot.x for snapshot in solution.snapshots]
+    fields = np.array([problem.split(x) for x in states]).reshape(len(times), 2, problem.nodes)
+    c, phi = fields[:, 0, path.nodes], fields[:, 1, path.nodes]
+    i_loc = np.array([problem.local_current(x, path.nodes) for x in states]).reshape(c.shape)
     profiles = {"c": c, "i_loc": i_loc}
 
     ds = xr.Dataset(
@@ -73,29 +80,36 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
             ds[f"{field}_{statistic}"] = ("time", values, _attrs(f"{description} of the {long_name}", "1" if dimensionless else units))
     ds["cell_overpotential"] = (
         "time",
-        np.array([_top_mean(problem, state[1]) for state in states]),
+        np.array([_top_mean(problem, potential) for potential in fields[:, 1]]),
         _attrs("mean electrolyte potential on the top boundary against the electrode (cell overpotential)", "V"),
     )
     ds["interface_current"] = (
         "time",
-        np.array([problem.interface_current(state[0], state[1]) for state in states]),
-        _attrs("plating current through the whole interface per unit depth", "A m-1"),
+        np.array([problem.interface_current(x) for x in states]).reshape(times.shape),
+        _attrs("reaction current through the whole interface (into the electrode) per unit depth", "A m-1"),
     )
-    ds["c_min_domain"] = ("time", states[:, 0].min(axis=1), _attrs("minimum salt concentration in the electrolyte", "mol m-3"))
+    ds["c_min_domain"] = ("time", fields[:, 0].min(axis=1), _attrs("minimum salt concentration in the electrolyte", "mol m-3"))
+    cathode_attrs = {}
+    if isinstance(problem, CathodeProblem):
+        cathode = cathode_variables(problem, states, times, path)
+        ds = ds.merge(cathode)
+        cathode_attrs = {**cathode.attrs, **{f"cathode_{key}": value for key, value in problem.cathode.si_values().items()}}
     ds.attrs = {
         "title": "electrolyte3d: Li+ transport in a 3D-structured solid electrolyte, interface results",
         "Conventions": "CF-1.10",
         "status": solution.status,
         "status_message": solution.message or solution.status,
-        **({"depletion_time_s": solution.depletion_time} if solution.depletion_time is not None else {}),
+        **({f"{EVENT_TIMES[solution.status]}_s": solution.event_time} if solution.event_time is not None else {}),
         "depletion_threshold_mol_m3": settings.depletion_fraction * physics.c0,
         **{f"physics_{key}": value for key, value in physics.si_values().items()},
+        "study": "anode" if not cathode_attrs else "cathode",
+        **cathode_attrs,
         **{f"solver_{key}": value for key, value in _solver_attrs(settings).items()},
         "applied_current_A_m": problem.applied_current,
         "interface_length_m": path.length,
         "top_length_m": problem.top_length,
         "nodes": problem.nodes,
-        "unknowns": 2 * problem.nodes,
+        "unknowns": problem.unknowns,
         "time_steps": solution.steps,
         "rejected_steps": solution.rejected_steps,
         "newton_iterations": solution.newton_iterations,
@@ -118,6 +132,58 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         interface_first_layer_m=first_layer,
         diffusion_length_over_first_layer=layer / first_layer,
     )
+    return ds
+
+
+DEPTH_POINTS = 201
+"""Depths (evenly spaced, cell centres) of a cathode's depth profile of c_s."""
+
+
+def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: np.ndarray, path) -> xr.Dataset:
+    """The cathode's state over time: mean, coefficient of variation and lithiated fraction of
+    c_s over the cathode area (exact for the P1 field), the depth profile of c_s averaged along
+    the length, the lithiation along the interface, and the Li gained against the charge passed."""
+    cathode, mesh = problem.cathode, problem.cathode_mesh
+    solid = np.array([problem.solid(x) for x in states]).reshape(len(times), problem.solid_nodes)
+    mass = asm(forms.mass, skfem.Basis(mesh, skfem.ElementTriP1()))
+    area = problem.solid_lumped_mass.sum()
+    mean = solid @ problem.solid_lumped_mass / area
+    mean_square = np.einsum("ti,ti->t", solid, (mass @ solid.T).T) / area
+    thickness = -mesh.p[1].min()
+    depths = (np.arange(DEPTH_POINTS) + 0.5) * thickness / DEPTH_POINTS
+    average_at_depth = depth_average_operator(mesh, depths)
+    delivered = problem.applied_current * times / FARADAY
+    gained = np.array([problem.lithium_gained(x) for x in states]).reshape(times.shape)
+    lithiation_name = f"cathode lithiation c_s / c_s_max (c_s_max = {cathode.max_concentration:.6g} mol m-3)"
+    ds = xr.Dataset(
+        coords={"depth": ("depth", depths, _attrs("depth below the substrate underside (top of the cathode)", "m"))},
+        data_vars={
+            "c_s_mean": ("time", mean, _attrs("area mean of the intercalated Li concentration in the cathode", "mol m-3")),
+            "lithiation_mean": ("time", mean / cathode.max_concentration, _attrs(f"area mean {lithiation_name}", "1")),
+            "lithiation_cv": (
+                "time",
+                np.sqrt(np.maximum(mean_square - mean**2, 0.0)) / mean,
+                _attrs("coefficient of variation of c_s over the cathode area (std / mean)", "1"),
+            ),
+            "lithiated_fraction": (
+                "time",
+                np.array([area_fraction_above(mesh, row / cathode.max_concentration, cathode.lithiated_threshold) for row in solid]),
+                _attrs(f"fraction of the cathode area lithiated above {cathode.lithiated_threshold:g}", "1"),
+            ),
+            "c_s_depth": (
+                ("time", "depth"),
+                (average_at_depth @ solid.T).T,
+                _attrs("intercalated Li concentration averaged along the length of the cathode at each depth", "mol m-3"),
+            ),
+            "lithiation_interface": (
+                ("time", "s"),
+                solid[:, problem.to_solid[path.nodes]] / cathode.max_concentration,
+                _attrs(f"{lithiation_name} at the interface", "1"),
+            ),
+            "lithium_gained": ("time", gained, _attrs("Li taken up by the cathode since t = 0, per unit depth", "mol m-1")),
+        },
+    )
+    ds.attrs["lithium_balance_error"] = float(np.max(np.abs(gained - delivered)) / max(np.max(delivered), np.finfo(float).tiny))
     return ds
 
 

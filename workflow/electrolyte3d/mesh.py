@@ -43,11 +43,13 @@ def physical_groups() -> dict[str, list[int]]:
     return groups
 
 
-def set_size_fields(settings: MeshSettings, level: int) -> None:
+def set_size_fields(settings: MeshSettings, level: int, electrode_solved: bool = False) -> None:
     """Background size field of the current model: fine at the interface and the pillar corners,
     graded into the electrode, uniform in the electrolyte bulk; and an anisotropic boundary layer
     on the electrolyte side of the interface, where the depletion layer forms (it can be
-    nanometres thick: sqrt(D t) at the paper's printed diffusivities)."""
+    nanometres thick: sqrt(D t) at the paper's printed diffusivities). When the electrode is
+    solved too (a cathode), the layer lines both sides of the interface: the intercalated Li
+    enters the cathode in a layer as thin."""
     groups = physical_groups()
     to_model = settings.size_factor(level) / GMSH_LENGTH_UNIT
     interface_size = settings.interface_size * to_model
@@ -89,31 +91,46 @@ def set_size_fields(settings: MeshSettings, level: int) -> None:
     field.setNumbers(smallest, "FieldsList", sizes)
     field.setAsBackgroundMesh(smallest)
 
-    layer = field.add("BoundaryLayer")
     curves, ends = layered_curves(groups)
+    roots = [point for point in corners if _on_substrate_underside(point)]
+    _boundary_layer(settings, level, curves, ends, excluded=groups[ELECTRODE], fans=roots)
+    if electrode_solved:
+        # gmsh layers a curve on one side per field: a second field lines the electrode's
+        # boundary, fanning at the pillar tips, its re-entrant corners
+        electrode_curves = sorted(_boundary_curves(groups[ELECTRODE]))
+        tips = [point for point in corners if point not in roots]
+        _boundary_layer(settings, level, electrode_curves, [], excluded=groups[ELECTROLYTE], fans=tips)
+    for option in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
+        gmsh.option.setNumber(f"Mesh.{option}", 0)
+
+
+def _boundary_layer(settings: MeshSettings, level: int, curves: list[int], ends: list[int], excluded: list[int], fans: list[int]) -> None:
+    """An anisotropic boundary layer on ``curves``, on the side away from the ``excluded`` surfaces."""
+    to_model = settings.size_factor(level) / GMSH_LENGTH_UNIT
+    field = gmsh.model.mesh.field
+    layer = field.add("BoundaryLayer")
     field.setNumbers(layer, "CurvesList", curves)
     field.setNumbers(layer, "PointsList", ends)
-    field.setNumbers(layer, "ExcludedSurfacesList", groups[ELECTRODE])
+    field.setNumbers(layer, "ExcludedSurfacesList", excluded)
     # first layer and growth shrink together, so each level splits every layer of the one before
     field.setNumber(layer, "Size", settings.boundary_layer_first * to_model)
     field.setNumber(layer, "Ratio", 1 + (settings.boundary_layer_ratio - 1) * settings.size_factor(level))
     field.setNumber(layer, "Thickness", settings.boundary_layer_thickness * to_model)
     field.setNumber(layer, "Quads", 0)
-    field.setNumbers(layer, "FanPointsList", [point for point in corners if _on_substrate_underside(point)])
+    field.setNumbers(layer, "FanPointsList", fans)
     field.setAsBoundaryLayer(layer)
-    for option in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
-        gmsh.option.setNumber(f"Mesh.{option}", 0)
+
+
+def _boundary_curves(surfaces: list[int]) -> set[int]:
+    return {tag for _, tag in gmsh.model.getBoundary([(2, surface) for surface in surfaces], combined=True, oriented=False)}
 
 
 def layered_curves(groups: dict[str, list[int]]) -> tuple[list[int], list[int]]:
-    """Curves that carry the boundary layer: the interface and the electrolyte's insulated sides,
-    so that the layer does not end where the interface meets the sides (gmsh 4.15 leaves sliver
-    triangles at such ends); and the points where it ends instead, the top corners, where it
-    is continued along the top."""
-    electrolyte_curves = {
-        tag for _, tag in gmsh.model.getBoundary([(2, surface) for surface in groups[ELECTROLYTE]], combined=True, oriented=False)
-    }
-    curves = sorted(electrolyte_curves - set(groups[TOP]))
+    """Curves that carry the electrolyte's boundary layer: the interface and the electrolyte's
+    insulated sides, so that the layer does not end where the interface meets the sides (gmsh
+    4.15 leaves sliver triangles at such ends); and the points where it ends instead, the top
+    corners, where it is continued along the top."""
+    curves = sorted(_boundary_curves(groups[ELECTROLYTE]) - set(groups[TOP]))
 
     def end_points(tags) -> set[int]:
         return {tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in tags], combined=False)}
@@ -146,9 +163,9 @@ class MeshingError(RuntimeError):
     """gmsh could not mesh the model with these settings."""
 
 
-def generate(settings: MeshSettings, level: int) -> None:
+def generate(settings: MeshSettings, level: int, electrode_solved: bool = False) -> None:
     """Mesh the current model (opened from the geometry file) at ``level`` of the ladder."""
-    set_size_fields(settings, level)
+    set_size_fields(settings, level, electrode_solved)
     gmsh.option.setNumber("Mesh.Algorithm", FRONTAL_DELAUNAY)
     try:
         gmsh.model.mesh.generate(2)
@@ -267,32 +284,35 @@ def load(path: str) -> skfem.MeshTri:
     return mesh
 
 
-def electrolyte(path: str) -> skfem.MeshTri:
-    """The electrolyte part of a level's mesh (where the transport equations live), keeping the
-    ``interface`` and ``top`` boundaries."""
-    return load(path).restrict(ELECTROLYTE)
+def part(path: str, subdomain: str) -> skfem.MeshTri:
+    """The ``electrolyte`` or ``electrode`` part of a level's mesh, keeping its boundaries."""
+    return load(path).restrict(subdomain)
 
 
-SOLVED_BOUNDARIES = (INTERFACE, TOP)
+SOLVED_BOUNDARIES = {ELECTROLYTE: (INTERFACE, TOP), ELECTRODE: (INTERFACE,)}
+"""The boundaries each part's equations need."""
 
 
-def save_electrolyte(mesh: skfem.MeshTri, path: str) -> None:
-    """The electrolyte mesh as plain arrays (points, triangles, and the vertex pairs of each
+def save_part(mesh: skfem.MeshTri, subdomain: str, path: str) -> None:
+    """A part of the mesh as plain arrays (points, triangles, and the vertex pairs of each
     boundary facet), which load in milliseconds where restricting the .msh takes seconds."""
-    facets = {f"boundary_{name}": mesh.facets[:, mesh.boundaries[name]] for name in SOLVED_BOUNDARIES}
+    facets = {f"boundary_{name}": mesh.facets[:, mesh.boundaries[name]] for name in SOLVED_BOUNDARIES[subdomain]}
     with io.atomic_path(path) as partial:
         np.savez(partial, points=mesh.p, triangles=mesh.t, **facets)
 
 
-def load_electrolyte(path: str) -> skfem.MeshTri:
-    """A mesh written by :func:`save_electrolyte`, its boundaries found again by vertex pairs."""
+def load_part(path: str) -> skfem.MeshTri:
+    """A mesh written by :func:`save_part`, its boundaries found again by vertex pairs."""
     with np.load(path) as data:
         mesh = skfem.MeshTri(data["points"], data["triangles"])
         facet_keys = _facet_keys(mesh.facets, mesh.nvertices)
         order = np.argsort(facet_keys)
         boundaries = {}
-        for name in SOLVED_BOUNDARIES:
-            wanted = _facet_keys(data[f"boundary_{name}"], mesh.nvertices)
+        for key in data.files:
+            if not key.startswith("boundary_"):
+                continue
+            name = key.removeprefix("boundary_")
+            wanted = _facet_keys(data[key], mesh.nvertices)
             found = order[np.searchsorted(facet_keys, wanted, sorter=order)]
             if not np.array_equal(facet_keys[found], wanted):
                 raise ValueError(f"{path}: boundary {name} names facets the mesh does not have")

@@ -81,3 +81,69 @@ def _fraction_in_band(a: np.ndarray, b: np.ndarray, low: float, high: float) -> 
     stop = np.clip(np.maximum(enter, leave), 0.0, 1.0)
     inside_flat = ((a >= low) & (a <= high)).astype(float)
     return np.where(flat, inside_flat, stop - start)
+
+
+def depth_average_operator(mesh, depths: np.ndarray) -> sp.csr_matrix:
+    """Matrix A (depth, node) such that A @ f is the average of a P1 field f along the
+    horizontal line at each depth (y = -depth) through the mesh: the exact line integral of the
+    piecewise-linear field over the line's length inside the mesh. A line cuts a triangle on the
+    two edges whose end points lie on opposite sides of it (half-open, so a vertex on the line
+    counts once); the field is linear between the two crossings."""
+    points, triangles = mesh.p, mesh.t
+    rows, cols, weights = [], [], []
+    edges = ((0, 1), (1, 2), (2, 0))
+    for row, depth in enumerate(depths):
+        level = -depth
+        below = points[1, triangles] < level  # (3, triangles)
+        cut = np.flatnonzero(below.any(axis=0) & ~below.all(axis=0))
+        crossings = []  # per cut triangle: two (node a, node b, fraction from a to b, x)
+        for first, second in edges:
+            a, b = triangles[first, cut], triangles[second, cut]
+            crossing = below[first, cut] != below[second, cut]
+            fraction = np.where(crossing, (level - points[1, a]) / np.where(crossing, points[1, b] - points[1, a], 1.0), 0.0)
+            crossings.append((a, b, fraction, points[0, a] + fraction * (points[0, b] - points[0, a]), crossing))
+        # each cut triangle has exactly two crossing edges: take them in edge order
+        chosen = np.array([c[4] for c in crossings])  # (3, cut)
+        order = np.argsort(~chosen, axis=0, kind="stable")[:2]  # indices of the two crossing edges
+        ends = []
+        for slot in range(2):
+            pick = order[slot]
+            a = np.choose(pick, [c[0] for c in crossings])
+            b = np.choose(pick, [c[1] for c in crossings])
+            fraction = np.choose(pick, [c[2] for c in crossings])
+            x = np.choose(pick, [c[3] for c in crossings])
+            ends.append((a, b, fraction, x))
+        length = np.abs(ends[0][3] - ends[1][3])
+        total = length.sum()
+        if total == 0:
+            raise ValueError(f"the line at depth {depth:.6g} m does not cross the mesh")
+        for a, b, fraction, _ in ends:
+            rows.append(np.full(2 * a.size, row))
+            cols.append(np.concatenate([a, b]))
+            weights.append(np.concatenate([(1 - fraction), fraction]) * np.tile(length, 2) / (2 * total))
+    return sp.csr_matrix(
+        (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))), shape=(len(depths), mesh.nvertices)
+    )
+
+
+def area_fraction_above(mesh, values: np.ndarray, threshold: float) -> float:
+    """Fraction of the mesh's area where the P1 field ``values`` exceeds ``threshold``, exact:
+    on a triangle with sorted vertex values f1 <= f2 <= f3, the part above t is
+    1 - (t - f1)^2 / ((f2 - f1)(f3 - f1)) for f1 < t <= f2 and (f3 - t)^2 / ((f3 - f1)(f3 - f2))
+    for f2 < t < f3."""
+    f1, f2, f3 = np.sort(values[mesh.t], axis=0)
+    corners = mesh.p[:, mesh.t]
+    area = 0.5 * np.abs(
+        (corners[0, 1] - corners[0, 0]) * (corners[1, 2] - corners[1, 0])
+        - (corners[0, 2] - corners[0, 0]) * (corners[1, 1] - corners[1, 0])
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = 1 - (threshold - f1) ** 2 / ((f2 - f1) * (f3 - f1))
+        upper = (f3 - threshold) ** 2 / ((f3 - f1) * (f3 - f2))
+    lower = np.where(f2 > f1, lower, 1.0)  # t = f1 = f2 < f3: all but an edge is above
+    fraction = np.select(
+        [threshold < f1, threshold >= f3, threshold <= f2],
+        [1.0, 0.0, lower],
+        default=upper,
+    )
+    return float(np.sum(area * fraction) / area.sum())

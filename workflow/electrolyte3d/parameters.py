@@ -128,6 +128,80 @@ class Physics:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Cathode:
+    """An intercalation cathode (the paper's cathode model, model.md section 4), SI.
+
+    ``diffusivity`` m2 s-1 of the intercalated Li, ``max_concentration`` mol m-3 (c_s_max),
+    ``initial_lithiation`` (c_s0 / c_s_max, uniform at t = 0), the equilibrium potential against
+    the cathode's own reference: a constant ``U_eq`` (V) or, when ``ocv_lithiation`` is not
+    empty, the piecewise-linear table ``ocv_voltage`` (V) over ``ocv_lithiation`` (increasing).
+    A case stops when the interface anywhere reaches ``saturation_lithiation``; cathode area
+    above ``lithiated_threshold`` counts as lithiated.
+    """
+
+    diffusivity: float
+    max_concentration: float
+    initial_lithiation: float
+    U_eq: float
+    ocv_lithiation: tuple[float, ...]
+    ocv_voltage: tuple[float, ...]
+    saturation_lithiation: float
+    lithiated_threshold: float
+
+    @property
+    def initial_concentration(self) -> float:
+        return self.initial_lithiation * self.max_concentration
+
+    def equilibrium_potential(self, lithiation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """U_eq (V) and dU_eq/d(lithiation) at ``lithiation``; the table is extended flat."""
+        if not self.ocv_lithiation:
+            return np.full_like(lithiation, self.U_eq), np.zeros_like(lithiation)
+        table_x, table_u = np.asarray(self.ocv_lithiation), np.asarray(self.ocv_voltage)
+        slopes = np.diff(table_u) / np.diff(table_x)
+        segment = np.clip(np.searchsorted(table_x, lithiation) - 1, 0, slopes.size - 1)
+        inside = (lithiation >= table_x[0]) & (lithiation <= table_x[-1])
+        return np.interp(lithiation, table_x, table_u), np.where(inside, slopes[segment], 0.0)
+
+    def butler_volmer(self, physics: Physics, c: np.ndarray, phi: np.ndarray, c_s: np.ndarray):
+        """Intercalation current density into the cathode (cathode solid at 0 V, so
+        eta = -phi - U_eq), A m-2, and its derivatives with respect to c, phi and c_s:
+            i = i0 [(c/c0) ((1 - x)/(1 - x0)) exp(alpha_c (phi + U_eq) / V_T) - (x/x0) exp(-alpha_a (phi + U_eq) / V_T)],
+        x = c_s / c_s_max. The concentration factors make i0 the exchange current density of the
+        initial state and stop intercalation into a full host (x -> 1)."""
+        x0, scale = self.initial_lithiation, self.max_concentration
+        lithiation = c_s / scale
+        U_eq, dU_dx = self.equilibrium_potential(lithiation)
+        V_T, i0 = physics.thermal_voltage, physics.exchange_current_density
+        forward = np.exp(physics.alpha_c * (phi + U_eq) / V_T) / (physics.c0 * (1 - x0))
+        backward = np.exp(-physics.alpha_a * (phi + U_eq) / V_T) / x0
+        cathodic, anodic = c * (1 - lithiation) * forward, lithiation * backward
+        current = i0 * (cathodic - anodic)
+        d_dphi = i0 / V_T * (physics.alpha_c * cathodic + physics.alpha_a * anodic)
+        d_dc = i0 * (1 - lithiation) * forward
+        d_dcs = (i0 * (-c * forward - backward) + d_dphi * dU_dx) / scale
+        return current, d_dc, d_dphi, d_dcs
+
+    def si_values(self) -> dict:
+        return {
+            "D_cathode_m2_s": self.diffusivity,
+            "cathode_max_concentration_mol_m3": self.max_concentration,
+            "cathode_initial_lithiation": self.initial_lithiation,
+            "U_eq_V": self.U_eq if not self.ocv_lithiation else math.nan,
+            "saturation_lithiation": self.saturation_lithiation,
+            "lithiated_threshold": self.lithiated_threshold,
+        }
+
+    def as_params(self) -> dict:
+        params = asdict(self)
+        params["ocv_lithiation"], params["ocv_voltage"] = list(self.ocv_lithiation), list(self.ocv_voltage)
+        return params
+
+    @classmethod
+    def from_params(cls, params: dict) -> Cathode:
+        return cls(**{**params, "ocv_lithiation": tuple(params["ocv_lithiation"]), "ocv_voltage": tuple(params["ocv_voltage"])})
+
+
 def diffusivity_from_conductivity(conductivity: float, t_plus: float, c0: float, temperature: float) -> float:
     """Li+ diffusivity (m2 s-1) for which the model's conductivity at c0,
     kappa = F^2 (D+ + D-) c0 / (R T) = F^2 D+ c0 / (R T t+), equals ``conductivity`` (S m-1):

@@ -1,7 +1,8 @@
-"""Fully coupled Newton for (c, phi) on the electrolyte mesh, adaptive BDF time stepping with a
-depletion event, and a stationary solve with continuation in the applied current.
+"""Fully coupled Newton for (c, phi) on the electrolyte mesh (and c_s on a cathode's mesh),
+adaptive BDF time stepping with depletion and saturation events, and a stationary solve with
+continuation in the applied current.
 
-Unknowns are P1 nodal values stacked as x = [c, phi]. The Jacobian is analytic and assembled by
+Unknowns are P1 nodal values stacked as x = [c, phi] (x = [c, phi, c_s] with a cathode). The Jacobian is analytic and assembled by
 the forms of :mod:`electrolyte3d.forms`; linear systems go to PARDISO through pypardiso.
 Boundary conventions: the interface normal points out of the electrolyte into the electrode;
 ``i_loc`` (Butler-Volmer) is the plating current density into the electrode, so under the applied
@@ -24,7 +25,7 @@ from skfem import asm
 from electrolyte3d import forms, sparse
 from electrolyte3d.config import SolverSettings
 from electrolyte3d.geometry import INTERFACE, TOP
-from electrolyte3d.parameters import Physics
+from electrolyte3d.parameters import FARADAY, Cathode, Physics
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ sum of the current-balance residual) to hold to this fraction of the applied cur
 charge is conserved to 1e-8 at every step whatever newton_rtol."""
 
 
-DEPLETION_LOCATION_TOLERANCE = 1e-6
-"""The depletion time is located until the interface minimum of c is this close (relative to c0)
-to the threshold."""
+EVENT_LOCATION_TOLERANCE = 1e-6
+"""An event time is located until the event margin (the interface minimum of c relative to c0,
+or the interface lithiation) is this close to its threshold."""
 
 
 class NewtonFailure(RuntimeError):
@@ -77,8 +78,12 @@ class Problem:
         self.interface_length = asm(forms.boundary_length, self.interface)
         self.top_nodes = np.unique(mesh.facets[:, mesh.boundaries[TOP]])
         self.interface_nodes = np.unique(mesh.facets[:, mesh.boundaries[INTERFACE]])
-        self.free = np.setdiff1d(np.arange(2 * self.nodes), self.top_nodes)
-        self.source = np.zeros(2 * self.nodes)
+        self.unknowns = sum(self.field_sizes)
+        self.free = np.setdiff1d(np.arange(self.unknowns), self.top_nodes)
+        self.source = np.zeros(self.unknowns)
+        # the unknowns under a time derivative (c here), with their lumped masses
+        self.storage = np.arange(self.nodes)
+        self.storage_mass = self.lumped_mass
         self.timer = Timer()
         self._plan_jacobian(laplace)
         # P1 element geometry, fixed per mesh: the volume terms of forms.conduction and
@@ -100,27 +105,50 @@ class Problem:
         facet_pairs = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=1.0).indices
         # c couples to phi only through the interface reaction
         blocks = {(0, 0): self.element_pairs, (0, 1): facet_pairs, (1, 0): self.element_pairs, (1, 1): self.element_pairs}
-        self.pattern = sparse.BlockPattern(blocks, self.nodes, self.free)
-        laplace_terms = {block: self.pattern.terms([self.pattern.scatter(block, *self.element_pairs)]) for block in ((0, 0), (1, 0))}
-        self._laplace_in = {block: self.pattern.fill(terms, [laplace.data]).data for block, terms in laplace_terms.items()}
+        blocks.update(self._electrode_blocks(facet_pairs))
+        self.pattern = sparse.BlockPattern(blocks, self.field_sizes, self.free)
         diagonal = np.arange(self.nodes)
         facet = {block: self.pattern.scatter(block, *facet_pairs) for block in np.ndindex(2, 2)}
-        self._jacobian_terms = self.pattern.terms(
-            [
-                self.pattern.scatter((0, 0), diagonal, diagonal),
-                facet[0, 0],
-                facet[0, 1],
-                facet[1, 0],
-                facet[1, 1],
-                self.pattern.scatter((1, 0), *self.element_pairs),
-                self.pattern.scatter((1, 1), *self.element_pairs),
-            ]
-        )
+        self._jacobian_scatters = [
+            self.pattern.scatter((0, 0), diagonal, diagonal),
+            facet[0, 0],
+            facet[0, 1],
+            facet[1, 0],
+            facet[1, 1],
+            self.pattern.scatter((1, 0), *self.element_pairs),
+            self.pattern.scatter((1, 1), *self.element_pairs),
+        ]
+        laplace_terms = [self.pattern.scatter(block, *self.element_pairs) for block in ((0, 0), (1, 0))]
+        self._jacobian_constant = self.pattern.fill(
+            self.pattern.terms(laplace_terms),
+            [self.physics.D_ambipolar * laplace.data, self.physics.diffusion_current_coefficient * laplace.data],
+        ).data
+        self._plan_electrode(facet_pairs)
+        self._jacobian_terms = self.pattern.terms(self._jacobian_scatters)
         # the initial state solves the current balance alone: the phi-phi block on its own pattern
-        self.potential_pattern = sparse.BlockPattern({(1, 1): self.element_pairs}, self.nodes, np.arange(self.nodes, 2 * self.nodes))
+        self.potential_pattern = sparse.BlockPattern({(1, 1): self.element_pairs}, (self.nodes, self.nodes), np.arange(self.nodes, 2 * self.nodes))
         self._potential_terms = self.potential_pattern.terms(
             [self.potential_pattern.scatter((1, 1), *self.element_pairs), self.potential_pattern.scatter((1, 1), *facet_pairs)]
         )
+
+    @property
+    def field_sizes(self) -> tuple[int, ...]:
+        """Nodes of each field of the state: c and phi on the electrolyte nodes."""
+        return (self.nodes, self.nodes)
+
+    def _electrode_blocks(self, facet_pairs: np.ndarray) -> dict:
+        """Jacobian blocks of the electrode's unknowns: none for a Li metal electrode."""
+        return {}
+
+    def _plan_electrode(self, facet_pairs: np.ndarray) -> None:
+        """Add the electrode's Jacobian terms to the plan: none for a Li metal electrode."""
+
+    def _electrode_residual(self, x: np.ndarray, plating: np.ndarray) -> np.ndarray:
+        """Residual of the electrode's equations: none for a Li metal electrode."""
+        return np.empty(0)
+
+    def _electrode_jacobian_values(self, x: np.ndarray, mass_coefficient: float, plating_derivatives: dict) -> list:
+        return []
 
     @property
     def applied_current(self) -> float:
@@ -128,23 +156,32 @@ class Problem:
         return self.physics.current_density * self.top_length
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return x[: self.nodes], x[self.nodes :]
+        """The electrolyte fields c and phi of a state (views)."""
+        return x[: self.nodes], x[self.nodes : 2 * self.nodes]
 
-    def interface_rate(self, c: np.ndarray, phi: np.ndarray):
-        """Butler-Volmer current and derivatives at the interface quadrature points."""
-        dofs = self.interface.element_dofs
-        return self.physics.butler_volmer(
-            np.einsum("if,ifq->fq", c[dofs], self._interface_values),
-            np.einsum("if,ifq->fq", phi[dofs], self._interface_values),
-        )
+    def at_interface(self, nodal: np.ndarray) -> np.ndarray:
+        """A P1 field on the electrolyte nodes at the interface quadrature points (facet, point)."""
+        return np.einsum("if,ifq->fq", nodal[self.interface.element_dofs], self._interface_values)
 
-    def interface_current(self, c: np.ndarray, phi: np.ndarray) -> float:
+    def interface_rate(self, x: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Butler-Volmer current at the interface quadrature points, and its derivative with
+        respect to each field it depends on (0 = c, 1 = phi)."""
+        c, phi = self.split(x)
+        current, d_dc, d_dphi = self.physics.butler_volmer(self.at_interface(c), self.at_interface(phi))
+        return current, {0: d_dc, 1: d_dphi}
+
+    def local_current(self, x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        """Butler-Volmer current density (A m-2) at electrolyte ``nodes`` on the interface."""
+        c, phi = self.split(x)
+        return self.physics.butler_volmer(c[nodes], phi[nodes])[0]
+
+    def interface_current(self, x: np.ndarray) -> float:
         """Total plating current through the interface per unit depth, A m-1."""
-        return asm(forms.boundary_integral, self.interface, rate=self.interface_rate(c, phi)[0])
+        return asm(forms.boundary_integral, self.interface, rate=self.interface_rate(x)[0])
 
     def charge_imbalance(self, x: np.ndarray) -> float:
         """|interface current - applied current| / applied current (both per unit depth)."""
-        return abs(self.interface_current(*self.split(x)) - self.applied_current) / self.applied_current
+        return abs(self.interface_current(x) - self.applied_current) / self.applied_current
 
     def conduction_data(self, c: np.ndarray) -> np.ndarray:
         """COO data (scikit-fem's order) of forms.conduction: kappa(c) is linear and the P1
@@ -168,43 +205,44 @@ class Problem:
         physics = self.physics
         c, phi = self.split(x)
         rows, cols = self.element_pairs
-        plating = asm(forms.boundary_flux, self.interface, rate=self.interface_rate(c, phi)[0])
+        plating = asm(forms.boundary_flux, self.interface, rate=self.interface_rate(x)[0])
         laplace_c = self.laplace @ c
-        storage = self.lumped_mass * (mass_coefficient * c + (0 if history is None else history))
         residual = np.concatenate(
             [
-                storage + physics.D_ambipolar * laplace_c + physics.salt_consumed_per_charge * plating,
+                physics.D_ambipolar * laplace_c + physics.salt_consumed_per_charge * plating,
                 np.bincount(rows, weights=self.conduction_data(c) * phi[cols], minlength=self.nodes)
                 + physics.diffusion_current_coefficient * laplace_c
                 + plating
                 - self.applied_current_load,
+                self._electrode_residual(x, plating),
             ]
         ) + self.source
+        residual[self.storage] += self.storage_mass * (mass_coefficient * x[self.storage] + (0 if history is None else history))
         self.timer.assembly += time.perf_counter() - started
         return residual
 
     def jacobian(self, x: np.ndarray, mass_coefficient: float = 0.0) -> sp.csr_matrix:
         """Jacobian of :meth:`residual` in the free unknowns, on the fixed pattern."""
         started = time.perf_counter()
-        physics = self.physics
         c, phi = self.split(x)
-        _, rate_dc, rate_dphi = self.interface_rate(c, phi)
-        plating_dc = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dc).data
-        plating_dphi = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dphi).data
-        salt_loss = physics.salt_consumed_per_charge
+        plating = {
+            field: forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=derivative).data
+            for field, derivative in self.interface_rate(x)[1].items()
+        }
+        salt_loss = self.physics.salt_consumed_per_charge
         jacobian = self.pattern.fill(
             self._jacobian_terms,
             [
                 mass_coefficient * self.lumped_mass,
-                salt_loss * plating_dc,
-                salt_loss * plating_dphi,
-                plating_dc,
-                plating_dphi,
+                salt_loss * plating[0],
+                salt_loss * plating[1],
+                plating[0],
+                plating[1],
                 self.conduction_concentration_sensitivity_data(phi),
                 self.conduction_data(c),
+                *self._electrode_jacobian_values(x, mass_coefficient, plating),
             ],
-            constant=physics.D_ambipolar * self._laplace_in[0, 0]
-            + physics.diffusion_current_coefficient * self._laplace_in[1, 0],
+            constant=self._jacobian_constant,
         )
         self.timer.assembly += time.perf_counter() - started
         return jacobian
@@ -212,10 +250,9 @@ class Problem:
     def potential_jacobian(self, x: np.ndarray) -> sp.csr_matrix:
         """The phi-phi block of :meth:`jacobian` (current balance against phi, c held fixed)."""
         started = time.perf_counter()
-        c, phi = self.split(x)
-        _, _, rate_dphi = self.interface_rate(c, phi)
+        rate_dphi = self.interface_rate(x)[1][1]
         plating_dphi = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dphi).data
-        block = self.potential_pattern.fill(self._potential_terms, [self.conduction_data(c), plating_dphi])
+        block = self.potential_pattern.fill(self._potential_terms, [self.conduction_data(self.split(x)[0]), plating_dphi])
         self.timer.assembly += time.perf_counter() - started
         return block
 
@@ -243,22 +280,50 @@ class Problem:
             update[self.free] = self.linear_solve(self._solver, jacobian, -residual[self.free])
             if not np.all(np.isfinite(update)):
                 raise NewtonFailure(f"non-finite Newton update (singular Jacobian?) at iteration {iteration + 1}")
-            c = self.split(x)[0]
-            dc, dphi = self.split(update)
-            shrinking = dc < 0
-            step = min(1.0, 0.5 * np.min(c[shrinking] / -dc[shrinking])) if shrinking.any() else 1.0
+            step = self.step_length(x, update)
             x += step * update
-            scaled_update = max(np.max(np.abs(dc)) / self.physics.c0, np.max(np.abs(dphi)) / self.potential_scale(x))
+            scaled_update = self.scaled_update(x, update)
             small_update = step == 1.0 and scaled_update <= settings.newton_rtol
         raise NewtonFailure(
             f"Newton did not converge in {settings.newton_max_iterations} iterations (last scaled update "
             f"{scaled_update:.3g}, step fraction {step:.3g}, current balance residual {charge_residual:.3g})"
         )
 
+    def step_length(self, x: np.ndarray, update: np.ndarray) -> float:
+        """The Newton step fraction that goes at most half way to c = 0 anywhere (1 if c grows)."""
+        c, dc = self.split(x)[0], self.split(update)[0]
+        return _fraction_within(c, dc, 0.0, math.inf)
+
+    def scaled_update(self, x: np.ndarray, update: np.ndarray) -> float:
+        """Largest update: c relative to c0, phi to max(|phi|, RT/F)."""
+        dc, dphi = self.split(update)
+        return max(np.max(np.abs(dc)) / self.physics.c0, np.max(np.abs(dphi)) / self.potential_scale(x))
+
+    def storage_error(self, difference: np.ndarray) -> float:
+        """Largest difference of the stored quantities (c relative to c0) between two states."""
+        return np.max(np.abs(self.split(difference)[0])) / self.physics.c0
+
+    def admissible_guess(self, guess: np.ndarray, current: np.ndarray) -> np.ndarray:
+        """An extrapolated guess with c kept at least half of the current state's."""
+        guess[: self.nodes] = np.maximum(guess[: self.nodes], 0.5 * current[: self.nodes])
+        return guess
+
+    def event_margin(self, x: np.ndarray, settings: SolverSettings) -> tuple[float, str]:
+        """How far x is from ending the case (negative once it should have), and the status it
+        would end with: the interface minimum of c above the depletion threshold, over c0."""
+        c_min = self.split(x)[0][self.interface_nodes].min()
+        return (c_min - settings.depletion_fraction * self.physics.c0) / self.physics.c0, "depleted"
+
+    def initial_guess(self) -> np.ndarray:
+        """c = c0 and the interface potential that carries the mean current at c0."""
+        mean_current = self.applied_current / self.interface_length
+        phi = self.physics.interface_potential(mean_current, self.physics.c0)
+        return np.concatenate([np.full(self.nodes, self.physics.c0), np.full(self.nodes, phi)])
+
     def charge_residual(self, residual: np.ndarray) -> float:
         """|sum of the current-balance residual| relative to the applied current: the test
         functions sum to one, so the conduction terms cancel and this is the charge imbalance."""
-        return abs(residual[self.nodes :].sum()) / self.applied_current
+        return abs(residual[self.nodes : 2 * self.nodes].sum()) / self.applied_current
 
     def potential_scale(self, x: np.ndarray) -> float:
         return max(np.max(np.abs(self.split(x)[1])), self.physics.thermal_voltage)
@@ -286,11 +351,7 @@ class Problem:
         """c = c0 everywhere and the potential that carries the applied current through it (the
         consistent initial condition): Newton on the current balance with c fixed, converged
         like :meth:`newton`."""
-        physics = self.physics
-        mean_current = self.applied_current / self.interface_length
-        x = np.concatenate(
-            [np.full(self.nodes, physics.c0), np.full(self.nodes, physics.interface_potential(mean_current, physics.c0))]
-        )
+        x = self.initial_guess()
         potential = np.arange(self.nodes, 2 * self.nodes)
         small_update = False
         for _ in range(settings.newton_max_iterations * 3):
@@ -301,6 +362,157 @@ class Problem:
             x[potential] += update
             small_update = np.max(np.abs(update)) <= settings.newton_rtol * self.potential_scale(x)
         raise NewtonFailure("no consistent initial potential: Newton on the current balance did not converge")
+
+
+class CathodeProblem(Problem):
+    """The electrolyte of :class:`Problem` on an intercalation cathode (model.md section 4): a
+    third field, the intercalated Li concentration c_s on the cathode's own mesh,
+
+        dc_s/dt = div(D_s grad c_s)         in the cathode, c_s = c_s0 at t = 0
+        D_s grad c_s . n = i_loc / F        at the interface (n into the cathode)
+        D_s grad c_s . n = 0                on the current collector and the sides
+
+    with i_loc the intercalation Butler-Volmer of :class:`~electrolyte3d.parameters.Cathode`,
+    which depends on c, phi and c_s at the interface. One Newton system in x = [c, phi, c_s].
+    The two meshes share the interface nodes (gmsh meshes the cross-section conformingly), so
+    an interface facet of the electrolyte is also one of the cathode, with the same basis."""
+
+    def __init__(self, mesh: skfem.MeshTri, cathode_mesh: skfem.MeshTri, physics: Physics, cathode: Cathode):
+        self.cathode_mesh = cathode_mesh
+        self.cathode = cathode
+        basis = skfem.Basis(cathode_mesh, skfem.ElementTriP1())
+        self.solid_nodes = basis.N
+        self.solid_lumped_mass = np.asarray(asm(forms.mass, basis).sum(axis=1)).ravel()
+        self._solid_laplace = forms.laplace.coo_data(basis)
+        self.solid_laplace = self._solid_laplace.tocsr()
+        super().__init__(mesh, physics)
+        solid = 2 * self.nodes + np.arange(self.solid_nodes)
+        self.storage = np.concatenate([self.storage, solid])
+        self.storage_mass = np.concatenate([self.lumped_mass, self.solid_lumped_mass])
+
+    @property
+    def field_sizes(self) -> tuple[int, ...]:
+        return (self.nodes, self.nodes, self.solid_nodes)
+
+    def solid(self, x: np.ndarray) -> np.ndarray:
+        """c_s of a state (a view)."""
+        return x[2 * self.nodes :]
+
+    def _match_interface(self) -> None:
+        """``to_solid``: the cathode node of each electrolyte interface node (-1 elsewhere),
+        matched by coordinates, which are the same gmsh nodes in both parts."""
+        cathode_mesh = self.cathode_mesh
+        solid_interface = np.unique(cathode_mesh.facets[:, cathode_mesh.boundaries[INTERFACE]])
+
+        def by_position(points, nodes):
+            return nodes[np.lexsort((points[1, nodes], points[0, nodes]))]
+
+        electrolyte = by_position(self.mesh.p, self.interface_nodes)
+        solid = by_position(cathode_mesh.p, solid_interface)
+        if electrolyte.size != solid.size or not np.array_equal(self.mesh.p[:, electrolyte], cathode_mesh.p[:, solid]):
+            raise ValueError("the electrolyte and cathode meshes do not share their interface nodes")
+        self.to_solid = np.full(self.nodes, -1)
+        self.to_solid[electrolyte] = solid
+
+    def _electrode_blocks(self, facet_pairs: np.ndarray) -> dict:
+        # a facet basis pairs each interface node with its triangle's third node too, off the
+        # interface (to_solid -1): those entries are zero and the pattern leaves them out
+        self._match_interface()
+        rows, cols = facet_pairs
+        return {
+            (0, 2): np.stack([rows, self.to_solid[cols]]),
+            (1, 2): np.stack([rows, self.to_solid[cols]]),
+            (2, 0): np.stack([self.to_solid[rows], cols]),
+            (2, 1): np.stack([self.to_solid[rows], cols]),
+            (2, 2): self._solid_laplace.indices,
+        }
+
+    def _plan_electrode(self, facet_pairs: np.ndarray) -> None:
+        rows, cols = facet_pairs
+        pattern, diagonal = self.pattern, np.arange(self.solid_nodes)
+        self._jacobian_scatters += [
+            pattern.scatter((2, 2), diagonal, diagonal),
+            pattern.scatter((0, 2), rows, self.to_solid[cols]),
+            pattern.scatter((1, 2), rows, self.to_solid[cols]),
+            pattern.scatter((2, 0), self.to_solid[rows], cols),
+            pattern.scatter((2, 1), self.to_solid[rows], cols),
+            pattern.scatter((2, 2), self.to_solid[rows], self.to_solid[cols]),
+        ]
+        diffusion = pattern.terms([pattern.scatter((2, 2), *self._solid_laplace.indices)])
+        self._jacobian_constant = self._jacobian_constant + pattern.fill(
+            diffusion, [self.cathode.diffusivity * self._solid_laplace.data]
+        ).data
+
+    def _solid_at_interface_nodes(self, x: np.ndarray) -> np.ndarray:
+        """c_s on the electrolyte's node numbering: its value at the interface nodes, 0 elsewhere."""
+        values = np.zeros(self.nodes)
+        values[self.interface_nodes] = self.solid(x)[self.to_solid[self.interface_nodes]]
+        return values
+
+    def interface_rate(self, x: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        c, phi = self.split(x)
+        current, d_dc, d_dphi, d_dcs = self.cathode.butler_volmer(
+            self.physics, self.at_interface(c), self.at_interface(phi), self.at_interface(self._solid_at_interface_nodes(x))
+        )
+        return current, {0: d_dc, 1: d_dphi, 2: d_dcs}
+
+    def local_current(self, x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        c, phi = self.split(x)
+        return self.cathode.butler_volmer(self.physics, c[nodes], phi[nodes], self.solid(x)[self.to_solid[nodes]])[0]
+
+    def _electrode_residual(self, x: np.ndarray, plating: np.ndarray) -> np.ndarray:
+        nodes = self.interface_nodes
+        intercalation = np.bincount(self.to_solid[nodes], weights=plating[nodes], minlength=self.solid_nodes)
+        return self.cathode.diffusivity * (self.solid_laplace @ self.solid(x)) - intercalation / FARADAY
+
+    def _electrode_jacobian_values(self, x: np.ndarray, mass_coefficient: float, plating_derivatives: dict) -> list:
+        salt_loss = self.physics.salt_consumed_per_charge
+        return [
+            mass_coefficient * self.solid_lumped_mass,
+            salt_loss * plating_derivatives[2],
+            plating_derivatives[2],
+            -plating_derivatives[0] / FARADAY,
+            -plating_derivatives[1] / FARADAY,
+            -plating_derivatives[2] / FARADAY,
+        ]
+
+    def step_length(self, x: np.ndarray, update: np.ndarray) -> float:
+        """As :meth:`Problem.step_length`, and at most half way to c_s = 0 or c_s_max."""
+        solid = _fraction_within(self.solid(x), self.solid(update), 0.0, self.cathode.max_concentration)
+        return min(super().step_length(x, update), solid)
+
+    def scaled_update(self, x: np.ndarray, update: np.ndarray) -> float:
+        return max(super().scaled_update(x, update), np.max(np.abs(self.solid(update))) / self.cathode.max_concentration)
+
+    def storage_error(self, difference: np.ndarray) -> float:
+        return max(super().storage_error(difference), np.max(np.abs(self.solid(difference))) / self.cathode.max_concentration)
+
+    def admissible_guess(self, guess: np.ndarray, current: np.ndarray) -> np.ndarray:
+        guess = super().admissible_guess(guess, current)
+        now = self.solid(current)
+        np.clip(self.solid(guess), 0.5 * now, now + 0.5 * (self.cathode.max_concentration - now), out=self.solid(guess))
+        return guess
+
+    def interface_lithiation(self, x: np.ndarray) -> np.ndarray:
+        """c_s / c_s_max at the cathode's interface nodes."""
+        return self.solid(x)[self.to_solid[self.interface_nodes]] / self.cathode.max_concentration
+
+    def event_margin(self, x: np.ndarray, settings: SolverSettings) -> tuple[float, str]:
+        """As :meth:`Problem.event_margin`, or the interface's largest lithiation below the
+        saturation lithiation ('saturated'), whichever is nearer."""
+        depletion = super().event_margin(x, settings)
+        saturation = (self.cathode.saturation_lithiation - self.interface_lithiation(x).max(), "saturated")
+        return min(depletion, saturation)
+
+    def initial_guess(self) -> np.ndarray:
+        """c = c0, c_s = c_s0, and the interface potential that carries the mean current then."""
+        guess = super().initial_guess()
+        guess[self.nodes :] -= self.cathode.equilibrium_potential(np.array(self.cathode.initial_lithiation))[0]
+        return np.concatenate([guess, np.full(self.solid_nodes, self.cathode.initial_concentration)])
+
+    def lithium_gained(self, x: np.ndarray) -> float:
+        """Li the cathode holds beyond its initial content, per unit depth, mol m-1."""
+        return float(self.solid_lumped_mass @ (self.solid(x) - self.cathode.initial_concentration))
 
 
 @dataclass
@@ -315,12 +527,13 @@ class Snapshot:
 @dataclass
 class Solution:
     """What a solve produced: snapshots at report times (and at the final time), the status
-    ('completed', 'depleted', 'diverged', 'no_steady_state'), and solver statistics."""
+    ('completed', 'depleted', 'saturated', 'diverged', 'no_steady_state'), and solver statistics.
+    ``event_time`` is when a 'depleted' or 'saturated' case ended."""
 
     status: str
     snapshots: list[Snapshot]
     message: str = ""
-    depletion_time: float | None = None
+    event_time: float | None = None
     steps: int = 0
     rejected_steps: int = 0
     newton_iterations: int = 0
@@ -356,17 +569,20 @@ def _extrapolate(times: list[float], states: list[np.ndarray], target: float) ->
 
 
 def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -> Solution:
-    """Integrate from the consistent initial state to ``settings.end_time`` (or depletion).
+    """Integrate from the consistent initial state to ``settings.end_time`` (or an event).
 
-    Steps are variable-step BDF2 with the local error of c estimated against a polynomial
-    predictor (Milne's device) and kept below ``time_rtol * c0`` in the max norm. Steps land on
-    every report time. When the interface minimum of c falls below ``depletion_fraction * c0``,
+    Steps are variable-step BDF2 with the local error of c (and c_s) estimated against a
+    polynomial predictor (Milne's device) and kept below ``time_rtol`` times c0 (c_s_max) in the
+    max norm. Steps land on every report time. When the interface minimum of c falls below
+    ``depletion_fraction * c0`` (or a cathode's interface reaches its saturation lithiation),
     the crossing time is located by re-solving the step (regula falsi on its length) and the
-    case stops with status 'depleted'."""
+    case stops with status 'depleted' (or 'saturated')."""
     started = time.perf_counter()
-    physics = problem.physics
-    threshold = settings.depletion_fraction * physics.c0
     interface_nodes = problem.interface_nodes
+
+    def margin(x: np.ndarray) -> float:
+        return problem.event_margin(x, settings)[0]
+
     try:
         x = problem.initial_state(settings)
     except NewtonFailure as failure:
@@ -380,11 +596,10 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
     def advance(step: float):
         previous_step = times[-1] - times[-2] if len(times) > 1 else None
         a0, a1, a2 = _bdf_coefficients(step, previous_step)
-        c_now = problem.split(states[-1])[0]
-        c_before = problem.split(states[-2])[0] if len(states) > 1 else 0.0
-        history = (a1 * c_now + a2 * c_before) / step
-        guess = _extrapolate(times[-3:], states[-3:], times[-1] + step)
-        guess[: problem.nodes] = np.maximum(guess[: problem.nodes], 0.5 * c_now)
+        stored_now = states[-1][problem.storage]
+        stored_before = states[-2][problem.storage] if len(states) > 1 else 0.0
+        history = (a1 * stored_now + a2 * stored_before) / step
+        guess = problem.admissible_guess(_extrapolate(times[-3:], states[-3:], times[-1] + step), states[-1])
         return problem.newton(guess, settings, mass_coefficient=a0 / step, history=history)
 
     def log_step(t, dt, iterations, update, x_new):
@@ -424,30 +639,27 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
         solution.newton_iterations += iterations
         order = min(len(times), 3)
         predictor = _extrapolate(times[-order:], states[-order:], t + step)
-        error = (
-            step / (t + step - times[-order]) * np.max(np.abs(problem.split(x_new - predictor)[0]))
-            / (settings.time_rtol * physics.c0)
-        )
+        error = step / (t + step - times[-order]) * problem.storage_error(x_new - predictor) / settings.time_rtol
         if len(times) > 1 and error > 1:
             solution.rejected_steps += 1
             log.info("t %.6e s: step %.3e s rejected, local error %.2f x tolerance", t, step, error)
             step *= max(0.2, 0.9 * error ** (-1 / 3))
             continue
         failures = 0
-        c_min = problem.split(x_new)[0][interface_nodes].min()
-        if c_min < threshold:
-            x_new, step, located_in = _locate_depletion(problem, advance, step, x_new, threshold, states[-1])
+        ending = margin(x_new) < 0
+        if ending:
+            x_new, step, located_in = _locate_event(margin, advance, step, x_new, states[-1])
             solution.newton_iterations += located_in
         times.append(t + step)
         states.append(x_new)
         times, states = times[-3:], states[-3:]
         solution.steps += 1
         log_step(times[-1], step, iterations, update, x_new)
-        if c_min < threshold:
-            solution.status = "depleted"
-            solution.depletion_time = times[-1]
+        if ending:
+            solution.status = problem.event_margin(x_new, settings)[1]
+            solution.event_time = times[-1]
             solution.snapshots.append(Snapshot(times[-1], x_new.copy()))
-            log.info("interface depleted below %.4g mol/m3 at t = %.6g s", threshold, times[-1])
+            log.info("case %s at t = %.6g s", solution.status, times[-1])
             break
         if pending_reports and math.isclose(times[-1], pending_reports[0], rel_tol=1e-12):
             solution.snapshots.append(Snapshot(pending_reports.pop(0), x_new.copy(), scheduled=True))
@@ -463,35 +675,42 @@ def _no_initial_state(problem: Problem, failure: NewtonFailure, started: float) 
     return Solution(status="diverged", snapshots=[], message=message).finish(problem, started)
 
 
-def _locate_depletion(problem, advance, step, x_end, threshold, x_start):
-    """Shorten the step so that it ends where the interface minimum of c meets the threshold
-    (regula falsi on the step length, starting from linear interpolation within the step).
-    Returns the state, the step and the Newton iterations spent; if a shortened step fails to
-    converge, the best bracketing end state found so far."""
-    nodes = problem.interface_nodes
-
-    def interface_minimum(x):
-        return problem.split(x)[0][nodes].min()
-
-    low = (0.0, interface_minimum(x_start))
-    high = (step, interface_minimum(x_end), x_end)
+def _locate_event(margin, advance, step, x_end, x_start):
+    """Shorten the step so that it ends where the event ``margin`` (a function of the state,
+    positive before the event) crosses zero: regula falsi on the step length, starting from
+    linear interpolation within the step. Returns the state, the step and the Newton iterations
+    spent; if a shortened step fails to converge, the best bracketing end state found so far."""
+    low = (0.0, margin(x_start))
+    high = (step, margin(x_end), x_end)
     iterations = 0
     for _ in range(8):
-        trial = low[0] + (high[0] - low[0]) * (low[1] - threshold) / (low[1] - high[1])
+        trial = low[0] + (high[0] - low[0]) * low[1] / (low[1] - high[1])
         try:
             x_trial, spent, _ = advance(trial)
         except NewtonFailure as failure:
-            log.warning("locating the depletion time: step %.3e s failed (%s); keeping t + %.3e s", trial, failure, high[0])
+            log.warning("locating the event time: step %.3e s failed (%s); keeping t + %.3e s", trial, failure, high[0])
             break
         iterations += spent
-        c_min = interface_minimum(x_trial)
-        if c_min > threshold:
-            low = (trial, c_min)
+        value = margin(x_trial)
+        if value > 0:
+            low = (trial, value)
         else:
-            high = (trial, c_min, x_trial)
-        if abs(c_min - threshold) <= DEPLETION_LOCATION_TOLERANCE * problem.physics.c0:
+            high = (trial, value, x_trial)
+        if abs(value) <= EVENT_LOCATION_TOLERANCE:
             return x_trial, trial, iterations
     return high[2], high[0], iterations
+
+
+def _fraction_within(values: np.ndarray, update: np.ndarray, low: float, high: float) -> float:
+    """The largest step fraction (at most 1) that goes at most half way from ``values`` to the
+    bounds ``low`` and ``high`` anywhere along ``update``."""
+    step = 1.0
+    falling, rising = update < 0, update > 0
+    if falling.any():
+        step = min(step, 0.5 * np.min((values[falling] - low) / -update[falling]))
+    if rising.any() and math.isfinite(high):
+        step = min(step, 0.5 * np.min((high - values[rising]) / update[rising]))
+    return step
 
 
 def stationary(problem: Problem, settings: SolverSettings) -> Solution:

@@ -1,7 +1,7 @@
 """Sparse linear algebra of the Newton solver.
 
-The Jacobian of the (c, phi) system is a 2x2 block matrix whose blocks all live on the P1 node
-pattern of the mesh, so its sparsity never changes. :class:`BlockPattern` fixes that pattern
+The Jacobian of the (c, phi) system (and of (c, phi, c_s) with a cathode) is a block matrix whose
+blocks live on the P1 node patterns of the meshes, so its sparsity never changes. :class:`BlockPattern` fixes that pattern
 (restricted to the free unknowns) once and scatters scikit-fem's element data straight into it,
 without the sorting and zero elimination of a COO -> CSR conversion per Newton iteration.
 :class:`DirectSolver` runs PARDISO's analysis (phase 11) once per pattern and only the numerical
@@ -38,16 +38,22 @@ class Terms:
 
 
 class BlockPattern:
-    """CSR pattern of a 2x2 block matrix over ``nodes`` nodes, restricted to the unknowns ``free``
-    (indices into the 2 * nodes unknowns, block 0 first). ``blocks`` maps each block (0 = c,
-    1 = phi) to the node pairs (2, m; duplicates allowed) where it can be nonzero."""
+    """CSR pattern of a block matrix whose block rows/columns have ``sizes`` unknowns each (nodes
+    of a field: 0 = c, 1 = phi, 2 = c_s), restricted to the unknowns ``free`` (indices into all
+    unknowns, block 0 first). ``blocks`` maps each block (row field, column field) to the node
+    pairs (2, m; duplicates allowed; pairs with a negative node are left out) where it can be
+    nonzero."""
 
-    def __init__(self, blocks: Mapping[tuple[int, int], np.ndarray], nodes: int, free: np.ndarray):
-        self.nodes = nodes
+    def __init__(self, blocks: Mapping[tuple[int, int], np.ndarray], sizes: tuple[int, ...], free: np.ndarray):
+        self.nodes = max(sizes)  # the stride of node-pair keys
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)])
         self.size = free.size
-        self._number = np.full(2 * nodes, -1, dtype=np.int64)
+        self._number = np.full(self._offsets[-1], -1, dtype=np.int64)
         self._number[free] = np.arange(free.size)
-        per_block = [self._keys(block, *self._node_pairs(_distinct(self._pair_keys(*pairs))))[1] for block, pairs in blocks.items()]
+        per_block = [
+            self._keys(block, *self._node_pairs(_distinct(self._pair_keys(*pairs[:, (pairs >= 0).all(axis=0)]))))[1]
+            for block, pairs in blocks.items()
+        ]
         keys = _distinct(np.concatenate(per_block))
         self._keys_sorted = keys
         self.indices = (keys % self.size).astype(np.int32)
@@ -61,14 +67,19 @@ class BlockPattern:
         return keys // self.nodes, keys % self.nodes
 
     def _keys(self, block: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        row = self._number[rows + block[0] * self.nodes]
-        col = self._number[cols + block[1] * self.nodes]
+        row = self._number[rows + self._offsets[block[0]]]
+        col = self._number[cols + self._offsets[block[1]]]
         keep = np.flatnonzero((row >= 0) & (col >= 0))
         return keep, row[keep] * self.size + col[keep]
 
     def scatter(self, block: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> Scatter:
         """The plan for entries at node ``rows``/``cols`` of ``block``; each distinct node pair is
-        located in the pattern once."""
+        located in the pattern once. Entries at a negative node (none of this field's) are left out."""
+        valid = (rows >= 0) & (cols >= 0)
+        if not valid.all():
+            kept = np.flatnonzero(valid)
+            plan = self.scatter(block, rows[kept], cols[kept])
+            return Scatter(kept[plan.keep].astype(np.int32), plan.positions)
         pair_keys = self._pair_keys(rows, cols)
         order = np.argsort(pair_keys, kind="stable")
         starts = np.concatenate([[True], np.diff(pair_keys[order]) != 0])

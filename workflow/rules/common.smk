@@ -77,6 +77,11 @@ def case_mesh(wildcards):
     return f"results/geometries/{known_case(wildcards).geometry.key}/mesh/level{wildcards.level}.npz"
 
 
+def case_electrode_mesh(wildcards):
+    """The electrode mesh of a case's geometry at the job's level (a cathode case solves on it)."""
+    return f"results/geometries/{known_case(wildcards).geometry.key}/mesh/level{wildcards.level}.electrode.npz"
+
+
 def case_geometry(wildcards):
     return known_case(wildcards).geometry.as_params()
 
@@ -85,12 +90,19 @@ def case_physics(wildcards):
     return known_case(wildcards).physics.as_params()
 
 
+def case_cathode(wildcards):
+    """The cathode material of a cathode case; empty for an anode case."""
+    cathode = known_case(wildcards).cathode
+    return {} if cathode is None else cathode.as_params()
+
+
 def solve_params(case):
     """What a solve depends on: the rule's params, and the fingerprint its result records."""
     return {
         "geometry": case.geometry.as_params(),
         "mesh": MESH_SETTINGS.as_params(),
         "physics": case.physics.as_params(),
+        "cathode": {} if case.cathode is None else case.cathode.as_params(),
         "solver": SOLVER_SETTINGS.as_params(),
         "report_times": REPORT_TIMES,
     }

@@ -5,8 +5,10 @@ rule mesh:
         mesh="results/geometries/{geometry}/mesh/level{level}.msh",
         report="results/geometries/{geometry}/mesh/level{level}.json",
         electrolyte="results/geometries/{geometry}/mesh/level{level}.npz",
+        electrode="results/geometries/{geometry}/mesh/level{level}.electrode.npz",
     params:
         mesh=MESH_SETTINGS.as_params(),
+        electrode_solved=lambda wildcards: GEOMETRIES[wildcards.geometry].electrode_solved,
     log:
         "results/logs/mesh/{geometry}_level{level}.log",
     benchmark:

@@ -1,6 +1,7 @@
 rule solve:
     input:
         mesh=case_mesh,
+        electrode_mesh=case_electrode_mesh,
     output:
         result="results/{case}/solve/level{level}.nc",
         fields="results/{case}/solve/level{level}.xdmf",
@@ -11,6 +12,7 @@ rule solve:
         geometry=case_geometry,
         mesh=MESH_SETTINGS.as_params(),
         physics=case_physics,
+        cathode=case_cathode,
         solver=SOLVER_SETTINGS.as_params(),
         report_times=REPORT_TIMES,
     log:

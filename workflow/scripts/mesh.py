@@ -6,7 +6,7 @@ import gmsh
 
 from electrolyte3d import io, mesh
 from electrolyte3d.config import MeshSettings
-from electrolyte3d.geometry import gmsh_session
+from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, gmsh_session
 
 io.log_to(snakemake.log[0])
 settings = MeshSettings(**snakemake.params.mesh)
@@ -14,7 +14,7 @@ level = int(snakemake.wildcards.level)
 logging.info("geometry %s level %d: size factor %.4g, %s", snakemake.wildcards.geometry, level, settings.size_factor(level), settings)
 with gmsh_session():
     gmsh.open(snakemake.input.model)
-    mesh.generate(settings, level)
+    mesh.generate(settings, level, snakemake.params.electrode_solved)
     report = {
         "geometry": snakemake.wildcards.geometry,
         "level": level,
@@ -24,6 +24,7 @@ with gmsh_session():
     }
     with io.atomic_path(snakemake.output.mesh) as partial:
         mesh.write(partial)
-mesh.save_electrolyte(mesh.electrolyte(snakemake.output.mesh), snakemake.output.electrolyte)
+for subdomain, path in ((ELECTROLYTE, snakemake.output.electrolyte), (ELECTRODE, snakemake.output.electrode)):
+    mesh.save_part(mesh.part(snakemake.output.mesh, subdomain), subdomain, path)
 io.write_json(report, snakemake.output.report)
 logging.info("report %s", report)

@@ -13,7 +13,7 @@ io.log_to(snakemake.log[0])
 case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)
 physics = Physics(**snakemake.params.physics)
 settings = SolverSettings(**snakemake.params.solver)
-electrolyte = mesh.load_electrolyte(snakemake.input.mesh)
+electrolyte = mesh.load_part(snakemake.input.mesh)
 logging.info("case %s level %d: %d triangles, %d nodes; %s; %s", case, level, electrolyte.nelements, electrolyte.nvertices, physics, settings)
 problem = solver.Problem(electrolyte, physics)
 if settings.mode == "stationary":
