@@ -19,9 +19,16 @@ REPO = Path(__file__).resolve().parents[1]
 INVALID = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
 
 
-def test_default_config_is_the_papers_anode_study():
+def test_default_config_is_the_papers_anode_and_cathode_studies():
     cases = cases_from_config(load_config(REPO / "config" / "config.yaml"))
-    assert list(cases) == ["planar", "spiral", "pillar"]
+    assert list(cases) == ["planar", "spiral", "pillar", "cathode_planar", "cathode_pillar", "cathode_planar_S6", "cathode_pillar_S6"]
+    assert {name for name, case in cases.items() if case.study == "cathode"} == {name for name in cases if name.startswith("cathode")}
+    cathode = cases["cathode_pillar"]
+    assert cathode.geometry.electrode_length == pytest.approx(2000 * UM)
+    assert cathode.geometry.electrode_thickness == pytest.approx(200 * UM)
+    assert cathode.geometry.pillar_count == 5 and cases["cathode_planar"].geometry.pillar_count == 0
+    assert cathode.cathode.diffusivity == pytest.approx(5.0e-17)  # 5.0e-13 cm2/s, the paper's text
+    assert cases["cathode_pillar_S6"].cathode.diffusivity == pytest.approx(5.0e-16)  # Table S6
     pillar = cases["pillar"].geometry
     assert pillar.electrode_length == pytest.approx(1400 * UM)
     assert pillar.electrode_thickness == pytest.approx(450 * UM)
@@ -106,7 +113,7 @@ def test_disabled_sweep_adds_no_case():
     assert config["sweeps"]["pillar_array"]["enabled"] is False
     config["sweeps"]["pillar_array"]["enabled"] = True
     cases = cases_from_config(config)
-    assert len(cases) == 3 + 3 * 2 * 2
+    assert len(cases) == 7 + 3 * 2 * 2
     assert "pillar_array_w150_p400_h75_n3" in cases
 
 

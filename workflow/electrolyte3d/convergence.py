@@ -162,7 +162,7 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     criterion_change = (
         np.max(change[:, criterion_columns], axis=1) if criterion_columns else np.full(len(levels), np.nan)
     )
-    unfinished = [level for level, status in enumerate(statuses) if status not in ("completed", "depleted")]
+    unfinished = [level for level, status in enumerate(statuses) if status not in ("completed", "depleted", "saturated")]
     meets = np.zeros(len(levels), dtype=bool)
     for level in range(len(levels) - 1):
         meets[level] = bool(np.all(criterion_change[level:-1] <= tolerance))

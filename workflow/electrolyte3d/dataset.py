@@ -17,6 +17,7 @@ from electrolyte3d.mesh import first_layer_thickness
 from electrolyte3d.metrics import along_path, area_fraction_above, depth_average_operator, interface_path
 from electrolyte3d.parameters import FARADAY
 from electrolyte3d.solver import CathodeProblem, Problem, Solution, SolverSettings
+from electrolyte3d.study import DEPTH_NORM
 
 STATISTICS = {
     "mean": "length-weighted mean",
@@ -132,11 +133,15 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         interface_first_layer_m=first_layer,
         diffusion_length_over_first_layer=layer / first_layer,
     )
+    if isinstance(problem, CathodeProblem):
+        solid, cathode_mesh = np.sqrt(problem.cathode.diffusivity * times[-1]), problem.cathode_mesh
+        solid_first = first_layer_thickness(cathode_mesh.p.T, cathode_mesh.t.T, cathode_mesh.facets[:, cathode_mesh.boundaries[INTERFACE]].T)
+        ds.attrs.update(
+            cathode_diffusion_length_m=solid,
+            cathode_interface_first_layer_m=solid_first,
+            cathode_diffusion_length_over_first_layer=solid / solid_first,
+        )
     return ds
-
-
-DEPTH_POINTS = 201
-"""Depths (evenly spaced, cell centres) of a cathode's depth profile of c_s."""
 
 
 def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: np.ndarray, path) -> xr.Dataset:
@@ -150,7 +155,7 @@ def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: 
     mean = solid @ problem.solid_lumped_mass / area
     mean_square = np.einsum("ti,ti->t", solid, (mass @ solid.T).T) / area
     thickness = -mesh.p[1].min()
-    depths = (np.arange(DEPTH_POINTS) + 0.5) * thickness / DEPTH_POINTS
+    depths = DEPTH_NORM * thickness
     average_at_depth = depth_average_operator(mesh, depths)
     delivered = problem.applied_current * times / FARADAY
     gained = np.array([problem.lithium_gained(x) for x in states]).reshape(times.shape)
@@ -193,17 +198,20 @@ means the mesh does not resolve the depletion layer."""
 
 
 def resolution_warning(ds: xr.Dataset) -> str | None:
-    """A plain-words warning when the mesh does not resolve the depletion layer at the last time
-    (when the depletion time is decided), else None."""
-    ratio = ds.attrs.get("diffusion_length_over_first_layer")
-    if ratio is None or ratio >= UNRESOLVED:
-        return None
-    return (
-        f"the diffusion length sqrt(D_amb t) = {ds.attrs['diffusion_length_m'] * 1e6:.3g} um at the last time is only "
-        f"{ratio:.2g} times the height of the interface's first element layer ({ds.attrs['interface_first_layer_m'] * 1e6:.3g} um): "
-        "the depletion layer is not resolved, so the depletion time and interface profiles are mesh-limited; "
-        "refine the interface mesh (mesh/boundary_layer_first_um)"
-    )
+    """A plain-words warning when the mesh does not resolve the depletion layer (or a cathode's
+    lithiated layer) at the last time (when the depletion time is decided), else None."""
+    warnings = []
+    for prefix, what, layer in (("", "sqrt(D_amb t)", "depletion layer"), ("cathode_", "sqrt(D_cathode t) in the cathode", "cathode's lithiated layer")):
+        ratio = ds.attrs.get(f"{prefix}diffusion_length_over_first_layer")
+        if ratio is None or ratio >= UNRESOLVED:
+            continue
+        warnings.append(
+            f"the diffusion length {what} = {ds.attrs[f'{prefix}diffusion_length_m'] * 1e6:.3g} um at the last time is only "
+            f"{ratio:.2g} times the height of the interface's first element layer ({ds.attrs[f'{prefix}interface_first_layer_m'] * 1e6:.3g} um): "
+            f"the {layer} is not resolved, so the results that depend on it are mesh-limited; "
+            "refine the interface mesh (mesh/boundary_layer_first_um)"
+        )
+    return "; ".join(warnings) or None
 
 
 def _solver_attrs(settings: SolverSettings) -> dict:
@@ -224,57 +232,65 @@ def write_netcdf(ds: xr.Dataset, path: str) -> None:
 MESH_FIELDS = {"c": ("c_mol_m-3", "mol m-3"), "phi": ("phi_V", "V")}
 """Field arrays of a snapshot (c and phi on the electrolyte nodes): name in the data file, and
 the XDMF attribute name and units ParaView shows."""
+CATHODE_FIELDS = {"c_s": ("c_s_mol_m-3", "mol m-3")}
+"""Field arrays on a cathode's nodes (prefixed ``cathode_`` in the data file's mesh arrays)."""
 
 
 def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path: str) -> None:
-    """c and phi on the electrolyte mesh at every snapshot: the arrays in ``data_path`` (netCDF4,
-    which is HDF5: each array one dataset at the root) and an XDMF time series in ``xdmf_path``
-    that points ParaView at them. Binary arrays write in well under a second where XML text took
-    tens of seconds on a fine level, and take a third of the space."""
+    """c and phi on the electrolyte mesh (and c_s on a cathode's) at every snapshot: the arrays
+    in ``data_path`` (netCDF4, which is HDF5: each array one dataset at the root) and an XDMF
+    time series in ``xdmf_path`` that points ParaView at them. Binary arrays write in well under
+    a second where XML text took tens of seconds on a fine level, and take a third of the space."""
     import netCDF4
 
-    mesh = problem.mesh
+    parts = [("", problem.mesh, MESH_FIELDS, problem.split)]
+    if isinstance(problem, CathodeProblem):
+        parts.append(("cathode_", problem.cathode_mesh, CATHODE_FIELDS, lambda x: (problem.solid(x),)))
+    times = [snapshot.time for snapshot in solution.snapshots]
     with io.atomic_path(data_path) as partial:
         with netCDF4.Dataset(partial, "w", format="NETCDF4") as data:
-            data.createDimension("node", mesh.nvertices)
-            data.createDimension("triangle", mesh.nelements)
             data.createDimension("vertex", 3)
             data.createDimension("xy", 2)
-            data.createDimension("step", len(solution.snapshots))
-            data.createVariable("points", "f8", ("node", "xy"))[:] = mesh.p.T
-            data.createVariable("triangles", "i8", ("triangle", "vertex"))[:] = mesh.t.T
+            data.createDimension("step", len(times))
             time = data.createVariable("time", "f8", ("step",))
             time.units = "s"
-            time[:] = [snapshot.time for snapshot in solution.snapshots]
-            for step, snapshot in enumerate(solution.snapshots):
-                for name, values in zip(MESH_FIELDS, problem.split(snapshot.x), strict=True):
-                    variable = data.createVariable(f"{name}_{step}", "f8", ("node",))
-                    variable.units = MESH_FIELDS[name][1]
-                    variable[:] = values
+            time[:] = times
+            for prefix, mesh, fields, values_of in parts:
+                data.createDimension(f"{prefix}node", mesh.nvertices)
+                data.createDimension(f"{prefix}triangle", mesh.nelements)
+                data.createVariable(f"{prefix}points", "f8", (f"{prefix}node", "xy"))[:] = mesh.p.T
+                data.createVariable(f"{prefix}triangles", "i8", (f"{prefix}triangle", "vertex"))[:] = mesh.t.T
+                for step, snapshot in enumerate(solution.snapshots):
+                    for name, values in zip(fields, values_of(snapshot.x), strict=True):
+                        variable = data.createVariable(f"{name}_{step}", "f8", (f"{prefix}node",))
+                        variable.units = fields[name][1]
+                        variable[:] = values
+    collections = [
+        _xdmf_collection("electrolyte" if not prefix else prefix.rstrip("_"), Path(data_path).name, prefix, mesh, fields, times)
+        for prefix, mesh, fields, _ in parts
+    ]
     with io.atomic_path(xdmf_path) as partial:
-        Path(partial).write_text(_xdmf(Path(data_path).name, mesh.nvertices, mesh.nelements, [s.time for s in solution.snapshots]))
+        Path(partial).write_text('<?xml version="1.0"?>\n<Xdmf Version="3.0">\n<Domain>\n' + "".join(collections) + "</Domain>\n</Xdmf>\n")
 
 
-def _xdmf(data_file: str, nodes: int, triangles: int, times: list[float]) -> str:
+def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict, times: list[float]) -> str:
     def item(dataset: str, dimensions: str, number_type: str) -> str:
         return f'<DataItem Dimensions="{dimensions}" NumberType="{number_type}" Precision="8" Format="HDF">{data_file}:/{dataset}</DataItem>'
 
+    nodes, triangles = mesh.nvertices, mesh.nelements
     steps = []
     for step, time in enumerate(times):
         attributes = "".join(
-            f'<Attribute Name="{label}" AttributeType="Scalar" Center="Node">{item(f"{name}_{step}", str(nodes), "Float")}</Attribute>'
-            for name, (label, _) in MESH_FIELDS.items()
+            f'<Attribute Name="{label}" AttributeType="Scalar" Center="Node">{item(f"{field}_{step}", str(nodes), "Float")}</Attribute>'
+            for field, (label, _) in fields.items()
         )
         steps.append(
-            f'<Grid Name="step{step}" GridType="Uniform"><Time Value="{float(time)!r}"/>'
-            f'<Topology TopologyType="Triangle" NumberOfElements="{triangles}">{item("triangles", f"{triangles} 3", "Int")}</Topology>'
-            f'<Geometry GeometryType="XY">{item("points", f"{nodes} 2", "Float")}</Geometry>{attributes}</Grid>'
+            f'<Grid Name="{name}{step}" GridType="Uniform"><Time Value="{float(time)!r}"/>'
+            f'<Topology TopologyType="Triangle" NumberOfElements="{triangles}">{item(f"{prefix}triangles", f"{triangles} 3", "Int")}</Topology>'
+            f'<Geometry GeometryType="XY">{item(f"{prefix}points", f"{nodes} 2", "Float")}</Geometry>{attributes}</Grid>'
         )
     body = "\n".join(steps)
-    return (
-        '<?xml version="1.0"?>\n<Xdmf Version="3.0">\n<Domain>\n'
-        f'<Grid Name="electrolyte" GridType="Collection" CollectionType="Temporal">\n{body}\n</Grid>\n</Domain>\n</Xdmf>\n'
-    )
+    return f'<Grid Name="{name}" GridType="Collection" CollectionType="Temporal">\n{body}\n</Grid>\n'
 
 
 def read_field(data_path: str, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:

@@ -184,9 +184,9 @@ class Cathode:
 
     def si_values(self) -> dict:
         return {
-            "D_cathode_m2_s": self.diffusivity,
-            "cathode_max_concentration_mol_m3": self.max_concentration,
-            "cathode_initial_lithiation": self.initial_lithiation,
+            "D_m2_s": self.diffusivity,
+            "max_concentration_mol_m3": self.max_concentration,
+            "initial_lithiation": self.initial_lithiation,
             "U_eq_V": self.U_eq if not self.ocv_lithiation else math.nan,
             "saturation_lithiation": self.saturation_lithiation,
             "lithiated_threshold": self.lithiated_threshold,

@@ -127,8 +127,8 @@ def convergence(ds, time: float | None):
 
 
 def interface_profiles(ds, time: float | None):
-    """Interface c and plating current density along the interface at ``time``, one column per
-    case (the paper's planar / spiral / pillar comparison)."""
+    """Interface c and reaction current density (plating, or intercalation into a cathode) along
+    the interface at ``time``, one column per case (the paper's planar / spiral / pillar comparison)."""
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds)
     at = shown.sel(time=time, method="nearest") if time is not None else shown
@@ -141,21 +141,21 @@ def interface_profiles(ds, time: float | None):
         axes[0][column].set_title(_label(shown, case), fontsize="small")
         axes[1][column].set_xlabel("arc length along the interface [um]")
     axes[0][0].set_ylabel("interface c [mol m-3]")
-    axes[1][0].set_ylabel("plating current density [A m-2]")
+    axes[1][0].set_ylabel("reaction current density [A m-2]")
     when = f"t = {float(at.time):.3g} s" if time is not None else "steady state"
     figure.suptitle(f"interface profiles at {when}" + (f"; {note}" if note else ""), fontsize="medium")
     return figure
 
 
 def uniformity(ds):
-    """Uniformity metrics over time per case: CV of c, min/mean of c, CV of the plating current,
+    """Uniformity metrics over time per case: CV of c, min/mean of c, CV of the reaction current,
     with each case's depletion time marked."""
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds)
     metrics = {
         "CV of interface c [-]": shown.c_cv,
         "min / mean of interface c [-]": shown.c_min / shown.c_mean,
-        "CV of plating current density [-]": shown.i_loc_cv,
+        "CV of reaction current density [-]": shown.i_loc_cv,
     }
     figure, axes = plt.subplots(1, len(metrics), figsize=(13, 3.8), layout="constrained")
     labels = {case: _label(shown, case) for case in shown.case.values}
@@ -180,6 +180,49 @@ def uniformity(ds):
         axis.set_ylabel(label)
     axes[0].legend(fontsize="small", title="case (dotted: depletion)")
     figure.suptitle("interface uniformity over time" + (f"; {note}" if note else ""), fontsize="medium")
+    return figure
+
+
+def cathode(ds):
+    """The cathode cases side by side (f-SE against p-3DSE, each D_cathode): lithiation
+    uniformity (CV of c_s over the cathode area) and the lithiated fraction over time, and at the
+    latest report time all cathode cases reached, the Li gained at each depth and the
+    intercalation current along the interface."""
+    sns.set_theme(style="whitegrid", context="paper")
+    shown, note = _shown(ds.sel(case=ds.study == "cathode"))
+    time = ds.attrs["cathode_common_time_s"]
+    labels = {case: f"{_label(shown, case)}, D_s {float(shown.D_cathode.sel(case=case)):.2g} m2/s" for case in shown.case.values}
+    colours = dict(zip(shown.case.values, sns.color_palette(n_colors=shown.sizes["case"])))
+    figure, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained")
+    for axis, (name, label) in zip(axes[0], (("lithiation_cv", "CV of c_s over the cathode [-]"), ("lithiated_fraction", "lithiated area fraction [-]"))):
+        for case in shown.case.values:
+            series = shown[name].sel(case=case).dropna("time")
+            axis.plot(series.time, series, "o-", markersize=3, color=colours[case], label=labels[case])
+        axis.axvline(time, color="0.4", linestyle=":", linewidth=1)
+        axis.set_xscale("log")
+        axis.set_xlabel("time [s]")
+        axis.set_ylabel(label)
+    threshold = ds.lithiated_fraction.attrs.get("long_name", "")
+    axes[0][1].set_title(threshold, fontsize="small")
+    axes[0][0].set_title(f"dotted: t = {time:.3g} s, the latest report time every cathode case reached", fontsize="small")
+    at = shown.sel(time=time)
+    for case in shown.case.values:
+        profile = at.sel(case=case)
+        depth = profile.depth_norm * profile.electrode_thickness / UM
+        axes[1][0].plot(profile.c_s_depth - profile.c_s0, depth, color=colours[case], label=labels[case])
+        s = profile.s_norm * profile.interface_length / UM
+        axes[1][1].plot(s, profile.i_loc, color=colours[case])
+    axes[1][0].invert_yaxis()
+    gained = (at.c_s_depth - at.c_s0).values
+    axes[1][0].set_xscale("symlog", linthresh=max(1e-4 * np.nanmax(np.abs(gained)), np.finfo(float).tiny))
+    axes[1][0].set_xlabel("c_s averaged along the length, minus its initial value [mol m-3]")
+    axes[1][0].set_ylabel("depth below the top of the cathode [um]")
+    axes[1][1].set_xlabel("arc length along the interface [um]")
+    axes[1][1].set_ylabel("intercalation current density [A m-2]")
+    for axis in axes[1]:
+        axis.set_title(f"t = {time:.3g} s", fontsize="small")
+    axes[0][0].legend(fontsize="x-small")
+    figure.suptitle("cathode lithiation: f-SE against p-3DSE" + (f"; {note}" if note else ""), fontsize="medium")
     return figure
 
 

@@ -41,6 +41,9 @@ SERIES = (
     "cell_overpotential", "interface_current", "c_min_domain",
 )  # fmt: skip
 PROFILES = ("c_interface", "i_loc")
+CATHODE_SERIES = ("c_s_mean", "lithiation_mean", "lithiation_cv", "lithiated_fraction", "lithium_gained")
+CATHODE_PROFILES = ("lithiation_interface",)
+"""Cathode cases' series over time and profiles along the interface (NaN for anode cases)."""
 
 
 class StaleResultError(RuntimeError):
@@ -124,10 +127,16 @@ def build(
     transient = "time" in results[names[0]].dims
     times = _report_times(results.values()) if transient else None
     s_norm = np.linspace(0.0, 1.0, PROFILE_POINTS)
-    per_case = [_on_common_axes(results[name], times, s_norm) for name in names]
+    with_cathode = any(cases[name]["study"] == "cathode" for name in names)
+    per_case = [_on_common_axes(results[name], times, s_norm, with_cathode) for name in names]
     ds = xr.concat(per_case, dim="case", combine_attrs="override", coords="minimal", compat="override")
     ds = ds.assign_coords(case=np.array(names, dtype=str))
     ds["s_norm"].attrs = {"long_name": "arc length along the interface divided by the interface length", "units": "1"}
+    if with_cathode:
+        ds["depth_norm"].attrs = {"long_name": "depth below the top of the cathode divided by the cathode thickness", "units": "1"}
+        first_cathode = next(name for name in names if cases[name]["study"] == "cathode")
+        for name in (*CATHODE_SERIES, *CATHODE_PROFILES, "c_s_depth"):
+            ds[name].attrs = {**results[first_cathode][name].attrs, "comment": "NaN for anode cases"}
 
     ds = ds.assign_coords(
         {name: ("case", [cases[case][name] for case in names], {"long_name": long_name, "units": units})
@@ -144,11 +153,25 @@ def build(
         geometry=("case", [cases[case]["geometry"] for case in names], {"long_name": "geometry key: directory results/geometries/<key> of its geometry and meshes"}),
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
+    if with_cathode:
+        cathode_attrs = [results[case].attrs for case in names]
+        ds = ds.assign_coords(
+            D_cathode=(
+                "case",
+                [attrs.get("cathode_D_m2_s", math.nan) for attrs in cathode_attrs],
+                {"long_name": "diffusivity of Li in the cathode (NaN: anode case)", "units": "m2 s-1"},
+            ),
+            c_s0=(
+                "case",
+                [attrs.get("cathode_initial_lithiation", math.nan) * attrs.get("cathode_max_concentration_mol_m3", math.nan) for attrs in cathode_attrs],
+                {"long_name": "initial Li concentration in the cathode (NaN: anode case)", "units": "mol m-3"},
+            ),
+        )
 
     attrs_of = {case: results[case].attrs for case in names}
     depletion_gci = {case: _gci(convergences[case], "depletion_time") for case in names}
     per_case = {
-        "status": ([attrs_of[c]["status"] for c in names], "solve status: completed, depleted, diverged, no_steady_state", None),
+        "status": ([attrs_of[c]["status"] for c in names], "solve status: completed, depleted, saturated, diverged, no_steady_state", None),
         "status_message": ([attrs_of[c]["status_message"] for c in names], "solve status in words", None),
         "grid_status": (
             [convergences[c].attrs["grid_status"] for c in names],
@@ -174,6 +197,16 @@ def build(
             "convergence of the depletion time on the three finest levels (monotonic, oscillatory, divergent, ...)",
             None,
         ),
+        "saturation_time": (
+            [attrs_of[c].get("saturation_time_s", math.nan) for c in names],
+            "time at which the cathode interface reached its saturation lithiation (NaN: anode case, or did not)",
+            "s",
+        ),
+        "lithium_balance_error": (
+            [attrs_of[c].get("lithium_balance_error", math.nan) for c in names],
+            "largest |Li gained by the cathode - charge passed / F| over the charge passed / F (NaN: anode case)",
+            "1",
+        ),
         "depletion_time_extrapolated": (
             [depletion_gci[c].extrapolated for c in names],
             "Richardson-extrapolated depletion time (NaN: not available)",
@@ -189,6 +222,7 @@ def build(
             {"long_name": "last solved time of the case; series are NaN after it", "units": "s"},
         )
     compared_at = common_time(ds) if transient else None
+    cathode_compared_at = common_time(ds.sel(case=ds.study == "cathode")) if transient and with_cathode else None
     for name, description in (("c_mean", "mean"), ("c_cv", "coefficient of variation")):
         ds[f"{name}_gci"] = (
             "case",
@@ -203,6 +237,7 @@ def build(
         "title": "electrolyte3d study: interface uniformity of every case at its production mesh level",
         "Conventions": "CF-1.10",
         **({"common_time_s": compared_at} if transient else {}),
+        **({"cathode_common_time_s": cathode_compared_at} if cathode_compared_at is not None else {}),
         **attrs,
     }
     return ds
@@ -228,10 +263,35 @@ def _report_times(results) -> np.ndarray:
     return np.array(sorted(set().union(*(ds.time.values[ds.report_time.values == 1] for ds in results))))
 
 
-def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.ndarray) -> xr.Dataset:
+DEPTH_POINTS = 200
+DEPTH_NORM = (np.arange(DEPTH_POINTS) + 0.5) / DEPTH_POINTS
+"""Depths of every cathode's depth profile of c_s (evenly spaced cell centres) divided by the
+cathode thickness. Cell centres of an even count miss the round fractions (1/2, 3/4, ...) where
+pillar tips sit: a line along an interface would average the surface values alone."""
+
+
+def _with_cathode_variables(result: xr.Dataset) -> xr.Dataset:
+    """A result with the cathode variables: a cathode case's own, with its depth profile on the
+    normalised depth; NaN for an anode case."""
+    if "c_s_depth" in result:
+        profile = result.c_s_depth.rename(depth="depth_norm").assign_coords(depth_norm=DEPTH_NORM)
+        return result.drop_vars(["c_s_depth", "depth"]).assign(c_s_depth=profile)
+    template = xr.full_like(result.c_mean, np.nan).assign_attrs({})
+    missing = {name: template.copy() for name in CATHODE_SERIES}
+    missing.update({name: xr.full_like(result.c_interface, np.nan).assign_attrs({}) for name in CATHODE_PROFILES})
+    missing["c_s_depth"] = template.expand_dims(depth_norm=DEPTH_NORM, axis=-1).copy()
+    return result.assign(missing)
+
+
+def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.ndarray, with_cathode: bool) -> xr.Dataset:
     """The series at the common report times (NaN where the case had stopped) and the profiles
-    on the normalised arc length."""
-    selected = result[[*SERIES, *PROFILES]]
+    on the normalised arc length (with the cathode variables, NaN for an anode case, when
+    ``with_cathode``)."""
+    profiles_of = PROFILES
+    if with_cathode:
+        result = _with_cathode_variables(result)
+        profiles_of = (*PROFILES, *CATHODE_PROFILES)
+    selected = result[[*SERIES, *profiles_of, *((*CATHODE_SERIES, "c_s_depth") if with_cathode else ())]]
     if times is not None:
         selected = selected.isel(time=result.report_time.values == 1).drop_vars("report_time")
         selected = selected.reindex(time=times)
@@ -245,13 +305,13 @@ def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.nda
             vectorize=True,
             keep_attrs=True,
         )
-        for name in PROFILES
+        for name in profiles_of
     }
     outline = {
         f"{axis}_interface": ("s_norm", np.interp(s_norm, fraction, result[axis].values), {**result[axis].attrs})
         for axis in ("x", "y")
     }
-    return selected.drop_vars([*PROFILES, "s", "x", "y"]).assign(profiles).assign(outline).assign_coords(s_norm=s_norm)
+    return selected.drop_vars([*profiles_of, "s", "x", "y"]).assign(profiles).assign(outline).assign_coords(s_norm=s_norm)
 
 
 def plot_time(ds: xr.Dataset, requested: float | None) -> float | None:
@@ -296,6 +356,16 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
         **{_column(name, at[name]): at[name].values for name in ("c_mean", "c_min", "c_cv", "c_within_10pct", "i_loc_cv", "cell_overpotential")},
         "c_min_over_mean": (at.c_min / at.c_mean).values,
     }
+    if "cathode_common_time_s" in ds.attrs:
+        cathode_at = ds.sel(time=ds.attrs["cathode_common_time_s"])
+        columns.update(
+            {
+                "saturation_time_s": ds.saturation_time.values,
+                "lithium_balance_error": ds.lithium_balance_error.values,
+                "cathode_common_time_s": np.where(ds.study == "cathode", ds.attrs["cathode_common_time_s"], np.nan),
+                **{name: cathode_at[name].values for name in ("lithiation_mean", "lithiation_cv", "lithiated_fraction")},
+            }
+        )
     table = pd.DataFrame({"case": ds.case.values, "design": ds.design.values, **columns})
     skipped = pd.DataFrame(
         [

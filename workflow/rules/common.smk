@@ -125,6 +125,8 @@ other geometries are estimated in proportion (planar 1.4 mm: 3.2e4 measured, 4.0
 def level_triangles(wildcards):
     geometry = GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
     scale = max(geometry.interface_length / LEVEL0_INTERFACE_LENGTH, 0.5)
+    if geometry.electrode_solved:
+        scale *= 2  # a cathode's boundary layer about doubles the count (cathode_pillar level 0: 148k, 81k of them electrolyte)
     return scale * LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
 
 
@@ -174,6 +176,7 @@ def all_outputs():
         "results/plots/interface_profiles.png",
         "results/plots/uniformity.png",
         *expand("results/plots/sweep_{sweep}.png", sweep=SWEEPS),
+        *(["results/plots/cathode.png"] if any(case.study == "cathode" for case in CASES.values()) else []),
         "results/cases.csv",
         *expand("results/geometries/{geometry}/mesh/preview.png", geometry=GEOMETRIES),
         *expand("results/{case}/convergence.png", case=CASES),

@@ -127,6 +127,30 @@ rule plots:
         "../scripts/plots.py"
 
 
+rule cathode_plot:
+    input:
+        study=rules.collect.output.study,
+    output:
+        picture=report(
+            "results/plots/cathode.png",
+            caption="../report/cathode.rst",
+            category="Study",
+            labels={"figure": "cathode lithiation"},
+        ),
+    params:
+        dpi=PLOTS["dpi"],
+    log:
+        "results/logs/cathode_plot.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/cathode_plot.py"
+
+
 rule sweep_plot:
     input:
         study=rules.collect.output.study,

@@ -1,4 +1,5 @@
-"""Rule solve: Li+ transport on one mesh level of a case; interface results (netCDF) and fields (XDMF with netCDF4/HDF5 data)."""
+"""Rule solve: Li+ transport on one mesh level of a case (and Li intercalation in a cathode case's
+electrode); interface results (netCDF) and fields (XDMF with netCDF4/HDF5 data)."""
 
 import logging
 import os
@@ -7,7 +8,7 @@ os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads
 
 from electrolyte3d import dataset, io, mesh, solver
 from electrolyte3d.config import SolverSettings
-from electrolyte3d.parameters import Physics
+from electrolyte3d.parameters import Cathode, Physics
 
 io.log_to(snakemake.log[0])
 case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)
@@ -15,7 +16,12 @@ physics = Physics(**snakemake.params.physics)
 settings = SolverSettings(**snakemake.params.solver)
 electrolyte = mesh.load_part(snakemake.input.mesh)
 logging.info("case %s level %d: %d triangles, %d nodes; %s; %s", case, level, electrolyte.nelements, electrolyte.nvertices, physics, settings)
-problem = solver.Problem(electrolyte, physics)
+if snakemake.params.cathode:
+    cathode_mesh = mesh.load_part(snakemake.input.electrode_mesh)
+    logging.info("cathode: %d triangles, %d nodes", cathode_mesh.nelements, cathode_mesh.nvertices)
+    problem = solver.CathodeProblem(electrolyte, cathode_mesh, physics, Cathode.from_params(snakemake.params.cathode))
+else:
+    problem = solver.Problem(electrolyte, physics)
 if settings.mode == "stationary":
     solution = solver.stationary(problem, settings)
 else:
