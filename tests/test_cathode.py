@@ -34,14 +34,14 @@ MESH = {
 }
 
 
-def cathode_config(designs: dict, physics: dict | None = None, solver_settings: dict | None = None) -> dict:
+def cathode_config(designs: dict, physics: dict | None = None, solver_settings: dict | None = None, mesh_settings: dict | None = None) -> dict:
     config = {
         "study": "cathode",
         "geometry": {"electrode_length_um": 40, "electrode_thickness_um": 30, "substrate_thickness_um": 20},
         "designs": designs,
         "physics": {**PHYSICS, **(physics or {})},
         "solver": solver_settings or {"end_time_s": 20, "report_times_s": [0.05, 1, 20]},
-        "mesh": MESH,
+        "mesh": {**MESH, **(mesh_settings or {})},
     }
     validate_config(config)
     return config
@@ -74,7 +74,15 @@ def run(config: dict, problem: solver.CathodeProblem):
 
 @pytest.fixture(scope="module")
 def film(tmp_path_factory):
-    config = cathode_config(FILM)
+    """A film on a cathode, resolved so that the 1D comparison measures the solver, not the
+    mesh or the time steps: element size 0.5 um against cathode diffusion lengths of 1.4-6 um
+    (D_cathode 2e-12 m2/s, 1-20 s), and time_rtol 1e-5."""
+    config = cathode_config(
+        FILM,
+        physics={"D_cathode_cm2_s": 2e-8},
+        solver_settings={"end_time_s": 20, "report_times_s": [1, 5, 20], "time_rtol": 1e-5},
+        mesh_settings={"interface_size_um": 0.5, "electrode_size_um": 0.5},
+    )
     problem = cathode_problem(config, "film", tmp_path_factory.mktemp("film"))
     return (problem, *run(config, problem))
 
@@ -122,12 +130,12 @@ def test_film_on_a_cathode_matches_the_1d_analytic_solution(film):
         interface = problem.interface_nodes
         c_s = problem.solid(snapshot.x)
         depth = -problem.cathode_mesh.p[1]
-        assert c[interface] == pytest.approx(exact.electrolyte_concentration(np.array([0.0]), t)[0], rel=2e-4)
+        np.testing.assert_allclose(c[interface], exact.electrolyte_concentration(np.zeros(1), t)[0], rtol=1e-4)
         gained = exact.cathode_concentration(depth, t) - exact.c_s0
-        np.testing.assert_allclose(c_s - exact.c_s0, gained, atol=2e-3 * np.max(np.abs(gained)))
-        assert phi[interface].mean() == pytest.approx(exact.interface_potential(t), abs=2e-6)
+        np.testing.assert_allclose(c_s - exact.c_s0, gained, atol=1e-2 * np.max(gained))
+        np.testing.assert_allclose(phi[interface], exact.interface_potential(t), atol=1e-5)
         top = np.unique(problem.mesh.facets[:, problem.mesh.boundaries[geometry.TOP]])
-        assert phi[top].mean() == pytest.approx(exact.top_potential(t), abs=2e-6)
+        np.testing.assert_allclose(phi[top], exact.top_potential(t), atol=1e-5)
 
 
 # --- conservation ------------------------------------------------------------------------
@@ -164,8 +172,8 @@ def test_cathode_jacobian_equals_finite_differences_of_the_residual(tmp_path):
     config = cathode_config(
         {"film": {"pillar_centres_um": [], "geometry": {"electrode_length_um": 6, "electrode_thickness_um": 4, "substrate_thickness_um": 3}}},
         physics={"ocv_table": {"lithiation": [0.0, 0.3, 1.0], "U_eq_V": [0.3, 0.1, -0.2]}},
+        mesh_settings={"electrolyte_size_um": 1.0},
     )
-    config["mesh"] = {**MESH, "interface_size_um": 1.0, "electrolyte_size_um": 1.0, "electrode_size_um": 1.0}
     problem = cathode_problem(config, "film", tmp_path)
     rng = np.random.default_rng(7)
     x = problem.initial_guess()

@@ -95,11 +95,11 @@ def set_size_fields(settings: MeshSettings, level: int, electrode_solved: bool =
     roots = [point for point in corners if _on_substrate_underside(point)]
     _boundary_layer(settings, level, curves, ends, excluded=groups[ELECTRODE], fans=roots)
     if electrode_solved:
-        # gmsh layers a curve on one side per field: a second field lines the electrode's
-        # boundary, fanning at the pillar tips, its re-entrant corners
-        electrode_curves = sorted(_boundary_curves(groups[ELECTRODE]))
+        # gmsh layers a curve on one side per field: a second field lines the electrode's side
+        # of the interface, ending where the interface meets the domain sides and fanning at the
+        # pillar tips, the electrode's re-entrant corners
         tips = [point for point in corners if point not in roots]
-        _boundary_layer(settings, level, electrode_curves, [], excluded=groups[ELECTROLYTE], fans=tips)
+        _boundary_layer(settings, level, groups[INTERFACE], interface_ends(groups), excluded=groups[ELECTROLYTE], fans=tips)
     for option in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
         gmsh.option.setNumber(f"Mesh.{option}", 0)
 
@@ -123,6 +123,13 @@ def _boundary_layer(settings: MeshSettings, level: int, curves: list[int], ends:
 
 def _boundary_curves(surfaces: list[int]) -> set[int]:
     return {tag for _, tag in gmsh.model.getBoundary([(2, surface) for surface in surfaces], combined=True, oriented=False)}
+
+
+def interface_ends(groups: dict[str, list[int]]) -> list[int]:
+    """The two points where the interface meets the domain's sides."""
+    interface = {tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in groups[INTERFACE]], combined=True)}
+    sides = {tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in groups[INSULATION]], combined=False)}
+    return sorted(interface & sides)
 
 
 def layered_curves(groups: dict[str, list[int]]) -> tuple[list[int], list[int]]:
