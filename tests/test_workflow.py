@@ -62,20 +62,22 @@ def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):
     shutil.copytree(REPO / "config", tmp_path / "config")
     result = snakemake("--dry-run", "--cores", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    # 3 anode and 4 cathode cases; the cathode cases of each D_cathode share a geometry
     assert planned_jobs(result.stdout) == {
         "cases": 1,
-        "geometry": 3,
-        "mesh": 3 * 4,
-        "mesh_preview": 3,
+        "geometry": 5,
+        "mesh": 5 * 4,
+        "mesh_preview": 5,
         "mesh_report": 1,
-        "solve": 3 * 4,
+        "solve": 7 * 4,
         "solve_report": 1,
-        "convergence": 3,
-        "convergence_plot": 3,
+        "convergence": 7,
+        "convergence_plot": 7,
         "convergence_report": 1,
         "collect": 1,
         "plots": 1,
-        "field_snapshot": 3,
+        "cathode_plot": 1,
+        "field_snapshot": 7,
         "all": 1,
     }
 
@@ -354,3 +356,48 @@ def test_collect_refuses_a_result_made_with_other_parameters(tiny_study, tmp_pat
     log = (work / "results" / "logs" / "collect.log").read_text()
     assert f"{relative} was made with other parameters than the current config" in log
     assert "StaleResultError" in log
+
+
+CATHODE = {
+    "study": "cathode",
+    "geometry": {"electrode_length_um": 400, "electrode_thickness_um": 60},
+    "designs": {
+        "film": {"pillar_centres_um": []},
+        "pillars": {"pillar_width_um": 40, "pillar_height_um": 30, "pillar_centres_um": [-100, 100]},
+    },
+    **TINY_SETTINGS,
+}
+
+
+@pytest.mark.slow
+def test_cathode_study_runs_end_to_end_and_a_cathode_edit_reruns_only_solves(tmp_path):
+    """A small cathode study (film and pillars on an intercalation cathode) through the whole
+    pipeline: the cathode variables reach study.nc and summary.csv with units, the Li balance
+    holds, the comparison figure is drawn; then a new D_cathode reruns the solves onwards and
+    no geometry or mesh job (the study type and material are case fields, the mesh is shared)."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(CATHODE))
+    result = snakemake(*PROFILE, "--cores", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = tmp_path / "results"
+    with xr.open_dataset(results / "study.nc") as study:
+        assert list(study.study.values) == ["cathode", "cathode"]
+        assert study.c_s_depth.dims == ("case", "time", "depth_norm") and study.c_s_depth.attrs["units"] == "mol m-3"
+        for name in ("lithiation_cv", "lithiated_fraction", "lithiation_mean", "lithiation_interface", "lithium_gained"):
+            assert "units" in study[name].attrs and np.isfinite(study[name].sel(time=10)).all(), name
+        assert (study.lithium_balance_error < 1e-8).all()
+        assert study.D_cathode.values.tolist() == pytest.approx([5e-17, 5e-17])
+        assert study.attrs["cathode_common_time_s"] == 10
+    summary = pd.read_csv(results / "summary.csv")
+    assert {"lithiation_cv", "lithiated_fraction", "saturation_time_s", "cathode_common_time_s"} <= set(summary.columns)
+    assert (results / "plots" / "cathode.png").stat().st_size > 0
+    with xr.open_dataset(results / "film" / "solve" / "level0.fields.nc") as fields:
+        assert "c_s_0" in fields and fields["c_s_0"].dims == ("cathode_node",)
+
+    config = tmp_path / "config" / "config.yaml"
+    config.write_text(yaml.safe_dump(edited(CATHODE, {"physics": {"D_cathode_cm2_s": 5.0e-12}})))
+    planned = planned_jobs(snakemake("--dry-run", "--cores", "1", cwd=tmp_path).stdout)
+    assert planned == {
+        "cases": 1, "solve": 6, "solve_report": 1, "convergence": 2, "convergence_plot": 2, "convergence_report": 1,
+        "collect": 1, "plots": 1, "cathode_plot": 1, "field_snapshot": 2, "all": 1,
+    }  # fmt: skip

@@ -237,8 +237,10 @@ PLOT_AXES = {
     "exchange_current_density": ("i0 [A/m2]", 1.0),
     "current_density": ("applied current [mA/cm2]", 0.1),
     "temperature": ("T [K]", 1.0),
+    "D_cathode": ("D_cathode [m2/s]", 1.0),
 }
-"""Case coordinates a sweep may vary: axis label and factor from the dataset's SI units."""
+"""Case coordinates a sweep may vary: axis label and factor from the dataset's SI units (a
+study without cathode cases has no D_cathode)."""
 
 
 def sweep(ds, design: str, time: float):
@@ -251,10 +253,11 @@ def sweep(ds, design: str, time: float):
     bases = set(ds.base.values[members.values]) - {""}
     shown, note = _shown(ds.sel(case=members | ds.case.isin(list(bases))))
     at = shown.sel(time=time) if "time" in shown.dims else shown
-    table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in PLOT_AXES.items()})
+    axes_of = {name: axis for name, axis in PLOT_AXES.items() if name in shown.coords}
+    table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in axes_of.items()})
     table["cv"] = at.c_cv.values
     table["depletion"] = shown.depletion_time.values
-    varying = [label for label, _ in PLOT_AXES.values() if table[label].nunique() > 1]
+    varying = [label for label, _ in axes_of.values() if table[label].nunique() > 1]
     when = f"t = {time:.3g} s" if time is not None else "steady state"
     metrics = {"cv": f"CV of interface c at {when} [-]", "depletion": "time to depletion [s] (blank: none)"}
     if {"width [um]", "pitch [um]"} <= set(varying):
@@ -266,7 +269,7 @@ def sweep(ds, design: str, time: float):
         for axis, (metric, label) in zip(axes[0], metrics.items(), strict=True):
             sns.lineplot(table, x=x, y=metric, hue=hue, marker="o", ax=axis, palette="crest" if hue else None)
             axis.set_ylabel(label)
-            if x == "D+ [m2/s]":
+            if x in ("D+ [m2/s]", "D_cathode [m2/s]"):
                 axis.set_xscale("log")
     unconverged = int((shown.grid_status != "converged").sum())
     if unconverged:

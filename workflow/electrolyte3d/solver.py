@@ -2,10 +2,11 @@
 adaptive BDF time stepping with depletion and saturation events, and a stationary solve with
 continuation in the applied current.
 
-Unknowns are P1 nodal values stacked as x = [c, phi] (x = [c, phi, c_s] with a cathode). The Jacobian is analytic and assembled by
-the forms of :mod:`electrolyte3d.forms`; linear systems go to PARDISO through pypardiso.
-Boundary conventions: the interface normal points out of the electrolyte into the electrode;
-``i_loc`` (Butler-Volmer) is the plating current density into the electrode, so under the applied
+Unknowns are P1 nodal values stacked as x = [c, phi] (x = [c, phi, c_s] with a cathode). The
+Jacobian is analytic and assembled by the forms of :mod:`electrolyte3d.forms`; linear systems go
+to PARDISO through pypardiso. Boundary conventions: the interface normal points out of the
+electrolyte into the electrode; ``i_loc`` (Butler-Volmer) is the plating (or intercalation)
+current density into the electrode, so under the applied
 current it is positive and removes (1 - t+) i_loc / F of salt from the electrolyte.
 """
 

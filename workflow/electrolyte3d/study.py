@@ -91,6 +91,7 @@ def case_row(case: Case) -> dict:
     return {
         **{_si_column(name): value for name, value in row.items()},
         **case.physics.si_values(),
+        **({f"cathode_{name}": value for name, value in case.cathode.si_values().items()} if case.cathode else {}),
         "status": "planned",
         "reason": "",
     }
