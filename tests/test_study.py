@@ -47,7 +47,7 @@ def solved(case: str, level: int, length: float, stop: float | None = None, stat
 
 
 def paper_designs(spiral_stop: float, spiral_status: str = "completed") -> xr.Dataset:
-    cases = cases_from_config(load_config(REPO / "config/config.yaml"))
+    cases = {name: case for name, case in cases_from_config(load_config(REPO / "config/config.yaml")).items() if case.study == "anode"}
     lengths = {"planar": 1400 * UM, "spiral": 2600 * UM, "pillar": 2300 * UM}
     stops = {"planar": None, "spiral": spiral_stop, "pillar": None}
     statuses = {"planar": "completed", "spiral": spiral_status, "pillar": "completed"}

@@ -21,12 +21,18 @@ TIME_QUANTITIES = {
     "c_cv": ("coefficient of variation of the interface salt concentration", "1"),
     "i_loc_cv": ("coefficient of variation of the interface plating current density", "1"),
     "cell_overpotential": ("cell overpotential (mean top potential against the electrode)", "V"),
+    "lithiation_cv": ("coefficient of variation of c_s over the cathode area (cathode cases)", "1"),
 }
-"""Quantities compared at every report time that all levels of a case reached."""
+"""Quantities compared at every report time that all levels of a case reached (those the
+results have: lithiation_cv only a cathode case's)."""
 
-DEPLETION_TIME = ("time to depletion (min interface c below the threshold)", "s")
+EVENT_TIMES = {
+    "depletion_time": "time to depletion (min interface c below the threshold)",
+    "saturation_time": "time to saturation (a cathode's interface at its saturation lithiation)",
+}
+"""Times at which a case ended, compared when every level ended so (units s)."""
 
-CRITERION_QUANTITIES = (*TIME_QUANTITIES, "depletion_time")
+CRITERION_QUANTITIES = (*TIME_QUANTITIES, *EVENT_TIMES)
 
 
 @dataclass(frozen=True)
@@ -105,27 +111,29 @@ class Quantity:
 
     @property
     def units(self) -> str:
-        return TIME_QUANTITIES[self.name][1] if self.name in TIME_QUANTITIES else DEPLETION_TIME[1]
+        return TIME_QUANTITIES[self.name][1] if self.name in TIME_QUANTITIES else "s"
 
 
 def quantities(levels: list[xr.Dataset]) -> tuple[np.ndarray, dict[Quantity, np.ndarray]]:
     """Each compared quantity on every level (coarsest first): the time series at the report
-    times all levels reached (or the stationary values), and the depletion time when every
-    level depleted. Returns (common report times, {quantity: values per level})."""
+    times all levels reached (or the stationary values), and the depletion (saturation) time when
+    every level depleted (saturated). Returns (common report times, {quantity: values per level})."""
     table: dict[Quantity, np.ndarray] = {}
+    present = [name for name in TIME_QUANTITIES if name in levels[0]]
     if "time" in levels[0].dims:
         reported = [set(ds.time.values[ds.report_time.values == 1]) for ds in levels]
         times = np.array(sorted(set.intersection(*reported)))
-        for name in TIME_QUANTITIES:
+        for name in present:
             series = np.array([ds[name].sel(time=times).values for ds in levels])
             for column, time in enumerate(times):
                 table[Quantity(name, float(time))] = series[:, column]
     else:
         times = np.array([])
-        for name in TIME_QUANTITIES:
+        for name in present:
             table[Quantity(name)] = np.array([float(ds[name]) for ds in levels])
-    if all("depletion_time_s" in ds.attrs for ds in levels):
-        table[Quantity("depletion_time")] = np.array([ds.attrs["depletion_time_s"] for ds in levels])
+    for event in EVENT_TIMES:
+        if all(f"{event}_s" in ds.attrs for ds in levels):
+            table[Quantity(event)] = np.array([ds.attrs[f"{event}_s"] for ds in levels])
     return times, table
 
 

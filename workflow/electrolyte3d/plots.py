@@ -99,10 +99,17 @@ def _shown(ds):
 
 def convergence(ds, time: float | None):
     """A case's reported quantities against electrolyte triangles (log scale), one panel per
-    quantity: mean and CV of interface c at ``time`` (or steady), and the depletion time; the
+    quantity: mean and CV of interface c at ``time`` (or steady), and the depletion time (for a
+    cathode case also the CV of c_s and the saturation time, where it has them); the
     Richardson-extrapolated value of the three finest levels as a line; the production level ringed."""
     sns.set_theme(style="whitegrid", context="paper")
-    picks = [("c_mean", "mean interface c [mol m-3]"), ("c_cv", "CV of interface c [-]"), ("depletion_time", "time to depletion [s]")]
+    picks = [
+        ("c_mean", "mean interface c [mol m-3]"),
+        ("c_cv", "CV of interface c [-]"),
+        ("depletion_time", "time to depletion [s]"),
+        ("lithiation_cv", "CV of c_s over the cathode [-]"),
+        ("saturation_time", "time to saturation [s]"),
+    ]
     picks = [(name, label, find_quantity(ds, name, time)) for name, label in picks]
     picks = [(name, label, quantity) for name, label, quantity in picks if quantity is not None]
     figure, axes = plt.subplots(1, len(picks), figsize=(4 * len(picks), 3.4), layout="constrained", squeeze=False)

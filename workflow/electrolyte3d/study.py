@@ -234,6 +234,17 @@ def build(
                 "units": "1",
             },
         )
+    if cathode_compared_at is not None:
+        cathode_gci = {
+            "lithiation_cv": (cathode_compared_at, "of the coefficient of variation of c_s over the cathode at the cathode common time"),
+            "saturation_time": (None, "of the time to saturation"),
+        }
+        for name, (time, description) in cathode_gci.items():
+            ds[f"{name}_gci"] = (
+                "case",
+                np.array([_gci(convergences[case], name, time).gci_fine for case in names]),
+                {"long_name": f"grid convergence index {description} (finest level; NaN: anode case, not available or divergent)", "units": "1"},
+            )
     ds.attrs = {
         "title": "electrolyte3d study: interface uniformity of every case at its production mesh level",
         "Conventions": "CF-1.10",
@@ -365,6 +376,8 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
                 "lithium_balance_error": ds.lithium_balance_error.values,
                 "cathode_common_time_s": np.where(ds.study == "cathode", ds.attrs["cathode_common_time_s"], np.nan),
                 **{name: cathode_at[name].values for name in ("lithiation_mean", "lithiation_cv", "lithiated_fraction")},
+                "lithiation_cv_gci": ds.lithiation_cv_gci.values,
+                "saturation_time_gci": ds.saturation_time_gci.values,
             }
         )
     table = pd.DataFrame({"case": ds.case.values, "design": ds.design.values, **columns})
