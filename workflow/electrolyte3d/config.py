@@ -325,6 +325,12 @@ def cases_from_config(config: Mapping) -> dict[str, Case]:
         cases[case.name] = case
     if not cases:
         raise ConfigError("config defines no case: add a design or enable a sweep")
+    cathodes = [name for name, case in cases.items() if case.study == "cathode"]
+    if cathodes and config["solver"]["mode"] == "stationary":
+        raise ConfigError(
+            f"case '{cathodes[0]}': a cathode case has no steady state under a constant current (its Li content grows "
+            "without end); use solver/mode: transient"
+        )
     return cases
 
 
@@ -520,6 +526,11 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
             if key not in physics_of:
                 physics_of[key] = _physics(where, config["physics"], point.physics)
             study = sweep_study(config, sweep_name)
+            if study != "cathode" and any("D_cathode_cm2_s" in point for point in [sweep, *sweep.get("points", [])]):
+                raise ConfigError(
+                    f"sweep '{sweep_name}': D_cathode_cm2_s is swept, but its cases are anode cases (no cathode); "
+                    "set study: cathode or sweep around a cathode design"
+                )
             yield Case(
                 name=point.name,
                 design=sweep_name,
@@ -624,11 +635,12 @@ def _cathode(where: str, physics: Mapping) -> Cathode:
     if any(right <= left for left, right in itertools.pairwise(lithiation)):
         raise ConfigError(f"{where}: physics/ocv_table/lithiation must increase strictly, got {lithiation}")
     initial, saturation = physics["cathode_initial_lithiation"], physics["saturation_lithiation"]
-    if saturation <= initial:
-        raise ConfigError(
-            f"{where}: physics/saturation_lithiation = {_format(saturation)} must exceed "
-            f"cathode_initial_lithiation = {_format(initial)} (the case would stop at once)"
-        )
+    for key, reason in (("saturation_lithiation", "the case would stop at once"), ("lithiated_threshold", "all of the cathode would count as lithiated from the start")):
+        if physics[key] <= initial:
+            raise ConfigError(
+                f"{where}: physics/{key} = {_format(physics[key])} must exceed "
+                f"cathode_initial_lithiation = {_format(initial)} ({reason})"
+            )
     return Cathode(
         diffusivity=physics["D_cathode_cm2_s"] * CM2_S,
         max_concentration=physics["cathode_max_concentration_mol_L"] * MOL_L,

@@ -91,7 +91,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     )
     ds["c_min_domain"] = ("time", fields[:, 0].min(axis=1), _attrs("minimum salt concentration in the electrolyte", "mol m-3"))
     cathode_attrs = {}
-    if isinstance(problem, CathodeProblem):
+    if isinstance(problem, CathodeProblem) and times.size:
         cathode = cathode_variables(problem, states, times, path)
         ds = ds.merge(cathode)
         cathode_attrs = {**cathode.attrs, **{f"cathode_{key}": value for key, value in problem.cathode.si_values().items()}}
@@ -103,7 +103,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         **({f"{EVENT_TIMES[solution.status]}_s": solution.event_time} if solution.event_time is not None else {}),
         "depletion_threshold_mol_m3": settings.depletion_fraction * physics.c0,
         **{f"physics_{key}": value for key, value in physics.si_values().items()},
-        "study": "anode" if not cathode_attrs else "cathode",
+        "study": "cathode" if isinstance(problem, CathodeProblem) else "anode",
         **cathode_attrs,
         **{f"solver_{key}": value for key, value in _solver_attrs(settings).items()},
         "applied_current_A_m": problem.applied_current,
@@ -328,6 +328,8 @@ def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> p
                 "triangles": attrs["triangles"],
                 "status": attrs["status"],
                 "depletion_time_s": attrs.get("depletion_time_s", np.nan),
+                "saturation_time_s": attrs.get("saturation_time_s", np.nan),
+                "lithium_balance_error": attrs.get("lithium_balance_error", np.nan),
                 "common_time_s": common_time if "time" in ds.dims and common_time is not None else np.nan,
                 "c_cv_at_common_time": float(reached.c_cv) if reached is not None else np.nan,
                 "time_steps": attrs["time_steps"],

@@ -133,9 +133,12 @@ class Cathode:
     """An intercalation cathode (the paper's cathode model, model.md section 4), SI.
 
     ``diffusivity`` m2 s-1 of the intercalated Li, ``max_concentration`` mol m-3 (c_s_max),
-    ``initial_lithiation`` (c_s0 / c_s_max, uniform at t = 0), the equilibrium potential against
-    the cathode's own reference: a constant ``U_eq`` (V) or, when ``ocv_lithiation`` is not
-    empty, the piecewise-linear table ``ocv_voltage`` (V) over ``ocv_lithiation`` (increasing).
+    ``initial_lithiation`` (c_s0 / c_s_max, uniform at t = 0). The equilibrium potential against
+    the cathode's own reference, at c = c0: a constant ``U_eq`` (V) makes the cathode an ideal
+    host, whose open-circuit potential is U_eq at the initial lithiation x0 and follows
+    U_eq - (V_T / (alpha_a + alpha_c)) ln(x (1 - x0) / (x0 (1 - x))) elsewhere (the kinetic
+    concentration factors below); when ``ocv_lithiation`` is not empty, the open-circuit potential
+    is the piecewise-linear table ``ocv_voltage`` (V) over ``ocv_lithiation`` (increasing) at every x.
     A case stops when the interface anywhere reaches ``saturation_lithiation``; cathode area
     above ``lithiated_threshold`` counts as lithiated.
     """
@@ -153,25 +156,34 @@ class Cathode:
     def initial_concentration(self) -> float:
         return self.initial_lithiation * self.max_concentration
 
-    def equilibrium_potential(self, lithiation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """U_eq (V) and dU_eq/d(lithiation) at ``lithiation``; the table is extended flat."""
+    def standard_potential(self, physics: Physics, lithiation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The potential E0 in :meth:`butler_volmer` (V) and dE0/d(lithiation): the constant
+        U_eq; or, with an OCV table, the table plus the ideal term the kinetic factors take off
+        again, (V_T / (alpha_a + alpha_c)) ln(x (1 - x0) / (x0 (1 - x))), so that the current
+        vanishes at phi = -OCV(x) (c = c0). The table is extended flat."""
         if not self.ocv_lithiation:
             return np.full_like(lithiation, self.U_eq), np.zeros_like(lithiation)
         table_x, table_u = np.asarray(self.ocv_lithiation), np.asarray(self.ocv_voltage)
         slopes = np.diff(table_u) / np.diff(table_x)
         segment = np.clip(np.searchsorted(table_x, lithiation) - 1, 0, slopes.size - 1)
         inside = (lithiation >= table_x[0]) & (lithiation <= table_x[-1])
-        return np.interp(lithiation, table_x, table_u), np.where(inside, slopes[segment], 0.0)
+        x, x0 = np.clip(lithiation, 1e-12, 1 - 1e-12), self.initial_lithiation
+        ideal = physics.thermal_voltage / (physics.alpha_a + physics.alpha_c)
+        return (
+            np.interp(lithiation, table_x, table_u) + ideal * np.log(x * (1 - x0) / (x0 * (1 - x))),
+            np.where(inside, slopes[segment], 0.0) + ideal * (1 / x + 1 / (1 - x)),
+        )
 
     def butler_volmer(self, physics: Physics, c: np.ndarray, phi: np.ndarray, c_s: np.ndarray):
-        """Intercalation current density into the cathode (cathode solid at 0 V, so
-        eta = -phi - U_eq), A m-2, and its derivatives with respect to c, phi and c_s:
-            i = i0 [(c/c0) ((1 - x)/(1 - x0)) exp(alpha_c (phi + U_eq) / V_T) - (x/x0) exp(-alpha_a (phi + U_eq) / V_T)],
-        x = c_s / c_s_max. The concentration factors make i0 the exchange current density of the
-        initial state and stop intercalation into a full host (x -> 1)."""
+        """Intercalation current density into the cathode (cathode solid at 0 V), A m-2, and its
+        derivatives with respect to c, phi and c_s:
+            i = i0 [(c/c0) ((1 - x)/(1 - x0)) exp(alpha_c (phi + E0) / V_T) - (x/x0) exp(-alpha_a (phi + E0) / V_T)],
+        x = c_s / c_s_max, E0 from :meth:`standard_potential`. The concentration factors make i0
+        the exchange current density of the initial state and stop intercalation into a full
+        host (x -> 1)."""
         x0, scale = self.initial_lithiation, self.max_concentration
         lithiation = c_s / scale
-        U_eq, dU_dx = self.equilibrium_potential(lithiation)
+        U_eq, dU_dx = self.standard_potential(physics, lithiation)
         V_T, i0 = physics.thermal_voltage, physics.exchange_current_density
         forward = np.exp(physics.alpha_c * (phi + U_eq) / V_T) / (physics.c0 * (1 - x0))
         backward = np.exp(-physics.alpha_a * (phi + U_eq) / V_T) / x0
@@ -188,6 +200,8 @@ class Cathode:
             "max_concentration_mol_m3": self.max_concentration,
             "initial_lithiation": self.initial_lithiation,
             "U_eq_V": self.U_eq if not self.ocv_lithiation else math.nan,
+            "ocv_lithiation": list(self.ocv_lithiation),
+            "ocv_voltage_V": list(self.ocv_voltage),
             "saturation_lithiation": self.saturation_lithiation,
             "lithiated_threshold": self.lithiated_threshold,
         }

@@ -148,7 +148,7 @@ class Problem:
         """Residual of the electrode's equations: none for a Li metal electrode."""
         return np.empty(0)
 
-    def _electrode_jacobian_values(self, x: np.ndarray, mass_coefficient: float, plating_derivatives: dict) -> list:
+    def _electrode_jacobian_values(self, mass_coefficient: float, plating_derivatives: dict) -> list:
         return []
 
     @property
@@ -177,7 +177,7 @@ class Problem:
         return self.physics.butler_volmer(c[nodes], phi[nodes])[0]
 
     def interface_current(self, x: np.ndarray) -> float:
-        """Total plating current through the interface per unit depth, A m-1."""
+        """Total reaction current (plating or intercalation) through the interface per unit depth, A m-1."""
         return asm(forms.boundary_integral, self.interface, rate=self.interface_rate(x)[0])
 
     def charge_imbalance(self, x: np.ndarray) -> float:
@@ -241,7 +241,7 @@ class Problem:
                 plating[1],
                 self.conduction_concentration_sensitivity_data(phi),
                 self.conduction_data(c),
-                *self._electrode_jacobian_values(x, mass_coefficient, plating),
+                *self._electrode_jacobian_values(mass_coefficient, plating),
             ],
             constant=self._jacobian_constant,
         )
@@ -370,7 +370,7 @@ class CathodeProblem(Problem):
     third field, the intercalated Li concentration c_s on the cathode's own mesh,
 
         dc_s/dt = div(D_s grad c_s)         in the cathode, c_s = c_s0 at t = 0
-        D_s grad c_s . n = i_loc / F        at the interface (n into the cathode)
+        -D_s grad c_s . n = i_loc / F       at the interface (n into the cathode)
         D_s grad c_s . n = 0                on the current collector and the sides
 
     with i_loc the intercalation Butler-Volmer of :class:`~electrolyte3d.parameters.Cathode`,
@@ -414,6 +414,13 @@ class CathodeProblem(Problem):
             raise ValueError("the electrolyte and cathode meshes do not share their interface nodes")
         self.to_solid = np.full(self.nodes, -1)
         self.to_solid[electrolyte] = solid
+
+    def _solid_nodes_of(self, nodes: np.ndarray) -> np.ndarray:
+        """The cathode nodes of electrolyte interface ``nodes``."""
+        solid = self.to_solid[nodes]
+        if np.any(solid < 0):
+            raise ValueError("a node off the interface has no cathode node")
+        return solid
 
     def _electrode_blocks(self, facet_pairs: np.ndarray) -> dict:
         # a facet basis pairs each interface node with its triangle's third node too, off the
@@ -459,14 +466,14 @@ class CathodeProblem(Problem):
 
     def local_current(self, x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
         c, phi = self.split(x)
-        return self.cathode.butler_volmer(self.physics, c[nodes], phi[nodes], self.solid(x)[self.to_solid[nodes]])[0]
+        return self.cathode.butler_volmer(self.physics, c[nodes], phi[nodes], self.solid(x)[self._solid_nodes_of(nodes)])[0]
 
     def _electrode_residual(self, x: np.ndarray, plating: np.ndarray) -> np.ndarray:
         nodes = self.interface_nodes
         intercalation = np.bincount(self.to_solid[nodes], weights=plating[nodes], minlength=self.solid_nodes)
         return self.cathode.diffusivity * (self.solid_laplace @ self.solid(x)) - intercalation / FARADAY
 
-    def _electrode_jacobian_values(self, x: np.ndarray, mass_coefficient: float, plating_derivatives: dict) -> list:
+    def _electrode_jacobian_values(self, mass_coefficient: float, plating_derivatives: dict) -> list:
         salt_loss = self.physics.salt_consumed_per_charge
         return [
             mass_coefficient * self.solid_lumped_mass,
@@ -508,7 +515,7 @@ class CathodeProblem(Problem):
     def initial_guess(self) -> np.ndarray:
         """c = c0, c_s = c_s0, and the interface potential that carries the mean current then."""
         guess = super().initial_guess()
-        guess[self.nodes :] -= self.cathode.equilibrium_potential(np.array(self.cathode.initial_lithiation))[0]
+        guess[self.nodes :] -= self.cathode.standard_potential(self.physics, np.array(self.cathode.initial_lithiation))[0]
         return np.concatenate([guess, np.full(self.solid_nodes, self.cathode.initial_concentration)])
 
     def lithium_gained(self, x: np.ndarray) -> float:

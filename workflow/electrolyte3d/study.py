@@ -41,7 +41,7 @@ SERIES = (
     "cell_overpotential", "interface_current", "c_min_domain",
 )  # fmt: skip
 PROFILES = ("c_interface", "i_loc")
-CATHODE_SERIES = ("c_s_mean", "lithiation_mean", "lithiation_cv", "lithiated_fraction", "lithium_gained")
+CATHODE_SERIES = ("c_s_mean", "lithiation_mean", "lithiation_cv", "lithiated_fraction", "lithium_gained", "uptake_cv")
 CATHODE_PROFILES = ("lithiation_interface",)
 """Cathode cases' series over time and profiles along the interface (NaN for anode cases)."""
 
@@ -222,7 +222,8 @@ def build(
             np.array([float(results[case].time[-1]) for case in names]),
             {"long_name": "last solved time of the case; series are NaN after it", "units": "s"},
         )
-    compared_at = common_time(ds) if transient else None
+    anode = ds.study == "anode"
+    compared_at = (common_time(ds.sel(case=anode)) if bool(anode.any()) else common_time(ds)) if transient else None
     cathode_compared_at = common_time(ds.sel(case=ds.study == "cathode")) if transient and with_cathode else None
     for name, description in (("c_mean", "mean"), ("c_cv", "coefficient of variation")):
         ds[f"{name}_gci"] = (
@@ -286,8 +287,21 @@ def _with_cathode_variables(result: xr.Dataset) -> xr.Dataset:
     """A result with the cathode variables: a cathode case's own, with its depth profile on the
     normalised depth; NaN for an anode case."""
     if "c_s_depth" in result:
+        # metrics imports gmsh (through geometry); the rules import this module at DAG time
+        from electrolyte3d.metrics import along_path
+
         profile = result.c_s_depth.rename(depth="depth_norm").assign_coords(depth_norm=DEPTH_NORM)
-        return result.drop_vars(["c_s_depth", "depth"]).assign(c_s_depth=profile)
+        gained = result.lithiation_interface.values - result.attrs["cathode_initial_lithiation"]
+        uptake = xr.DataArray(
+            [along_path(row, result.s.values)["cv"] if row.any() else np.nan for row in gained],
+            dims="time",
+            attrs={
+                "long_name": "coefficient of variation along the interface of the lithiation gained at the surface "
+                "(x - x0): how evenly the interface takes up Li (NaN at t = 0)",
+                "units": "1",
+            },
+        )
+        return result.drop_vars(["c_s_depth", "depth"]).assign(c_s_depth=profile, uptake_cv=uptake)
     template = xr.full_like(result.c_mean, np.nan).assign_attrs({})
     missing = {name: template.copy() for name in CATHODE_SERIES}
     missing.update({name: xr.full_like(result.c_interface, np.nan).assign_attrs({}) for name in CATHODE_PROFILES})
@@ -375,7 +389,7 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
                 "saturation_time_s": ds.saturation_time.values,
                 "lithium_balance_error": ds.lithium_balance_error.values,
                 "cathode_common_time_s": np.where(ds.study == "cathode", ds.attrs["cathode_common_time_s"], np.nan),
-                **{name: cathode_at[name].values for name in ("lithiation_mean", "lithiation_cv", "lithiated_fraction")},
+                **{name: cathode_at[name].values for name in ("lithiation_mean", "lithiation_cv", "lithiated_fraction", "uptake_cv")},
                 "lithiation_cv_gci": ds.lithiation_cv_gci.values,
                 "saturation_time_gci": ds.saturation_time_gci.values,
             }
