@@ -129,15 +129,15 @@ def build(
     times = _report_times(results.values()) if transient else None
     s_norm = np.linspace(0.0, 1.0, PROFILE_POINTS)
     with_cathode = any(cases[name]["study"] == "cathode" for name in names)
-    per_case = [_on_common_axes(results[name], times, s_norm, with_cathode) for name in names]
-    ds = xr.concat(per_case, dim="case", combine_attrs="override", coords="minimal", compat="override")
+    on_common_axes = [_on_common_axes(results[name], times, s_norm, with_cathode) for name in names]
+    ds = xr.concat(on_common_axes, dim="case", combine_attrs="override", coords="minimal", compat="override")
     ds = ds.assign_coords(case=np.array(names, dtype=str))
     ds["s_norm"].attrs = {"long_name": "arc length along the interface divided by the interface length", "units": "1"}
     if with_cathode:
         ds["depth_norm"].attrs = {"long_name": "depth below the top of the cathode divided by the cathode thickness", "units": "1"}
         first_cathode = next(name for name in names if cases[name]["study"] == "cathode")
         for name in (*CATHODE_SERIES, *CATHODE_PROFILES, "c_s_depth"):
-            ds[name].attrs = {**results[first_cathode][name].attrs, "comment": "NaN for anode cases"}
+            ds[name].attrs = {**on_common_axes[names.index(first_cathode)][name].attrs, "comment": "NaN for anode cases"}
 
     ds = ds.assign_coords(
         {name: ("case", [cases[case][name] for case in names], {"long_name": long_name, "units": units})
