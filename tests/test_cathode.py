@@ -194,6 +194,20 @@ def test_cathode_jacobian_equals_finite_differences_of_the_residual(tmp_path):
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7 * np.abs(analytic).max())
 
 
+def test_an_ocv_table_is_the_open_circuit_potential_at_every_lithiation():
+    """No current flows at phi = -OCV(x) with c = c0, wherever x is in the table, and the
+    constant U_eq is the open-circuit potential at the initial lithiation."""
+    config = cathode_config(FILM, physics={"ocv_table": {"lithiation": [0.05, 0.3, 0.9], "U_eq_V": [3.6, 3.4, 3.1]}})
+    case = cases_from_config(config)["film"]
+    lithiation = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.85])
+    ocv = np.interp(lithiation, [0.05, 0.3, 0.9], [3.6, 3.4, 3.1])
+    current = case.cathode.butler_volmer(case.physics, np.full(6, case.physics.c0), -ocv, lithiation * case.cathode.max_concentration)[0]
+    np.testing.assert_allclose(current, 0.0, atol=1e-12 * case.physics.exchange_current_density)
+    constant = cases_from_config(cathode_config(FILM))["film"]
+    x0 = constant.cathode.initial_concentration
+    assert constant.cathode.butler_volmer(constant.physics, constant.physics.c0, -constant.cathode.U_eq, x0)[0] == pytest.approx(0.0, abs=1e-12)
+
+
 # --- events and configuration ----------------------------------------------------------
 
 
