@@ -514,6 +514,12 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
     physics_of: dict[str, Physics] = {}  # sweeps often share one physics over many geometries
     for sweep_name in enabled_sweeps(config):
         sweep = config["sweeps"][sweep_name]
+        study = sweep_study(config, sweep_name)
+        if study != "cathode" and any("D_cathode_cm2_s" in entry for entry in [sweep, *sweep.get("points", [])]):
+            raise ConfigError(
+                f"sweep '{sweep_name}': D_cathode_cm2_s is swept, but its cases are anode cases (no cathode); "
+                "set study: cathode or sweep around a cathode design"
+            )
         for point in _sweep_points(config, sweep_name):
             try:
                 point.check()
@@ -525,12 +531,6 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
             where = f"sweep '{sweep_name}' (case '{point.name}')"
             if key not in physics_of:
                 physics_of[key] = _physics(where, config["physics"], point.physics)
-            study = sweep_study(config, sweep_name)
-            if study != "cathode" and any("D_cathode_cm2_s" in point for point in [sweep, *sweep.get("points", [])]):
-                raise ConfigError(
-                    f"sweep '{sweep_name}': D_cathode_cm2_s is swept, but its cases are anode cases (no cathode); "
-                    "set study: cathode or sweep around a cathode design"
-                )
             yield Case(
                 name=point.name,
                 design=sweep_name,
