@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import skfem
 import xarray as xr
 from skfem import asm
 
@@ -150,10 +149,9 @@ def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: 
     the length, the lithiation along the interface, and the Li gained against the charge passed."""
     cathode, mesh = problem.cathode, problem.cathode_mesh
     solid = np.array([problem.solid(x) for x in states]).reshape(len(times), problem.solid_nodes)
-    mass = asm(forms.mass, skfem.Basis(mesh, skfem.ElementTriP1()))
     area = problem.solid_lumped_mass.sum()
     mean = solid @ problem.solid_lumped_mass / area
-    mean_square = np.einsum("ti,ti->t", solid, (mass @ solid.T).T) / area
+    mean_square = np.einsum("ti,ti->t", solid, (problem.solid_mass @ solid.T).T) / area
     thickness = -mesh.p[1].min()
     depths = DEPTH_NORM * thickness
     average_at_depth = depth_average_operator(mesh, depths)

@@ -78,9 +78,9 @@ def build(geometry: Geometry) -> dict[str, list[int]]:
         ELECTROLYTE: [tag for _, tag in parents[0]],
         ELECTRODE: [tag for children in parents[1:] for _, tag in children],
     }
-    electrolyte_curves = _boundary_curves(surfaces[ELECTROLYTE])
-    interface = electrolyte_curves & _boundary_curves(surfaces[ELECTRODE])
-    outer = _boundary_curves(surfaces[ELECTROLYTE] + surfaces[ELECTRODE])
+    electrolyte_curves = boundary_curves(surfaces[ELECTROLYTE])
+    interface = electrolyte_curves & boundary_curves(surfaces[ELECTRODE])
+    outer = boundary_curves(surfaces[ELECTROLYTE] + surfaces[ELECTRODE])
     top_y = geometry.substrate_thickness * scale
     top = {curve for curve in outer if _is_horizontal_at(curve, top_y)}
     groups = {
@@ -94,7 +94,7 @@ def build(geometry: Geometry) -> dict[str, list[int]]:
     return groups
 
 
-def _boundary_curves(surfaces: list[int]) -> set[int]:
+def boundary_curves(surfaces: list[int]) -> set[int]:
     boundary = gmsh.model.getBoundary([(2, tag) for tag in surfaces], combined=True, oriented=False)
     return {tag for _, tag in boundary}
 

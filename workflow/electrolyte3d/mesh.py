@@ -25,6 +25,7 @@ from electrolyte3d.geometry import (
     INTERFACE,
     PHYSICAL_GROUPS,
     TOP,
+    boundary_curves,
     pillar_corners,
 )
 
@@ -121,10 +122,6 @@ def _boundary_layer(settings: MeshSettings, level: int, curves: list[int], ends:
     field.setAsBoundaryLayer(layer)
 
 
-def _boundary_curves(surfaces: list[int]) -> set[int]:
-    return {tag for _, tag in gmsh.model.getBoundary([(2, surface) for surface in surfaces], combined=True, oriented=False)}
-
-
 def interface_ends(groups: dict[str, list[int]]) -> list[int]:
     """The two points where the interface meets the domain's sides."""
     interface = {tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in groups[INTERFACE]], combined=True)}
@@ -137,7 +134,7 @@ def layered_curves(groups: dict[str, list[int]]) -> tuple[list[int], list[int]]:
     insulated sides, so that the layer does not end where the interface meets the sides (gmsh
     4.15 leaves sliver triangles at such ends); and the points where it ends instead, the top
     corners, where it is continued along the top."""
-    curves = sorted(_boundary_curves(groups[ELECTROLYTE]) - set(groups[TOP]))
+    curves = sorted(boundary_curves(groups[ELECTROLYTE]) - set(groups[TOP]))
 
     def end_points(tags) -> set[int]:
         return {tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in tags], combined=False)}

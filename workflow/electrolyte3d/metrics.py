@@ -91,36 +91,27 @@ def depth_average_operator(mesh, depths: np.ndarray) -> sp.csr_matrix:
     counts once); the field is linear between the two crossings."""
     points, triangles = mesh.p, mesh.t
     rows, cols, weights = [], [], []
-    edges = ((0, 1), (1, 2), (2, 0))
     for row, depth in enumerate(depths):
-        level = -depth
-        below = points[1, triangles] < level  # (3, triangles)
+        below = points[1, triangles] < -depth  # (3, triangles)
         cut = np.flatnonzero(below.any(axis=0) & ~below.all(axis=0))
-        crossings = []  # per cut triangle: two (node a, node b, fraction from a to b, x)
-        for first, second in edges:
+        edges = []  # per edge of the cut triangles: end nodes, where it crosses, whether it does
+        for first, second in ((0, 1), (1, 2), (2, 0)):
             a, b = triangles[first, cut], triangles[second, cut]
             crossing = below[first, cut] != below[second, cut]
-            fraction = np.where(crossing, (level - points[1, a]) / np.where(crossing, points[1, b] - points[1, a], 1.0), 0.0)
-            crossings.append((a, b, fraction, points[0, a] + fraction * (points[0, b] - points[0, a]), crossing))
-        # each cut triangle has exactly two crossing edges: take them in edge order
-        chosen = np.array([c[4] for c in crossings])  # (3, cut)
-        order = np.argsort(~chosen, axis=0, kind="stable")[:2]  # indices of the two crossing edges
-        ends = []
-        for slot in range(2):
-            pick = order[slot]
-            a = np.choose(pick, [c[0] for c in crossings])
-            b = np.choose(pick, [c[1] for c in crossings])
-            fraction = np.choose(pick, [c[2] for c in crossings])
-            x = np.choose(pick, [c[3] for c in crossings])
-            ends.append((a, b, fraction, x))
-        length = np.abs(ends[0][3] - ends[1][3])
+            rise = np.where(crossing, points[1, b] - points[1, a], 1.0)
+            fraction = np.where(crossing, (-depth - points[1, a]) / rise, 0.0)
+            edges.append((a, b, fraction, points[0, a] + fraction * (points[0, b] - points[0, a]), crossing))
+        x = np.array([edge[3] for edge in edges])
+        crosses = np.array([edge[4] for edge in edges])
+        length = np.where(crosses, x, -np.inf).max(axis=0) - np.where(crosses, x, np.inf).min(axis=0)
         total = length.sum()
         if total == 0:
             raise ValueError(f"the line at depth {depth:.6g} m does not cross the mesh")
-        for a, b, fraction, _ in ends:
-            rows.append(np.full(2 * a.size, row))
-            cols.append(np.concatenate([a, b]))
-            weights.append(np.concatenate([(1 - fraction), fraction]) * np.tile(length, 2) / (2 * total))
+        for a, b, fraction, _, crossing in edges:
+            half = length[crossing] / (2 * total)
+            rows.append(np.full(2 * half.size, row))
+            cols.append(np.concatenate([a[crossing], b[crossing]]))
+            weights.append(np.concatenate([(1 - fraction[crossing]) * half, fraction[crossing] * half]))
     return sp.csr_matrix(
         (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))), shape=(len(depths), mesh.nvertices)
     )

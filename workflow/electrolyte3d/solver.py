@@ -383,7 +383,8 @@ class CathodeProblem(Problem):
         self.cathode = cathode
         basis = skfem.Basis(cathode_mesh, skfem.ElementTriP1())
         self.solid_nodes = basis.N
-        self.solid_lumped_mass = np.asarray(asm(forms.mass, basis).sum(axis=1)).ravel()
+        self.solid_mass = asm(forms.mass, basis).tocsr()  # consistent; the cathode metrics need it
+        self.solid_lumped_mass = np.asarray(self.solid_mass.sum(axis=1)).ravel()
         self._solid_laplace = forms.laplace.coo_data(basis)
         self.solid_laplace = self._solid_laplace.tocsr()
         super().__init__(mesh, physics)

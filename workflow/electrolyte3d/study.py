@@ -155,16 +155,19 @@ def build(
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
     if with_cathode:
-        cathode_attrs = [results[case].attrs for case in names]
         ds = ds.assign_coords(
             D_cathode=(
                 "case",
-                [attrs.get("cathode_D_m2_s", math.nan) for attrs in cathode_attrs],
+                [results[case].attrs.get("cathode_D_m2_s", math.nan) for case in names],
                 {"long_name": "diffusivity of Li in the cathode (NaN: anode case)", "units": "m2 s-1"},
             ),
             c_s0=(
                 "case",
-                [attrs.get("cathode_initial_lithiation", math.nan) * attrs.get("cathode_max_concentration_mol_m3", math.nan) for attrs in cathode_attrs],
+                [
+                    results[case].attrs.get("cathode_initial_lithiation", math.nan)
+                    * results[case].attrs.get("cathode_max_concentration_mol_m3", math.nan)
+                    for case in names
+                ],
                 {"long_name": "initial Li concentration in the cathode (NaN: anode case)", "units": "mol m-3"},
             ),
         )

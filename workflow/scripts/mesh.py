@@ -24,7 +24,8 @@ with gmsh_session():
     }
     with io.atomic_path(snakemake.output.mesh) as partial:
         mesh.write(partial)
+whole = mesh.load(snakemake.output.mesh)
 for subdomain, path in ((ELECTROLYTE, snakemake.output.electrolyte), (ELECTRODE, snakemake.output.electrode)):
-    mesh.save_part(mesh.part(snakemake.output.mesh, subdomain), subdomain, path)
+    mesh.save_part(whole.restrict(subdomain), subdomain, path)
 io.write_json(report, snakemake.output.report)
 logging.info("report %s", report)
