@@ -7,7 +7,8 @@
    its Newton iterations: assembly, solve, time stepping and error control) to a bare PARDISO
    refactorisation + solve (phases 22 + 33) of the same Jacobian, in the same process.
 3. The default anode study end to end (``snakemake --cores 2`` from clean, in a scratch directory),
-   and the Snakemake DAG build (``snakemake -n``) of a generated 10,000-case sweep.
+   and the Snakemake DAG build (``snakemake -n``) of a generated 10,000-case sweep, with the
+   floor of that figure: a dry run of no jobs and of 20,000 trivial shell jobs.
 4. The Jacobian and a Laplacian (one implicit diffusion step, K + M) of the finest level solved
    from scratch with SciPy's SuperLU and with PARDISO.
 """
@@ -187,6 +188,33 @@ def sweep_dag_seconds(cases: int) -> float:
         return snakemake(["--dry-run", "--cores", "2", "--quiet"], Path(directory))
 
 
+MINIMAL_WORKFLOW = """\
+rule all:
+    input: expand("out/{index}/second", index=range(config["count"]))
+rule first:
+    output: "out/{index}/first"
+    shell: "touch {output}"
+rule second:
+    input: "out/{index}/first"
+    output: "out/{index}/second"
+    shell: "touch {output}"
+"""
+
+
+def minimal_dag_seconds(jobs: int) -> float:
+    """``snakemake -n`` on a workflow of ``jobs`` trivial shell jobs, the floor of item 3's DAG time:
+    with ``jobs`` = 0 it is Snakemake's fixed start-up cost on this machine (its executor plugins
+    included), and the rise per job is the least any rule can cost."""
+    with tempfile.TemporaryDirectory(prefix="bench-minimal-dag-") as directory:
+        (Path(directory) / "Snakefile").write_text(MINIMAL_WORKFLOW)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "snakemake", "--dry-run", "--quiet", "--cores", "1", "--config", f"count={jobs // 2}"],
+            cwd=directory, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", type=int, nargs="+", default=[0, 1, 2, 3])
@@ -208,7 +236,12 @@ def main() -> None:
         rows.append(run_level(level, arguments.end_time, superlu=level == finest))
         print(f"level {level} done", file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
-    extra = {"dag_seconds_sweep": sweep_dag_seconds(arguments.sweep_cases), "sweep_cases": arguments.sweep_cases}
+    extra = {
+        "dag_seconds_sweep": sweep_dag_seconds(arguments.sweep_cases),
+        "sweep_cases": arguments.sweep_cases,
+        "dag_seconds_no_jobs": minimal_dag_seconds(0),
+        "dag_seconds_20000_trivial_jobs": minimal_dag_seconds(20_000),
+    }
     if not arguments.skip_study:
         extra["default_study_wall_s"] = default_study_wall()
     table = table.assign(**extra, machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d"))

@@ -99,6 +99,80 @@ class Geometry:
         return "g" + fingerprint(self.as_params())[:10]
 
 
+LATTICES = ("square", "hexagonal")
+
+
+@dataclass(frozen=True)
+class UnitCell:
+    """The periodic unit cell of a 3D array of cylindrical pillars, in metres, reduced by the
+    array's mirror planes to a rectangular block whose side faces are all mirror planes
+    (insulating, no flux):
+
+    - square lattice (pitch p): x, y in [0, p/2], a quarter pillar at the origin;
+    - hexagonal lattice (nearest-neighbour distance p): x in [0, p/2], y in [0, p sqrt(3)/2],
+      quarter pillars at the origin and at (p/2, p sqrt(3)/2).
+
+    The electrode spans z in [-electrode_thickness, 0], the substrate z in [0, substrate_thickness]
+    (its top face carries the applied current), each pillar z in [-pillar_height, 0]. A pillar
+    height of 0 leaves a planar film, which is 1D.
+    """
+
+    lattice: str
+    pillar_diameter: float
+    pillar_pitch: float
+    pillar_height: float
+    substrate_thickness: float
+    electrode_thickness: float
+
+    dimension = 3
+    electrode_solved = False
+    """3D cells solve the anode study only (the electrode is not an unknown)."""
+
+    @property
+    def cell_size(self) -> tuple[float, float]:
+        """Extent (x, y) of the reduced cell."""
+        height_factor = 1.0 if self.lattice == "square" else math.sqrt(3)
+        return self.pillar_pitch / 2, height_factor * self.pillar_pitch / 2
+
+    @property
+    def pillar_centres(self) -> tuple[tuple[float, float], ...]:
+        """(x, y) of the pillar axes on the cell's corners (each pillar a quarter in the cell)."""
+        width, depth = self.cell_size
+        return ((0.0, 0.0),) if self.lattice == "square" else ((0.0, 0.0), (width, depth))
+
+    @property
+    def cell_area(self) -> float:
+        width, depth = self.cell_size
+        return width * depth
+
+    @property
+    def pillar_area(self) -> float:
+        """Pillar cross-section inside the cell (quarter discs)."""
+        return len(self.pillar_centres) * math.pi * self.pillar_diameter**2 / 16
+
+    @property
+    def interface_area(self) -> float:
+        """Electrolyte/electrode interface in the cell: substrate underside outside the pillars,
+        pillar mantles (quarter cylinders) and pillar end faces."""
+        mantles = len(self.pillar_centres) * math.pi * self.pillar_diameter / 4 * self.pillar_height
+        return self.cell_area + (mantles if self.pillar_height > 0 else 0.0)
+
+    @property
+    def electrolyte_volume(self) -> float:
+        return self.cell_area * self.substrate_thickness + self.pillar_area * self.pillar_height
+
+    def as_params(self) -> dict:
+        return {"dimension": 3, **asdict(self)}
+
+    @classmethod
+    def from_params(cls, params: Mapping) -> UnitCell:
+        return cls(**{key: value for key, value in params.items() if key != "dimension"})
+
+    @functools.cached_property
+    def key(self) -> str:
+        return "g" + fingerprint(self.as_params())[:10]
+
+
 @dataclass(frozen=True)
 class Case:
     """One geometry and its physics, named for use as the ``case`` wildcard."""
@@ -151,6 +225,32 @@ class MeshSettings:
 
     def size_factor(self, level: int) -> float:
         """Factor on every level-0 size at ``level``."""
+        return self.refinement_ratio ** (-level)
+
+
+@dataclass(frozen=True)
+class CellMeshSettings:
+    """The mesh ladder of 3D unit cells (config ``mesh/cell``): level-0 tetrahedron sizes (m),
+    divided by ``refinement_ratio**level`` (the 2D ladder's ratio), fine at the interface and
+    finest at the pillar rims (where the mantle meets the substrate underside or the end face)."""
+
+    refinement_ratio: float
+    electrolyte_size: float
+    interface_size: float
+    rim_size: float
+    rim_radius: float
+    electrode_size: float
+    grading_distance: float
+
+    def as_params(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> CellMeshSettings:
+        cell = config["mesh"]["cell"]
+        return cls(refinement_ratio=config["mesh"]["refinement_ratio"], **{key.removesuffix("_um"): cell[key] * UM for key in cell})
+
+    def size_factor(self, level: int) -> float:
         return self.refinement_ratio ** (-level)
 
 
