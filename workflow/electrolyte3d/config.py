@@ -59,6 +59,8 @@ class Geometry:
     pillar_centres: tuple[float, ...]
     electrode_solved: bool = False
 
+    dimension = 2
+
     @property
     def pillar_count(self) -> int:
         return len(self.pillar_centres)
@@ -438,9 +440,38 @@ def _domain(config: Mapping, overrides: Mapping) -> dict[str, float]:
     return {**config["geometry"], **overrides}
 
 
+CELL_KEYS = ("lattice", "pillar_diameter_um", "pillar_pitch_um")
+"""Design keys of a 3D unit cell (besides pillar_height_um), required there and refused in 2D."""
+CROSS_SECTION_KEYS = ("pillar_centres_um", "pillar_width_um")
+"""Design keys of a 2D cross-section, refused in 3D."""
+
+
 def _design_cases(config: Mapping) -> Iterator[Case]:
     for name, design in config["designs"].items():
         domain = _domain(config, design.get("geometry", {}))
+        study = design.get("study", config["study"])
+        if design.get("dimension", 2) == 3:
+            for key in CROSS_SECTION_KEYS:
+                if key in design:
+                    raise ConfigError(f"case '{name}': {key} describes a 2D cross-section; a 3D cell (dimension: 3) takes {', '.join(CELL_KEYS)}")
+            missing = [key for key in (*CELL_KEYS, "pillar_height_um") if key not in design]
+            if missing:
+                raise ConfigError(f"case '{name}': a 3D unit cell (dimension: 3) needs {', '.join(missing)}")
+            cell = _cell(name, domain, design["lattice"], design["pillar_diameter_um"], design["pillar_pitch_um"], design["pillar_height_um"], study)
+            yield Case(
+                name=name,
+                design=name,
+                study=study,
+                geometry=cell,
+                physics=_physics(name, config["physics"], design.get("physics", {})),
+                pillar_pitch=cell.pillar_pitch,
+            )
+            continue
+        for key in CELL_KEYS:
+            if key in design:
+                raise ConfigError(f"case '{name}': {key} describes a 3D unit cell; set dimension: 3 or remove it")
+        if "pillar_centres_um" not in design:
+            raise ConfigError(f"case '{name}': pillar_centres_um is required in 2D (an empty list for a planar film)")
         centres = design["pillar_centres_um"]
         if centres:
             for key in ("pillar_width_um", "pillar_height_um"):
@@ -448,8 +479,9 @@ def _design_cases(config: Mapping) -> Iterator[Case]:
                     raise ConfigError(f"case '{name}': {key} is required when pillar_centres_um is not empty")
         width = design.get("pillar_width_um", 0.0) if centres else 0.0
         height = design.get("pillar_height_um", 0.0) if centres else 0.0
+        if centres and height == 0:
+            raise ConfigError(f"case '{name}': pillar_height_um must be positive when pillar_centres_um is not empty")
         _check_pillars(name, domain, width, height, centres)
-        study = design.get("study", config["study"])
         physics = _overridden(config["physics"], design.get("physics", {}))
         yield Case(
             name=name,
@@ -472,6 +504,7 @@ class InvalidCase:
     pillar_pitch: float
     pillar_height: float
     pillar_count: int
+    pillar_diameter: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -485,6 +518,7 @@ class SweepAxis:
 
 SWEEP_AXES = (
     SweepAxis("pillar_width_um", "w", True),
+    SweepAxis("pillar_diameter_um", "d", True),
     SweepAxis("pillar_pitch_um", "p", True),
     SweepAxis("pillar_height_um", "h", True),
     SweepAxis("pillar_count", "n", True),
@@ -525,6 +559,39 @@ class _SweepPoint:
             )
         _check_pillars(self.name, self.domain, self.width, self.height, self.centres, pitch=self.pitch)
 
+    def geometry(self, study: str) -> Geometry:
+        return _geometry_si(self.domain, self.width, self.height, self.centres, study)
+
+    @property
+    def pillar_pitch(self) -> float | None:
+        return None if self.pitch is None else self.pitch * UM
+
+
+@dataclass(frozen=True)
+class _CellSweepPoint:
+    """A point of a 3D sweep (values in um)."""
+
+    sweep: str
+    name: str
+    domain: Mapping
+    lattice: str
+    diameter: float
+    pitch: float
+    height: float
+    physics: Mapping
+    width = math.nan
+    count = 0
+
+    def geometry(self, study: str) -> UnitCell:
+        return _cell(self.name, self.domain, self.lattice, self.diameter, self.pitch, self.height, study)
+
+    def check(self) -> None:
+        self.geometry("anode")
+
+    @property
+    def pillar_pitch(self) -> float:
+        return self.pitch * UM
+
 
 def _sweep_values(config: Mapping, sweep_name: str) -> Iterator[dict]:
     """The points of a sweep as {axis key: value}: the grid of its listed axes, then its explicit points."""
@@ -538,8 +605,21 @@ def _sweep_values(config: Mapping, sweep_name: str) -> Iterator[dict]:
     yield from sweep.get("points", [])
 
 
-def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
+def sweep_dimension(config: Mapping, sweep_name: str) -> int:
+    """A sweep's dimension: its own, else its design's, else 2."""
     sweep = config["sweeps"][sweep_name]
+    design = config["designs"].get(sweep.get("design"), {})
+    return sweep.get("dimension", design.get("dimension", 2))
+
+
+def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint | _CellSweepPoint]:
+    if sweep_dimension(config, sweep_name) == 3:
+        yield from _cell_sweep_points(config, sweep_name)
+        return
+    sweep = config["sweeps"][sweep_name]
+    for key in ("lattice", "pillar_diameter_um"):
+        if any(key in entry for entry in [sweep, *sweep.get("points", [])]):
+            raise ConfigError(f"sweep '{sweep_name}': {key} describes 3D unit cells; set dimension: 3")
     base = _sweep_base(config, sweep_name)
     for values in _sweep_values(config, sweep_name):
         domain = _domain(config, {**base.get("geometry", {}), **sweep.get("geometry", {})})
@@ -571,8 +651,38 @@ def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
         yield _SweepPoint(sweep_name, name, domain, width, pitch, height, count, centres, physics)
 
 
-def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
-    """The design a sweep varies (``design:``), or an empty mapping for a regular array."""
+CELL_AXES = ("pillar_diameter_um", "pillar_pitch_um", "pillar_height_um")
+"""What every point of a 3D sweep needs, from the sweep or its design."""
+
+
+def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_CellSweepPoint]:
+    sweep = config["sweeps"][sweep_name]
+    base = _sweep_design(config, sweep_name)
+    if base and base.get("dimension", 2) != 3:
+        raise ConfigError(f"sweep '{sweep_name}': dimension 3 around design '{sweep['design']}', a 2D design; drop one of them")
+    for key in ("pillar_width_um", "pillar_count"):
+        if any(key in entry for entry in [sweep, *sweep.get("points", [])]):
+            raise ConfigError(f"sweep '{sweep_name}': {key} describes 2D cross-sections; a 3D sweep takes {', '.join(CELL_AXES)}")
+    lattice = sweep.get("lattice", base.get("lattice"))
+    if lattice is None:
+        raise ConfigError(f"sweep '{sweep_name}': a 3D sweep needs lattice: square or hexagonal")
+    for values in _sweep_values(config, sweep_name):
+        domain = _domain(config, {**base.get("geometry", {}), **sweep.get("geometry", {})})
+        if "substrate_thickness_um" in values:
+            domain["substrate_thickness_um"] = values["substrate_thickness_um"]
+        cell = {key: values.get(key, base.get(key)) for key in CELL_AXES}
+        missing = [key for key, value in cell.items() if value is None]
+        if missing:
+            raise ConfigError(f"sweep '{sweep_name}': a 3D cell needs {', '.join(missing)} at every point (from the sweep or its design)")
+        tags = [axis for axis in SWEEP_AXES if axis.key in values]
+        name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
+        axes = {axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values}
+        physics = _overridden(_overridden(base.get("physics", {}), sweep.get("physics", {})), axes)
+        yield _CellSweepPoint(sweep_name, name, domain, lattice, *(cell[key] for key in CELL_AXES), physics)
+
+
+def _sweep_design(config: Mapping, sweep_name: str) -> Mapping:
+    """The design named by a sweep's ``design:`` (empty without one), checked to exist."""
     sweep = config["sweeps"][sweep_name]
     if sweep_name in config["designs"]:
         raise ConfigError(f"sweep '{sweep_name}': a design has this name too; rename the sweep (its name leads its cases' names)")
@@ -583,6 +693,14 @@ def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
             f"sweep '{sweep_name}': design '{sweep['design']}' is not among the designs "
             f"({', '.join(config['designs']) or 'none'})"
         )
+    return config["designs"][sweep["design"]]
+
+
+def _sweep_base(config: Mapping, sweep_name: str) -> Mapping:
+    """The design a sweep varies (``design:``), or an empty mapping for a regular array."""
+    sweep = config["sweeps"][sweep_name]
+    if not _sweep_design(config, sweep_name):
+        return {}
     swept = {key for point in [sweep, *sweep.get("points", [])] for key in point}
     placing = sorted(swept & {"pillar_pitch_um", "pillar_count"}, reverse=True)
     if placing:
@@ -620,6 +738,8 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                 f"sweep '{sweep_name}': D_cathode_cm2_s is swept, but its cases are anode cases (no cathode); "
                 "set study: cathode or sweep around a cathode design"
             )
+        if study != "anode" and sweep_dimension(config, sweep_name) == 3:
+            raise ConfigError(f"sweep '{sweep_name}': a 3D unit cell (dimension: 3) solves the anode study only; set study: anode")
         for point in _sweep_points(config, sweep_name):
             try:
                 point.check()
@@ -635,10 +755,10 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                 name=point.name,
                 design=sweep_name,
                 study=study,
-                geometry=_geometry_si(point.domain, point.width, point.height, point.centres, study),
+                geometry=point.geometry(study),
                 physics=physics_of[key],
                 cathode=_cathode(where, _overridden(config["physics"], point.physics)) if study == "cathode" else None,
-                pillar_pitch=None if point.pitch is None else point.pitch * UM,
+                pillar_pitch=point.pillar_pitch,
                 base=sweep.get("design", "") if not {"physics", "geometry"} & set(sweep) else "",
             )
 
@@ -662,6 +782,7 @@ def invalid_cases(config: Mapping) -> list[InvalidCase]:
                         pillar_pitch=math.nan if point.pitch is None else point.pitch * UM,
                         pillar_height=point.height * UM,
                         pillar_count=point.count,
+                        pillar_diameter=getattr(point, "diameter", math.nan) * UM,
                     )
                 )
     return invalid
@@ -781,6 +902,31 @@ def _geometry_si(domain: Mapping, width: float, height: float, centres: list[flo
         pillar_height=height * UM,
         pillar_centres=tuple(centre * UM for centre in centres),
         electrode_solved=study == "cathode",
+    )
+
+
+def _cell(case: str, domain: Mapping, lattice: str, diameter: float, pitch: float, height: float, study: str) -> UnitCell:
+    """A checked 3D unit cell from the config's values (um)."""
+    if study != "anode":
+        raise ConfigError(f"case '{case}': a 3D unit cell (dimension: 3) solves the anode study only; set study: anode")
+    if diameter >= pitch:
+        raise ConfigError(
+            f"case '{case}': pillar_diameter_um = {_format(diameter)} must be less than pillar_pitch_um = "
+            f"{_format(pitch)} (neighbouring pillars would overlap or touch)"
+        )
+    thickness = domain["electrode_thickness_um"]
+    if height >= thickness:
+        raise ConfigError(
+            f"case '{case}': pillar_height_um = {_format(height)} must be less than "
+            f"electrode_thickness_um = {_format(thickness)} (the pillar would cut through the electrode)"
+        )
+    return UnitCell(
+        lattice=lattice,
+        pillar_diameter=diameter * UM,
+        pillar_pitch=pitch * UM,
+        pillar_height=height * UM,
+        substrate_thickness=domain["substrate_thickness_um"] * UM,
+        electrode_thickness=thickness * UM,
     )
 
 

@@ -107,7 +107,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         **{f"solver_{key}": value for key, value in _solver_attrs(settings).items()},
         "applied_current_A_m": problem.applied_current,
         "interface_length_m": path.length,
-        "top_length_m": problem.top_length,
+        "top_length_m": problem.top_measure,
         "nodes": problem.nodes,
         "unknowns": problem.unknowns,
         "time_steps": solution.steps,
@@ -218,7 +218,7 @@ def _solver_attrs(settings: SolverSettings) -> dict:
 
 
 def _top_mean(problem: Problem, phi: np.ndarray) -> float:
-    return asm(forms.boundary_integral, problem.top, rate=np.asarray(problem.top.interpolate(phi))) / problem.top_length
+    return asm(forms.boundary_integral, problem.top, rate=np.asarray(problem.top.interpolate(phi))) / problem.top_measure
 
 
 def write_netcdf(ds: xr.Dataset, path: str) -> None:

@@ -54,6 +54,11 @@ class NewtonFailure(RuntimeError):
     """Newton did not converge within the iteration limit, or produced a non-finite update."""
 
 
+def p1_element(mesh: skfem.Mesh) -> skfem.Element:
+    """The linear Lagrange element of a triangle (2D) or tetrahedron (3D) mesh."""
+    return skfem.ElementTetP1() if isinstance(mesh, skfem.MeshTet) else skfem.ElementTriP1()
+
+
 class Problem:
     """The discrete reduced Nernst-Planck system of one case on one electrolyte mesh.
 
@@ -61,10 +66,10 @@ class Problem:
     it (the method-of-manufactured-solutions test does).
     """
 
-    def __init__(self, mesh: skfem.MeshTri, physics: Physics):
+    def __init__(self, mesh: skfem.MeshTri | skfem.MeshTet, physics: Physics):
         self.mesh = mesh
         self.physics = physics
-        element = skfem.ElementTriP1()
+        element = p1_element(mesh)
         # the volume basis is needed only here (its values at every quadrature point would be a
         # large share of a fine level's memory); the element geometry kept below replaces it
         basis = skfem.Basis(mesh, element)
@@ -75,8 +80,8 @@ class Problem:
         laplace = forms.laplace.coo_data(basis)
         self.laplace = laplace.tocsr()
         self.applied_current_load = physics.current_density * asm(forms.boundary_flux, self.top, rate=1.0)
-        self.top_length = asm(forms.boundary_length, self.top)
-        self.interface_length = asm(forms.boundary_length, self.interface)
+        self.top_measure = asm(forms.boundary_measure, self.top)
+        self.interface_measure = asm(forms.boundary_measure, self.interface)
         self.top_nodes = np.unique(mesh.facets[:, mesh.boundaries[TOP]])
         self.interface_nodes = np.unique(mesh.facets[:, mesh.boundaries[INTERFACE]])
         self.unknowns = sum(self.field_sizes)
@@ -89,12 +94,13 @@ class Problem:
         self._plan_jacobian(laplace)
         # P1 element geometry, fixed per mesh: the volume terms of forms.conduction and
         # forms.conduction_concentration_sensitivity are integrated exactly from it (their
-        # integrands are linear on each triangle; tests/test_solver.py checks they equal
-        # scikit-fem's assembly of the forms), several times faster than generic kernels
+        # integrands are linear on each triangle or tetrahedron; tests/test_solver.py checks they
+        # equal scikit-fem's assembly of the forms), several times faster than generic kernels
         self._dofs = basis.element_dofs
-        self._stiffness = laplace.data.reshape(3, 3, -1)  # [trial j, test i, element]
-        self._gradients = np.array([phi_i[0].grad[:, :, 0] for phi_i in basis.basis])  # [i, x/y, element]
-        self._third_of_area = basis.dx.sum(axis=1) / 3  # integral of each P1 basis function
+        vertices = self._dofs.shape[0]
+        self._stiffness = laplace.data.reshape(vertices, vertices, -1)  # [trial j, test i, element]
+        self._gradients = np.array([phi_i[0].grad[:, :, 0] for phi_i in basis.basis])  # [i, x/y(/z), element]
+        self._basis_integral = basis.dx.sum(axis=1) / vertices  # integral of each P1 basis function
         self._interface_values = np.array([np.asarray(phi_i[0]) for phi_i in self.interface.basis])
         self._solver = sparse.DirectSolver()
         self._potential_solver = sparse.DirectSolver()
@@ -153,8 +159,8 @@ class Problem:
 
     @property
     def applied_current(self) -> float:
-        """Current fed in through the top per unit depth, A m-1."""
-        return self.physics.current_density * self.top_length
+        """Current fed in through the top: per unit depth in 2D (A m-1), through the cell in 3D (A)."""
+        return self.physics.current_density * self.top_measure
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The electrolyte fields c and phi of a state (views)."""
@@ -177,11 +183,12 @@ class Problem:
         return self.physics.butler_volmer(c[nodes], phi[nodes])[0]
 
     def interface_current(self, x: np.ndarray) -> float:
-        """Total reaction current (plating or intercalation) through the interface per unit depth, A m-1."""
+        """Total reaction current (plating or intercalation) through the interface, in the units of
+        :attr:`applied_current`."""
         return asm(forms.boundary_integral, self.interface, rate=self.interface_rate(x)[0])
 
     def charge_imbalance(self, x: np.ndarray) -> float:
-        """|interface current - applied current| / applied current (both per unit depth)."""
+        """|interface current - applied current| / applied current."""
         return abs(self.interface_current(x) - self.applied_current) / self.applied_current
 
     def conduction_data(self, c: np.ndarray) -> np.ndarray:
@@ -193,11 +200,12 @@ class Problem:
 
     def conduction_concentration_sensitivity_data(self, phi: np.ndarray) -> np.ndarray:
         """COO data of forms.conduction_concentration_sensitivity: dkappa/dc times the integral
-        of the trial function (area / 3) times grad(phi) . grad(v_i), the same for every trial j."""
+        of the trial function (element measure / vertices) times grad(phi) . grad(v_i), the same
+        for every trial j."""
         grad_phi = np.einsum("ie,ide->de", phi[self._dofs], self._gradients)
-        per_test = np.einsum("de,ide->ie", grad_phi, self._gradients) * self._third_of_area
+        per_test = np.einsum("de,ide->ie", grad_phi, self._gradients) * self._basis_integral
         per_test *= self.physics.conductivity_per_concentration
-        return np.broadcast_to(per_test, (3, *per_test.shape)).ravel()
+        return np.broadcast_to(per_test, (per_test.shape[0], *per_test.shape)).ravel()
 
     def residual(self, x: np.ndarray, mass_coefficient: float = 0.0, history: np.ndarray | None = None) -> np.ndarray:
         """Residual [salt; current] of all unknowns at x. The time derivative is approximated as
@@ -317,7 +325,7 @@ class Problem:
 
     def initial_guess(self) -> np.ndarray:
         """c = c0 and the interface potential that carries the mean current at c0."""
-        mean_current = self.applied_current / self.interface_length
+        mean_current = self.applied_current / self.interface_measure
         phi = self.physics.interface_potential(mean_current, self.physics.c0)
         return np.concatenate([np.full(self.nodes, self.physics.c0), np.full(self.nodes, phi)])
 
