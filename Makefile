@@ -3,6 +3,7 @@
 #               and write its report (results/report.html)
 #   make test   same set-up, then the test suite
 #   make bench  same set-up, then the benchmarks (results/bench/bench.csv)
+#   make bench-3d  the 3D unit cells' per-level costs (results/bench/bench_3d.csv)
 #   make cases  the table of cases the study defines (results/cases.csv), nothing solved
 # STUDY=config/studies/<name>.yaml runs a ready-made study instead of config/config.yaml.
 PYTHON ?= python3
@@ -12,7 +13,7 @@ INSTALLED := $(VENV)/.installed
 PROFILE := --workflow-profile workflow/profiles/default
 STUDY_FILE := $(if $(STUDY),--configfile $(STUDY))
 
-.PHONY: run cases report bench test test-fast dry-run lint check-gmsh clean
+.PHONY: run cases report bench bench-3d test test-fast dry-run lint check-gmsh clean
 
 run: $(INSTALLED)
 	$(BIN)/snakemake $(PROFILE) $(STUDY_FILE) --cores all
@@ -27,6 +28,9 @@ report: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench.py
+
+bench-3d: $(INSTALLED)
+	$(BIN)/python benchmarks/bench.py --cells
 
 test: $(INSTALLED)
 	$(BIN)/pytest

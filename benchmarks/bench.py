@@ -111,6 +111,88 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     return row
 
 
+def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
+    """One level of a 3D unit cell of config/studies/pillars-3d.yaml in this process: meshing,
+    the solve's setup, and a short transient's Newton iterations against bare PARDISO."""
+    import gmsh
+    import numpy as np
+
+    from electrolyte3d import mesh, solver, unit_cell
+    from electrolyte3d.config import CellMeshSettings, SolverSettings, cases_from_config, load_config
+    from electrolyte3d.geometry import ELECTROLYTE, gmsh_session
+
+    config = load_config(REPO / "config" / "studies" / "pillars-3d.yaml")
+    case = cases_from_config(config)[design]
+    scratch = Path(tempfile.mkdtemp(prefix="bench-cell-"))
+    started = time.perf_counter()
+    with gmsh_session(log_to_terminal=False):
+        unit_cell.build(case.geometry)
+        mesh.generate_cell(CellMeshSettings.from_config(config), level)
+        mesh.write(str(scratch / "mesh.msh"))
+        tetrahedra = int(sum(len(gmsh.model.mesh.getElements(3, volume)[1][0]) for _, volume in gmsh.model.getEntities(3)))
+    meshing = time.perf_counter() - started
+    mesh.save_part(mesh.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz"))
+    electrolyte = mesh.load_part(str(scratch / "electrolyte.npz"))
+    shutil.rmtree(scratch)
+
+    started = time.perf_counter()
+    problem = solver.Problem(electrolyte, case.physics)
+    setup = time.perf_counter() - started
+    settings = SolverSettings.from_config(config)
+    x = problem.initial_state(settings)
+    jacobian = problem.jacobian(x, 1e4)
+    rhs = -problem.residual(x, 1e4, -problem.split(x)[0] * 1e4)[problem.free]
+    bare = _bare_pardiso(jacobian, rhs)
+    short = SolverSettings(**{**settings.as_params(), "end_time": end_time})
+    started = time.perf_counter()
+    solution = solver.transient(problem, short, np.array([end_time]))
+    transient_wall = time.perf_counter() - started
+    newton_wall = transient_wall / max(solution.newton_iterations, 1)
+    return {
+        "design": design,
+        "level": level,
+        "tetrahedra": tetrahedra,
+        "electrolyte_tetrahedra": electrolyte.nelements,
+        "unknowns": 2 * problem.nodes,
+        "jacobian_nnz": jacobian.nnz,
+        "gmsh_meshing_s": meshing,
+        "problem_setup_s": setup,
+        "pardiso_22_33_s": bare,
+        "newton_per_step": solution.newton_iterations / max(solution.steps, 1),
+        "wall_per_newton_s": newton_wall,
+        "newton_over_bare_pardiso": newton_wall / bare,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_cell_level(design: str, level: int, end_time: float, threads: int) -> dict:
+    """:func:`cell_level_benchmark` in a fresh process with ``threads`` MKL threads."""
+    environment = {**os.environ, "MKL_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+    command = [sys.executable, __file__, "--one-cell", design, str(level), "--end-time", str(end_time)]
+    output = subprocess.run(command, env=environment, check=True, capture_output=True, text=True).stdout
+    return {**json.loads(output.splitlines()[-1]), "mkl_threads": threads}
+
+
+def cells(end_time: float) -> None:
+    """The 3D table: every level of the square and hexagonal paper cells on 2 MKL threads
+    (issue 10's budget: under 5 s per Newton iteration and 2 GiB at the finest level)."""
+    import pandas as pd
+    import yaml
+
+    levels = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]["mesh"]["properties"]["levels"]["default"]
+    rows = []
+    for design in ("square", "hexagonal"):
+        for level in range(levels):
+            rows.append(run_cell_level(design, level, end_time, threads=2))
+            print(f"{design} level {level} done", file=sys.stderr, flush=True)
+    table = pd.DataFrame(rows).assign(machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d"))
+    destination = REPO / "results" / "bench"
+    destination.mkdir(parents=True, exist_ok=True)
+    table.to_csv(destination / "bench_3d.csv", index=False)
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(table.to_string(index=False))
+
+
 def _best(action, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -221,9 +303,18 @@ def main() -> None:
     parser.add_argument("--end-time", type=float, default=0.2, help="transient run per level, s")
     parser.add_argument("--sweep-cases", type=int, default=10_000)
     parser.add_argument("--skip-study", action="store_true", help="leave out item 3's whole-study run")
+    parser.add_argument("--cells", action="store_true", help="the 3D unit cells' table alone (results/bench/bench_3d.csv)")
     parser.add_argument("--one-level", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one-cell", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--superlu", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.one_cell is not None:
+        design, level = arguments.one_cell
+        print(json.dumps(cell_level_benchmark(design, int(level), arguments.end_time), default=float))
+        return
+    if arguments.cells:
+        cells(arguments.end_time)
+        return
     if arguments.one_level is not None:
         print(json.dumps(level_benchmark(arguments.one_level, arguments.end_time, arguments.superlu), default=float))
         return

@@ -1,6 +1,11 @@
+import os
 from pathlib import Path
 
 import pytest
+
+# the suite's systems are small: one MKL thread is faster for them than two that compete with
+# the rest of the machine (a solve job sets its own from its rule's threads)
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 

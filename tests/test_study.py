@@ -100,7 +100,7 @@ def test_summary_has_one_row_per_case_with_units_in_the_column_names(paper_study
     assert {"pillar_width_m", "D_plus_m2_s", "c_mean_mol_m3", "c_cv", "c_min_over_mean", "common_time_s"} <= set(table.columns)
     assert (table["common_time_s"] == 1.0).all()
     skipped = {"name": "array_w450_p400_h150_n3", "design": "array", "reason": "pillars overlap",
-               "pillar_width": 450 * UM, "pillar_pitch": 400 * UM, "pillar_height": 150 * UM, "pillar_count": 3}  # fmt: skip
+               "pillar_width": 450 * UM, "pillar_pitch": 400 * UM, "pillar_height": 150 * UM, "pillar_count": 3, "pillar_diameter": float("nan")}  # fmt: skip
     with_skipped = study.summary(paper_study, [skipped])
     assert len(with_skipped) == 4
     row = with_skipped.iloc[-1]

@@ -53,6 +53,11 @@ class GridConvergenceIndex:
     gci_fine: float
 
 
+def electrolyte_elements(attrs: dict) -> int:
+    """The electrolyte element count a level's result records: triangles in 2D, tetrahedra in 3D."""
+    return attrs["tetrahedra"] if attrs.get("dimension", 2) == 3 else attrs["triangles"]
+
+
 def grid_convergence_index(
     values: tuple[float, float, float], triangles: tuple[int, int, int], dimension: int = 2
 ) -> GridConvergenceIndex:
@@ -150,7 +155,8 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     """
     case = levels[0].attrs["case"]
     statuses = [ds.attrs["status"] for ds in levels]
-    triangles = np.array([ds.attrs["triangles"] for ds in levels])
+    elements = np.array([electrolyte_elements(ds.attrs) for ds in levels])
+    dimension = levels[0].attrs.get("dimension", 2)
     times, table = quantities(levels)
     compared = list(table)
     values = np.array([table[quantity] for quantity in compared]).T  # (level, quantity)
@@ -162,7 +168,7 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     indices = [
         GridConvergenceIndex("too_few_levels", *[math.nan] * 5)
         if len(levels) < 3
-        else grid_convergence_index(tuple(values[::-1][:3, column]), tuple(triangles[::-1][:3]))
+        else grid_convergence_index(tuple(values[::-1][:3, column]), tuple(elements[::-1][:3]), dimension)
         for column in range(len(compared))
     ]
 
@@ -190,7 +196,7 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
             "quantity_units": ("quantity", [q.units for q in compared], {"long_name": "units of value and extrapolated_value"}),
         }
     )
-    ds["triangles"] = ("level", triangles, {"long_name": "electrolyte triangles (the solved domain)", "units": "1"})
+    ds["elements"] = ("level", elements, {"long_name": "electrolyte elements, the solved domain (triangles in 2D, tetrahedra in 3D)", "units": "1"})
     ds["solve_status"] = ("level", np.array(statuses, dtype=object), {"long_name": "status of the solve on the level"})
     ds["value"] = (("level", "quantity"), values, {"long_name": "quantity on the level (units: quantity_units)"})
     ds["relative_change"] = (
@@ -229,8 +235,9 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
         "criterion_quantity": criterion,
         "criterion_tolerance": tolerance,
         "gci_levels": ", ".join(str(level) for level in level_axis[-3:]),
-        "refinement_ratio_21": float(np.sqrt(triangles[-1] / triangles[-2])),
-        "refinement_ratio_32": float(np.sqrt(triangles[-2] / triangles[-3])) if len(levels) > 2 else math.nan,
+        "dimension": dimension,
+        "refinement_ratio_21": float((elements[-1] / elements[-2]) ** (1 / dimension)),
+        "refinement_ratio_32": float((elements[-2] / elements[-3]) ** (1 / dimension)) if len(levels) > 2 else math.nan,
         "common_report_times_s": times,
     }
     return ds
@@ -258,7 +265,7 @@ def _verdict(meets, unfinished, statuses, criterion, criterion_columns, toleranc
 
 
 def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
-    """One row per level for the report: triangles, mean interface c at ``time`` (or the
+    """One row per level for the report: element count, mean interface c at ``time`` (or the
     stationary value) with its relative change and GCI, the depletion time with its GCI,
     the criterion change and the chosen level."""
     rows = []
@@ -268,7 +275,7 @@ def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
         row = {
             "case": ds.attrs["case"],
             "level": int(level),
-            "triangles": int(ds.triangles.sel(level=level)),
+            "elements": int(ds.elements.sel(level=level)),
             "time_s": time if time is not None else math.nan,
             "c_mean_mol_m3": float(ds.value.sel(level=level, quantity=c_mean)) if c_mean else math.nan,
             "c_mean_relative_change": float(ds.relative_change.sel(level=level, quantity=c_mean)) if c_mean else math.nan,

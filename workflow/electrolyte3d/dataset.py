@@ -11,21 +11,30 @@ import xarray as xr
 from skfem import asm
 
 from electrolyte3d import forms, io
+from electrolyte3d.convergence import electrolyte_elements
 from electrolyte3d.geometry import INTERFACE
-from electrolyte3d.mesh import first_layer_thickness
-from electrolyte3d.metrics import along_path, area_fraction_above, depth_average_operator, interface_path
+from electrolyte3d.mesh import first_layer_height, first_layer_thickness
+from electrolyte3d.metrics import (
+    along_path,
+    area_fraction_above,
+    depth_average_operator,
+    interface_path,
+    interface_surface,
+    over_surface,
+)
 from electrolyte3d.parameters import FARADAY
 from electrolyte3d.solver import CathodeProblem, Problem, Solution, SolverSettings
 from electrolyte3d.study import DEPTH_NORM
 
 STATISTICS = {
-    "mean": "length-weighted mean",
+    "mean": "{weighted} mean",
     "min": "minimum",
     "max": "maximum",
-    "std": "length-weighted standard deviation",
+    "std": "{weighted} standard deviation",
     "cv": "coefficient of variation (std / mean)",
-    "within_10pct": "fraction of the interface length within +-10 % of the mean",
+    "within_10pct": "fraction of the interface {measure} within +-10 % of the mean",
 }
+"""Statistics over the interface; in 2D length-weighted along it, in 3D area-weighted over it."""
 FIELDS = {
     "c": ("salt (Li+) concentration at the interface", "mol m-3"),
     "i_loc": ("reaction current density into the electrode at the interface (plating or intercalation)", "A m-2"),
@@ -44,12 +53,37 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     """Interface profiles and their statistics at every snapshot; ``metadata`` (case, design,
     mesh level and counts...) goes into the attributes beside the parameters and statistics."""
     physics = problem.physics
-    path = interface_path(problem.mesh)
+    dimension = problem.mesh.dim()
     times = np.array([snapshot.time for snapshot in solution.snapshots])
     states = [snapshot.x for snapshot in solution.snapshots]
+    if dimension == 2:
+        path = interface_path(problem.mesh)
+        nodes, along, statistics = path.nodes, "s", lambda values: along_path(values, path.s)
+        interface_coords = {
+            "s": ("s", path.s, _attrs("arc length along the electrolyte/electrode interface from its left end", "m")),
+            "x": ("s", path.x, _attrs("horizontal position of the interface point", "m")),
+            "y": ("s", path.y, _attrs("vertical position of the interface point (0 at the substrate underside)", "m")),
+        }
+        weighted, measure, current_units = "length-weighted", "length", "A m-1"
+        extent = {"interface_length_m": path.length, "top_length_m": problem.top_measure, "applied_current_A_m": problem.applied_current}
+    else:
+        surface = interface_surface(problem.mesh)
+        nodes, along, statistics = surface.nodes, "interface_node", lambda values: over_surface(values, surface)
+        interface_coords = {
+            "interface_node": ("interface_node", np.arange(nodes.size), {"long_name": "index of the interface node in the interface mesh"}),
+            **{
+                axis: ("interface_node", surface.points[index], _attrs(f"{axis} position of the interface node{where}", "m"))
+                for index, (axis, where) in enumerate(
+                    [("x", ""), ("y", ""), ("z", " (0 at the substrate underside, negative down the pillars)")]
+                )
+            },
+            "interface_area": ("interface_node", surface.node_areas, _attrs("interface area the node stands for (a third of each triangle at it)", "m2")),
+        }
+        weighted, measure, current_units = "area-weighted", "area", "A"
+        extent = {"interface_area_m2": surface.area, "top_area_m2": problem.top_measure, "applied_current_A": problem.applied_current}
     fields = np.array([problem.split(x) for x in states]).reshape(len(times), 2, problem.nodes)
-    c, phi = fields[:, 0, path.nodes], fields[:, 1, path.nodes]
-    i_loc = np.array([problem.local_current(x, path.nodes) for x in states]).reshape(c.shape)
+    c, phi = fields[:, 0, nodes], fields[:, 1, nodes]
+    i_loc = np.array([problem.local_current(x, nodes) for x in states]).reshape(c.shape)
     profiles = {"c": c, "i_loc": i_loc}
 
     ds = xr.Dataset(
@@ -64,19 +98,18 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
                     "flag_meanings": "initial_final_or_event_state report_time",
                 },
             ),
-            "s": ("s", path.s, _attrs("arc length along the electrolyte/electrode interface from its left end", "m")),
-            "x": ("s", path.x, _attrs("horizontal position of the interface point", "m")),
-            "y": ("s", path.y, _attrs("vertical position of the interface point (0 at the substrate underside)", "m")),
+            **interface_coords,
         }
     )
-    ds["c_interface"] = (("time", "s"), c, _attrs(FIELDS["c"][0], FIELDS["c"][1]))
-    ds["i_loc"] = (("time", "s"), i_loc, _attrs(FIELDS["i_loc"][0], FIELDS["i_loc"][1]))
-    ds["phi_interface"] = (("time", "s"), phi, _attrs("electrolyte potential at the interface (electrode at 0 V)", "V"))
+    ds["c_interface"] = (("time", along), c, _attrs(FIELDS["c"][0], FIELDS["c"][1]))
+    ds["i_loc"] = (("time", along), i_loc, _attrs(FIELDS["i_loc"][0], FIELDS["i_loc"][1]))
+    ds["phi_interface"] = (("time", along), phi, _attrs("electrolyte potential at the interface (electrode at 0 V)", "V"))
     for field, (long_name, units) in FIELDS.items():
-        table = [along_path(row, path.s) for row in profiles[field]]
+        table = [statistics(row) for row in profiles[field]]
         for statistic, description in STATISTICS.items():
             values = np.array([row[statistic] for row in table])
             dimensionless = statistic in ("cv", "within_10pct")
+            description = description.format(weighted=weighted, measure=measure)
             ds[f"{field}_{statistic}"] = ("time", values, _attrs(f"{description} of the {long_name}", "1" if dimensionless else units))
     ds["cell_overpotential"] = (
         "time",
@@ -86,7 +119,10 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     ds["interface_current"] = (
         "time",
         np.array([problem.interface_current(x) for x in states]).reshape(times.shape),
-        _attrs("reaction current through the whole interface (into the electrode) per unit depth", "A m-1"),
+        _attrs(
+            "reaction current through the whole interface (into the electrode)" + (" per unit depth" if dimension == 2 else " of the unit cell"),
+            current_units,
+        ),
     )
     ds["c_min_domain"] = ("time", fields[:, 0].min(axis=1), _attrs("minimum salt concentration in the electrolyte", "mol m-3"))
     cathode_attrs = {}
@@ -105,9 +141,8 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         "study": "cathode" if isinstance(problem, CathodeProblem) else "anode",
         **cathode_attrs,
         **{f"solver_{key}": value for key, value in _solver_attrs(settings).items()},
-        "applied_current_A_m": problem.applied_current,
-        "interface_length_m": path.length,
-        "top_length_m": problem.top_measure,
+        "dimension": dimension,
+        **extent,
         "nodes": problem.nodes,
         "unknowns": problem.unknowns,
         "time_steps": solution.steps,
@@ -126,7 +161,8 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         return ds
     layer = np.sqrt(physics.D_ambipolar * times[-1])
     mesh = problem.mesh
-    first_layer = first_layer_thickness(mesh.p.T, mesh.t.T, mesh.facets[:, mesh.boundaries[INTERFACE]].T)
+    resting_height = first_layer_height if mesh.dim() == 3 else first_layer_thickness
+    first_layer = resting_height(mesh.p.T, mesh.t.T, mesh.facets[:, mesh.boundaries[INTERFACE]].T)
     ds.attrs.update(
         diffusion_length_m=layer,
         interface_first_layer_m=first_layer,
@@ -232,6 +268,9 @@ MESH_FIELDS = {"c": ("c_mol_m-3", "mol m-3"), "phi": ("phi_V", "V")}
 the XDMF attribute name and units ParaView shows."""
 CATHODE_FIELDS = {"c_s": ("c_s_mol_m-3", "mol m-3")}
 """Field arrays on a cathode's nodes (prefixed ``cathode_`` in the data file's mesh arrays)."""
+CELLS = {2: ("triangle", "Triangle", "xy", "XY"), 3: ("tetrahedron", "Tetrahedron", "xyz", "XYZ")}
+"""Per mesh dimension: the data file's name of a cell (its array is the plural), the XDMF
+topology, and the coordinate dimension's name in the file and in XDMF."""
 
 
 def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path: str) -> None:
@@ -247,17 +286,18 @@ def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path
     times = [snapshot.time for snapshot in solution.snapshots]
     with io.atomic_path(data_path) as partial:
         with netCDF4.Dataset(partial, "w", format="NETCDF4") as data:
-            data.createDimension("vertex", 3)
-            data.createDimension("xy", 2)
+            cell, _, axes, _ = CELLS[problem.mesh.dim()]
+            data.createDimension("vertex", problem.mesh.dim() + 1)
+            data.createDimension(axes, problem.mesh.dim())
             data.createDimension("step", len(times))
             time = data.createVariable("time", "f8", ("step",))
             time.units = "s"
             time[:] = times
             for prefix, mesh, fields, values_of in parts:
                 data.createDimension(f"{prefix}node", mesh.nvertices)
-                data.createDimension(f"{prefix}triangle", mesh.nelements)
-                data.createVariable(f"{prefix}points", "f8", (f"{prefix}node", "xy"))[:] = mesh.p.T
-                data.createVariable(f"{prefix}triangles", "i8", (f"{prefix}triangle", "vertex"))[:] = mesh.t.T
+                data.createDimension(f"{prefix}{cell}", mesh.nelements)
+                data.createVariable(f"{prefix}points", "f8", (f"{prefix}node", axes))[:] = mesh.p.T
+                data.createVariable(f"{prefix}{cell}s", "i8", (f"{prefix}{cell}", "vertex"))[:] = mesh.t.T
                 for step, snapshot in enumerate(solution.snapshots):
                     for name, values in zip(fields, values_of(snapshot.x), strict=True):
                         variable = data.createVariable(f"{name}_{step}", "f8", (f"{prefix}node",))
@@ -275,7 +315,8 @@ def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict,
     def item(dataset: str, dimensions: str, number_type: str) -> str:
         return f'<DataItem Dimensions="{dimensions}" NumberType="{number_type}" Precision="8" Format="HDF">{data_file}:/{dataset}</DataItem>'
 
-    nodes, triangles = mesh.nvertices, mesh.nelements
+    nodes, cells, dim = mesh.nvertices, mesh.nelements, mesh.dim()
+    cell, topology, _, geometry = CELLS[dim]
     steps = []
     for step, time in enumerate(times):
         attributes = "".join(
@@ -284,8 +325,8 @@ def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict,
         )
         steps.append(
             f'<Grid Name="{name}{step}" GridType="Uniform"><Time Value="{float(time)!r}"/>'
-            f'<Topology TopologyType="Triangle" NumberOfElements="{triangles}">{item(f"{prefix}triangles", f"{triangles} 3", "Int")}</Topology>'
-            f'<Geometry GeometryType="XY">{item(f"{prefix}points", f"{nodes} 2", "Float")}</Geometry>{attributes}</Grid>'
+            f'<Topology TopologyType="{topology}" NumberOfElements="{cells}">{item(f"{prefix}{cell}s", f"{cells} {dim + 1}", "Int")}</Topology>'
+            f'<Geometry GeometryType="{geometry}">{item(f"{prefix}points", f"{nodes} {dim}", "Float")}</Geometry>{attributes}</Grid>'
         )
     body = "\n".join(steps)
     return f'<Grid Name="{name}" GridType="Collection" CollectionType="Temporal">\n{body}\n</Grid>\n'
@@ -323,7 +364,8 @@ def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> p
             {
                 "case": attrs["case"],
                 "level": attrs["mesh_level"],
-                "triangles": attrs["triangles"],
+                "dimension": attrs.get("dimension", 2),
+                "elements": electrolyte_elements(attrs),
                 "status": attrs["status"],
                 "depletion_time_s": attrs.get("depletion_time_s", np.nan),
                 "saturation_time_s": attrs.get("saturation_time_s", np.nan),

@@ -1,5 +1,6 @@
-"""Interface uniformity metrics: the interface as an ordered path with arc length, and
-length-weighted statistics of piecewise-linear fields along it (model.md section 5)."""
+"""Interface uniformity metrics (model.md section 5): in 2D the interface as an ordered path
+with arc length and length-weighted statistics of piecewise-linear fields along it; in 3D the
+interface as a triangulated surface and area-weighted statistics over it."""
 
 from __future__ import annotations
 
@@ -83,6 +84,72 @@ def _fraction_in_band(a: np.ndarray, b: np.ndarray, low: float, high: float) -> 
     return np.where(flat, inside_flat, stop - start)
 
 
+@dataclass(frozen=True)
+class InterfaceSurface:
+    """The interface of a 3D mesh: its nodes, their coordinates, and its triangles as indices
+    into ``nodes`` (so a field sampled at ``nodes`` is linear on each triangle)."""
+
+    nodes: np.ndarray
+    points: np.ndarray
+    triangles: np.ndarray
+
+    @property
+    def triangle_areas(self) -> np.ndarray:
+        corners = self.points[:, self.triangles]  # (xyz, vertex, triangle)
+        return 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0], axis=0), axis=0)
+
+    @property
+    def node_areas(self) -> np.ndarray:
+        """A third of the area of every triangle at a node (the lumped weight of the node), m2."""
+        return np.bincount(self.triangles.ravel(), weights=np.tile(self.triangle_areas / 3, 3), minlength=self.nodes.size)
+
+    @property
+    def area(self) -> float:
+        return float(self.triangle_areas.sum())
+
+
+def interface_surface(mesh) -> InterfaceSurface:
+    facets = mesh.facets[:, mesh.boundaries[INTERFACE]]
+    nodes, local = np.unique(facets, return_inverse=True)
+    return InterfaceSurface(nodes=nodes, points=mesh.p[:, nodes], triangles=local.reshape(facets.shape))
+
+
+def over_surface(values: np.ndarray, surface: InterfaceSurface) -> dict[str, float]:
+    """Area-weighted statistics of a field that is linear on each interface triangle, given at
+    the surface's nodes: the same keys as :func:`along_path`, exact for the piecewise-linear
+    field (on a triangle, the integral of a linear f squared is area (sum f_i^2 + (sum f_i)^2) / 12)."""
+    areas = surface.triangle_areas
+    total = areas.sum()
+    vertex = values[surface.triangles]  # (3, triangles)
+    mean = np.sum(areas * vertex.mean(axis=0)) / total
+    deviation = vertex - mean
+    variance = np.sum(areas * (np.sum(deviation**2, axis=0) + deviation.sum(axis=0) ** 2) / 12) / total
+    std = np.sqrt(max(variance, 0.0))
+    band = WITHIN_BAND * abs(mean)
+    inside = _triangle_fraction_above(deviation, -band) - _triangle_fraction_above(deviation, band)
+    return {
+        "mean": mean,
+        "min": values.min(),
+        "max": values.max(),
+        "std": std,
+        "cv": std / abs(mean) if mean != 0 else np.inf,
+        "within_10pct": np.sum(areas * inside) / total,
+    }
+
+
+def _triangle_fraction_above(values: np.ndarray, threshold: float) -> np.ndarray:
+    """Fraction of each triangle's area where a linear field with vertex ``values`` (3, triangles)
+    exceeds ``threshold``, exact: with sorted vertex values f1 <= f2 <= f3, the part above t is
+    1 - (t - f1)^2 / ((f2 - f1)(f3 - f1)) for f1 < t <= f2 and (f3 - t)^2 / ((f3 - f1)(f3 - f2))
+    for f2 < t < f3."""
+    f1, f2, f3 = np.sort(values, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = 1 - (threshold - f1) ** 2 / ((f2 - f1) * (f3 - f1))
+        upper = (f3 - threshold) ** 2 / ((f3 - f1) * (f3 - f2))
+    lower = np.where(f2 > f1, lower, 1.0)  # t = f1 = f2 < f3: all but an edge is above
+    return np.select([threshold < f1, threshold >= f3, threshold <= f2], [1.0, 0.0, lower], default=upper)
+
+
 def depth_average_operator(mesh, depths: np.ndarray) -> sp.csr_matrix:
     """Matrix A (depth, node) such that A @ f is the average of a P1 field f along the
     horizontal line at each depth (y = -depth) through the mesh: the exact line integral of the
@@ -118,23 +185,10 @@ def depth_average_operator(mesh, depths: np.ndarray) -> sp.csr_matrix:
 
 
 def area_fraction_above(mesh, values: np.ndarray, threshold: float) -> float:
-    """Fraction of the mesh's area where the P1 field ``values`` exceeds ``threshold``, exact:
-    on a triangle with sorted vertex values f1 <= f2 <= f3, the part above t is
-    1 - (t - f1)^2 / ((f2 - f1)(f3 - f1)) for f1 < t <= f2 and (f3 - t)^2 / ((f3 - f1)(f3 - f2))
-    for f2 < t < f3."""
-    f1, f2, f3 = np.sort(values[mesh.t], axis=0)
+    """Fraction of a triangle mesh's area where the P1 field ``values`` exceeds ``threshold``, exact."""
     corners = mesh.p[:, mesh.t]
     area = 0.5 * np.abs(
         (corners[0, 1] - corners[0, 0]) * (corners[1, 2] - corners[1, 0])
         - (corners[0, 2] - corners[0, 0]) * (corners[1, 1] - corners[1, 0])
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lower = 1 - (threshold - f1) ** 2 / ((f2 - f1) * (f3 - f1))
-        upper = (f3 - threshold) ** 2 / ((f3 - f1) * (f3 - f2))
-    lower = np.where(f2 > f1, lower, 1.0)  # t = f1 = f2 < f3: all but an edge is above
-    fraction = np.select(
-        [threshold < f1, threshold >= f3, threshold <= f2],
-        [1.0, 0.0, lower],
-        default=upper,
-    )
-    return float(np.sum(area * fraction) / area.sum())
+    return float(np.sum(area * _triangle_fraction_above(values[mesh.t], threshold)) / area.sum())

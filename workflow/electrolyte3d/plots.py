@@ -116,17 +116,17 @@ def convergence(ds, time: float | None):
     production = ds.attrs["production_level"]
     for axis, (name, label, quantity) in zip(axes[0], picks):
         row = ds.sel(quantity=quantity)
-        axis.plot(ds.triangles, row.value, "o-", color="C0", label="levels")
-        axis.plot(ds.triangles[production], row.value[production], "o", markersize=12, markerfacecolor="none", color="C3", label=f"production level {production}")
+        axis.plot(ds.elements, row.value, "o-", color="C0", label="levels")
+        axis.plot(ds.elements[production], row.value[production], "o", markersize=12, markerfacecolor="none", color="C3", label=f"production level {production}")
         if np.isfinite(row.extrapolated_value):
             axis.axhline(float(row.extrapolated_value), color="0.3", linestyle="--", label="Richardson extrapolation")
         gci = float(row.gci_fine)
         kind = str(row.gci_kind.values)
         axis.set_title(f"{quantity}\nGCI fine {gci:.2%} ({kind})" if np.isfinite(gci) else f"{quantity}\n{kind}", fontsize="small")
         axis.set_xscale("log")
-        axis.set_xticks(ds.triangles.values, labels=[f"{n:.3g}" for n in ds.triangles.values], minor=False)
+        axis.set_xticks(ds.elements.values, labels=[f"{n:.3g}" for n in ds.elements.values], minor=False)
         axis.set_xticks([], minor=True)
-        axis.set_xlabel("electrolyte triangles [-]")
+        axis.set_xlabel(f"electrolyte {'tetrahedra' if ds.attrs.get('dimension', 2) == 3 else 'triangles'} [-]")
         axis.set_ylabel(label)
     axes[0][0].legend(fontsize="small")
     figure.suptitle(f"{ds.attrs['case']}: {ds.attrs['grid_status'].replace('_', ' ')}", fontsize="medium")
@@ -138,6 +138,16 @@ def interface_profiles(ds, time: float | None):
     the interface at ``time``, one column per case (the paper's planar / spiral / pillar comparison)."""
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds)
+    if "dimension" in shown.coords and bool((shown.dimension == 3).any()):
+        # a 3D interface is a surface, not a path: its values per node are in its own result files
+        surfaces = ", ".join(shown.case.values[shown.dimension.values == 3])
+        note = "; ".join(filter(None, [note, f"3D cases (an interface surface, no arc length) not shown: {surfaces}"]))
+        shown = shown.sel(case=shown.dimension == 2)
+    if not shown.sizes["case"]:
+        figure, axis = plt.subplots(figsize=(6, 2), layout="constrained")
+        axis.text(0.5, 0.5, "\n".join(textwrap.wrap(note, 80)), ha="center", va="center", fontsize="small")
+        axis.set_axis_off()
+        return figure
     at = shown.sel(time=time, method="nearest") if time is not None else shown
     figure, axes = plt.subplots(2, shown.sizes["case"], figsize=(3.6 * shown.sizes["case"], 5.2), layout="constrained", squeeze=False, sharey="row")
     for column, case in enumerate(shown.case.values):
@@ -235,6 +245,7 @@ def cathode(ds):
 
 PLOT_AXES = {
     "pillar_width": ("width [um]", 1 / UM),
+    "pillar_diameter": ("diameter [um]", 1 / UM),
     "pillar_pitch": ("pitch [um]", 1 / UM),
     "pillar_height": ("height [um]", 1 / UM),
     "pillar_count": ("pillar count [-]", 1.0),
@@ -267,8 +278,9 @@ def sweep(ds, design: str, time: float):
     varying = [label for label, _ in axes_of.values() if table[label].nunique() > 1]
     when = f"t = {time:.3g} s" if time is not None else "steady state"
     metrics = {"cv": f"CV of interface c at {when} [-]", "depletion": "time to depletion [s] (blank: none)"}
-    if {"width [um]", "pitch [um]"} <= set(varying):
-        figure = _width_pitch_grid(table, metrics)
+    sizes = [size for size in ("width [um]", "diameter [um]") if size in varying]
+    if sizes and "pitch [um]" in varying:
+        figure = _size_pitch_grid(table, metrics, sizes[0])
     else:
         x = varying[0] if varying else "width [um]"
         hue = varying[1] if len(varying) > 1 else None
@@ -286,13 +298,14 @@ def sweep(ds, design: str, time: float):
     return figure
 
 
-def _width_pitch_grid(table: pd.DataFrame, metrics: dict):
+def _size_pitch_grid(table: pd.DataFrame, metrics: dict, size: str):
+    """Heatmaps over pillar size (width in 2D, diameter in 3D) x pitch and lines against pitch."""
     heights = sorted(table["height [um]"].unique())
     figure, axes = plt.subplots(4, len(heights), figsize=(4.2 * len(heights), 13), layout="constrained", squeeze=False)
     for column, height in enumerate(heights):
         subset = table[table["height [um]"] == height]
         for row, (metric, label) in enumerate(metrics.items()):
-            grid = subset.pivot_table(index="width [um]", columns="pitch [um]", values=metric, dropna=False)
+            grid = subset.pivot_table(index=size, columns="pitch [um]", values=metric, dropna=False)
             axis = axes[row][column]
             axis.set_title(f"height {height:g} um", fontsize="small")
             if grid.isna().all(axis=None):
@@ -301,8 +314,48 @@ def _width_pitch_grid(table: pd.DataFrame, metrics: dict):
                 continue
             sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=axis, cbar_kws={"label": label})
         for row, (metric, label) in enumerate(metrics.items(), start=2):
-            sns.lineplot(subset, x="pitch [um]", y=metric, hue="width [um]", marker="o", ax=axes[row][column], palette="crest")
+            sns.lineplot(subset, x="pitch [um]", y=metric, hue=size, marker="o", ax=axes[row][column], palette="crest")
             axes[row][column].set_ylabel(label)
+    return figure
+
+
+def ridge_against_cell(ds, time: float):
+    """2D ridges against 3D cells of the same pillar size and pitch (a ridge's width read as a
+    cylinder's diameter): time to depletion and interface CV of c at ``time`` per arrangement,
+    one group per size and pitch, and the CV of every compared case over time."""
+    sns.set_theme(style="whitegrid", context="paper")
+    shown, note = _shown(ds)
+    size = np.where(shown.dimension == 3, shown.pillar_diameter, shown.pillar_width) / UM
+    kind = np.where(shown.dimension == 3, np.char.add("3D ", shown.lattice.values.astype(str)), "2D ridge")
+    table = pd.DataFrame(
+        {
+            "case": shown.case.values,
+            "arrangement": kind,
+            "pillars": [f"{s:g} / {p:g} um" for s, p in zip(size, shown.pillar_pitch.values / UM, strict=True)],
+            "depletion": shown.depletion_time.values,
+            "cv": shown.c_cv.sel(time=time).values,
+        }
+    )
+    # only groups that hold a ridge and a cell answer how far the ridge is from the cell
+    compared = table.groupby("pillars")["arrangement"].transform(lambda kinds: kinds.str.startswith("2D").any() and kinds.str.startswith("3D").any())
+    table = table[compared]
+    figure, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained")
+    order = sorted(table.arrangement.unique())
+    for axis, (metric, label) in zip(axes[:2], (("depletion", "time to depletion [s]"), ("cv", f"CV of interface c at t = {time:.3g} s [-]")), strict=True):
+        axis.set_xlabel("pillar width or diameter / pitch")
+        axis.set_ylabel(label)
+        if table[metric].isna().all():
+            axis.text(0.5, 0.5, "no case depleted", ha="center", va="center", transform=axis.transAxes)
+            continue
+        sns.barplot(table, x="pillars", y=metric, hue="arrangement", hue_order=order, ax=axis, palette="deep")
+    for case, arrangement, pillars in table[["case", "arrangement", "pillars"]].itertuples(index=False):
+        axes[2].plot(shown.time, shown.c_cv.sel(case=case), marker=".", label=f"{arrangement}, {pillars}")
+    axes[2].set_xscale("log")
+    axes[2].set_xlabel("time [s]")
+    axes[2].set_ylabel("CV of interface c [-]")
+    axes[2].legend(fontsize="x-small")
+    title = "2D cross-section (ridges) against 3D unit cells (cylinders)" + (f"; {note}" if note else "")
+    figure.suptitle(title, fontsize="medium")
     return figure
 
 

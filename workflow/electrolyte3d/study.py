@@ -12,18 +12,20 @@ import xarray as xr
 
 from electrolyte3d import io
 from electrolyte3d.config import Case, InvalidCase
-from electrolyte3d.convergence import GridConvergenceIndex, find_quantity
+from electrolyte3d.convergence import GridConvergenceIndex, electrolyte_elements, find_quantity
 
 PROFILE_POINTS = 401
 """Points of the common normalised arc length onto which interface profiles are interpolated."""
 
 GEOMETRY_COORDINATES = {
-    "pillar_width": ("pillar width (0 for a planar film)", "m"),
+    "dimension": ("2: cross-section (pillars are ridges of infinite length); 3: unit cell of an array of cylindrical pillars", "1"),
+    "pillar_width": ("pillar width (0 for a planar film; NaN: 3D case)", "m"),
+    "pillar_diameter": ("diameter of the cylindrical pillars (NaN: 2D case)", "m"),
     "pillar_pitch": ("centre-to-centre pillar spacing (NaN: fewer than two pillars or uneven spacing)", "m"),
     "pillar_height": ("pillar height, protrusion into the electrode (0 for a planar film)", "m"),
-    "pillar_count": ("number of pillars", "1"),
+    "pillar_count": ("number of pillars (NaN: 3D unit cell of an infinite array)", "1"),
     "substrate_thickness": ("electrolyte film (substrate) thickness", "m"),
-    "electrode_length": ("electrode (and film) length", "m"),
+    "electrode_length": ("electrode (and film) length (NaN: 3D unit cell)", "m"),
     "electrode_thickness": ("electrode thickness", "m"),
 }
 PHYSICS_COORDINATES = {
@@ -66,16 +68,31 @@ def descriptors(case: Case) -> dict:
     """The design parameters of a case that label it in the study dataset (SI; plain values for
     a Snakemake ``params`` entry)."""
     geometry = case.geometry
+    labels = {"design": case.design, "study": case.study, "geometry": geometry.key, "base": case.base}
+    if geometry.dimension == 3:
+        return {
+            **labels,
+            "dimension": 3,
+            "lattice": geometry.lattice,
+            "pillar_width": math.nan,
+            "pillar_diameter": geometry.pillar_diameter,
+            "pillar_pitch": geometry.pillar_pitch,
+            "pillar_height": geometry.pillar_height,
+            "pillar_count": math.nan,
+            "substrate_thickness": geometry.substrate_thickness,
+            "electrode_length": math.nan,
+            "electrode_thickness": geometry.electrode_thickness,
+        }
     pitch = case.pillar_pitch
     if pitch is None:
         gaps = np.diff(geometry.pillar_centres)
         pitch = float(gaps[0]) if gaps.size and np.allclose(gaps, gaps[0], rtol=1e-9) else math.nan
     return {
-        "design": case.design,
-        "study": case.study,
-        "geometry": geometry.key,
-        "base": case.base,
+        **labels,
+        "dimension": 2,
+        "lattice": "",
         "pillar_width": geometry.pillar_width,
+        "pillar_diameter": math.nan,
         "pillar_pitch": pitch,
         "pillar_height": geometry.pillar_height,
         "pillar_count": geometry.pillar_count,
@@ -102,7 +119,7 @@ def invalid_case_row(case: InvalidCase) -> dict:
     return {
         "case": case.name,
         "design": case.design,
-        **{_si_column(name): getattr(case, name) for name in ("pillar_width", "pillar_pitch", "pillar_height", "pillar_count")},
+        **{_si_column(name): getattr(case, name) for name in ("pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "pillar_count")},
         "status": "invalid_geometry",
         "reason": case.reason,
     }
@@ -152,6 +169,7 @@ def build(
         study=("case", [cases[case]["study"] for case in names], {"long_name": "study type"}),
         base=("case", [cases[case]["base"] for case in names], {"long_name": "design whose own case is a point of this case's sweep (empty for designs, regular arrays, and sweeps that change other values too)"}),
         geometry=("case", [cases[case]["geometry"] for case in names], {"long_name": "geometry key: directory results/geometries/<key> of its geometry and meshes"}),
+        lattice=("case", [cases[case]["lattice"] for case in names], {"long_name": "lattice of the pillars of a 3D case: square or hexagonal (empty: 2D case)"}),
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
     if with_cathode:
@@ -184,8 +202,21 @@ def build(
         ),
         "grid_status_message": ([convergences[c].attrs["grid_status_message"] for c in names], "grid independence verdict in words", None),
         "production_level": ([convergences[c].attrs["production_level"] for c in names], "mesh level the case's results come from", "1"),
-        "triangles": ([attrs_of[c]["triangles"] for c in names], "electrolyte triangles of the production level", "1"),
-        "interface_length": ([attrs_of[c]["interface_length_m"] for c in names], "electrolyte/electrode interface length", "m"),
+        "elements": (
+            [electrolyte_elements(attrs_of[c]) for c in names],
+            "electrolyte elements of the production level (triangles in 2D, tetrahedra in 3D)",
+            "1",
+        ),
+        "interface_length": (
+            [attrs_of[c].get("interface_length_m", math.nan) for c in names],
+            "electrolyte/electrode interface length (NaN: 3D case)",
+            "m",
+        ),
+        "interface_area": (
+            [attrs_of[c].get("interface_area_m2", math.nan) for c in names],
+            "electrolyte/electrode interface area of the unit cell (NaN: 2D case)",
+            "m2",
+        ),
         "depletion_time": (
             [attrs_of[c].get("depletion_time_s", math.nan) for c in names],
             "time to depletion at the production level (NaN: did not deplete)",
@@ -324,6 +355,14 @@ def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.nda
     if times is not None:
         selected = selected.isel(time=result.report_time.values == 1).drop_vars("report_time")
         selected = selected.reindex(time=times)
+    if "s" not in result.dims:
+        # a 3D interface is a surface: its values stay in the case's own result (per interface node)
+        along = ("time", "s_norm") if times is not None else ("s_norm",)
+        shape = (*((selected.sizes["time"],) if times is not None else ()), s_norm.size)
+        blank = {name: (along, np.full(shape, np.nan), {**selected[name].attrs, "comment": "NaN for 3D cases"}) for name in profiles_of}
+        outline = {f"{axis}_interface": ("s_norm", np.full(s_norm.size, np.nan), {**result[axis].attrs}) for axis in ("x", "y")}
+        interface = [name for name in ("interface_node", "x", "y", "z", "interface_area") if name in selected.coords]
+        return selected.drop_vars([*profiles_of, *interface]).assign(blank).assign(outline).assign_coords(s_norm=s_norm)
     fraction = result.s.values / result.attrs["interface_length_m"]
     profiles = {
         name: xr.apply_ufunc(
@@ -375,7 +414,7 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
         "status_message": ds.status_message.values,
         "grid_status": ds.grid_status.values,
         "production_level": ds.production_level.values,
-        "triangles": ds.triangles.values,
+        "elements": ds.elements.values,
         "depletion_time_s": ds.depletion_time.values,
         "depletion_time_gci": ds.depletion_time_gci.values,
         "depletion_time_gci_kind": ds.depletion_time_gci_kind.values,
@@ -397,13 +436,13 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
                 "saturation_time_gci": ds.saturation_time_gci.values,
             }
         )
-    table = pd.DataFrame({"case": ds.case.values, "design": ds.design.values, **columns})
+    table = pd.DataFrame({"case": ds.case.values, "design": ds.design.values, "lattice": ds.lattice.values, **columns})
     skipped = pd.DataFrame(
         [
             {
                 "case": case["name"],
                 "design": case["design"],
-                **{_column(name, ds[name]): case[name] for name in ("pillar_width", "pillar_pitch", "pillar_height", "pillar_count")},
+                **{_column(name, ds[name]): case[name] for name in ("pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "pillar_count")},
                 "status": "invalid_geometry",
                 "status_message": case["reason"],
             }

@@ -11,6 +11,7 @@ sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
 
 from electrolyte3d.config import (
+    CellMeshSettings,
     ConfigError,
     MeshSettings,
     SolverSettings,
@@ -31,6 +32,7 @@ try:
     CASES = cases_from_config(config)
     INVALID_CASES = invalid_cases(config)
     MESH_SETTINGS = MeshSettings.from_config(config)
+    CELL_MESH_SETTINGS = CellMeshSettings.from_config(config)
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
 if INVALID_CASES:
@@ -46,6 +48,9 @@ CONVERGENCE = {"criterion": config["convergence"]["quantity"], "tolerance": conf
 PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["dpi"]}
 SWEEPS = enabled_sweeps(config)
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
+FIELD_SNAPSHOTS = [name for name in DESIGNS if CASES[name].geometry.dimension == 2]
+"""Designs with a field picture: the 2D ones (a 3D cell's fields are for ParaView, level<N>.xdmf)."""
+DIMENSIONS = {case.geometry.dimension for case in CASES.values()}
 CASE_DESCRIPTORS = {name: descriptors(case) for name, case in CASES.items()}
 GEOMETRIES = {case.geometry.key: case.geometry for case in CASES.values()}
 GEOMETRY_CASES = {key: [] for key in GEOMETRIES}
@@ -70,6 +75,19 @@ def geometry_params(wildcards):
     if wildcards.geometry not in GEOMETRIES:
         raise WorkflowError(f"unknown geometry '{wildcards.geometry}'; results/cases.csv lists each case's geometry")
     return GEOMETRIES[wildcards.geometry].as_params()
+
+
+def mesh_settings(geometry):
+    """The ladder settings of a geometry: the 2D ladder's, or the 3D cells' (mesh/cell)."""
+    return CELL_MESH_SETTINGS if geometry.dimension == 3 else MESH_SETTINGS
+
+
+def geometry_mesh_settings(wildcards):
+    return mesh_settings(GEOMETRIES[wildcards.geometry]).as_params()
+
+
+def case_mesh_settings(wildcards):
+    return mesh_settings(known_case(wildcards).geometry).as_params()
 
 
 def case_mesh(wildcards):
@@ -100,7 +118,7 @@ def solve_params(case):
     """What a solve depends on: the rule's params, and the fingerprint its result records."""
     return {
         "geometry": case.geometry.as_params(),
-        "mesh": MESH_SETTINGS.as_params(),
+        "mesh": mesh_settings(case.geometry).as_params(),
         "physics": case.physics.as_params(),
         "cathode": {} if case.cathode is None else case.cathode.as_params(),
         "solver": SOLVER_SETTINGS.as_params(),
@@ -122,6 +140,26 @@ LEVEL0_INTERFACE_LENGTH = 2.6e-3
 other geometries are estimated in proportion (planar 1.4 mm: 3.2e4 measured, 4.0e4 estimated)."""
 
 
+FINEST_CELL_NODES = 3.8e4
+"""Electrolyte nodes of level 3 of the paper's hexagonal cell (100 um pillars at a 400 um pitch;
+results/mesh_report.csv of config/studies/pillars-3d.yaml)."""
+FINEST_CELL_INTERFACE_AREA = 9.28e-8
+"""Its interface area, m2: other cells are estimated in proportion."""
+
+
+def level_cell_nodes(wildcards):
+    """Estimated electrolyte nodes of a 3D cell's level (the count grows by at most
+    refinement_ratio**3 per level)."""
+    geometry = GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
+    scale = max(geometry.interface_area / FINEST_CELL_INTERFACE_AREA, 0.25)
+    return scale * FINEST_CELL_NODES * (CELL_MESH_SETTINGS.size_factor(int(wildcards.level)) / CELL_MESH_SETTINGS.size_factor(3)) ** -3
+
+
+def is_cell(wildcards):
+    geometry = GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
+    return geometry.dimension == 3
+
+
 def level_triangles(wildcards):
     geometry = GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
     scale = max(geometry.interface_length / LEVEL0_INTERFACE_LENGTH, 0.5)
@@ -132,14 +170,19 @@ def level_triangles(wildcards):
 
 def mesh_level_runtime_min(wildcards):
     """Measured (results/mesh_report.csv, with the .npz export): at most 22 s for 5.4e5
-    triangles; budget 5 min plus 0.1 ms per triangle."""
+    triangles; budget 5 min plus 0.1 ms per triangle. A 3D cell: 5 min plus 5 ms per electrolyte node."""
+    if is_cell(wildcards):
+        return int(5 + 5e-3 * level_cell_nodes(wildcards) / 60)
     return int(5 + 1e-4 * level_triangles(wildcards) / 60)
 
 
 def solve_level_runtime_min(wildcards):
     """Measured (results/solve_report.csv): about 0.5 ms of wall per electrolyte triangle for a
     transient run to depletion (pillar level 3: 66 steps, 231 s). Budgeted generously, 5 min plus
-    4 ms per triangle, because the step count grows with end_time and the physics."""
+    4 ms per triangle, because the step count grows with end_time and the physics. A 3D cell:
+    about 2 s per Newton iteration at 3.8e4 electrolyte nodes; budget 5 min plus 40 ms per node."""
+    if is_cell(wildcards):
+        return int(5 + 4e-2 * level_cell_nodes(wildcards) / 60)
     return int(5 + 4e-3 * level_triangles(wildcards) / 60)
 
 
@@ -150,13 +193,19 @@ def field_snapshot_memory_mb(wildcards):
 
 def mesh_level_memory_mb(wildcards, attempt):
     """Measured peak (results/benchmarks/mesh): ~140 MB plus ~0.4 kB per triangle. Rounded up,
-    and multiplied by the attempt, so a retry after an out-of-memory kill asks for more."""
+    and multiplied by the attempt, so a retry after an out-of-memory kill asks for more. A 3D cell:
+    500 MB plus 20 kB per electrolyte node."""
+    if is_cell(wildcards):
+        return int((500 + 2e-2 * level_cell_nodes(wildcards)) * attempt)
     return int((500 + 1e-3 * level_triangles(wildcards)) * attempt)
 
 
 def solve_level_memory_mb(wildcards, attempt):
     """Measured peak (results/benchmarks/solve): ~250 MB plus ~3.2 kB per electrolyte triangle
-    (about 5/6 of all). Rounded up, and multiplied by the attempt."""
+    (about 5/6 of all). Rounded up, and multiplied by the attempt. A 3D cell: about 0.9 GB at
+    3.8e4 electrolyte nodes (PARDISO's fill-in dominates); budget 500 MB plus 40 kB per node."""
+    if is_cell(wildcards):
+        return int((500 + 4e-2 * level_cell_nodes(wildcards)) * attempt)
     return int((500 + 3.5e-3 * level_triangles(wildcards)) * attempt)
 
 
@@ -180,5 +229,6 @@ def all_outputs():
         "results/cases.csv",
         *expand("results/geometries/{geometry}/mesh/preview.png", geometry=GEOMETRIES),
         *expand("results/{case}/convergence.png", case=CASES),
-        *expand("results/{case}/field.png", case=DESIGNS),
+        *expand("results/{case}/field.png", case=FIELD_SNAPSHOTS),
+        *(["results/plots/ridge_vs_cell.png"] if DIMENSIONS == {2, 3} else []),
     ]

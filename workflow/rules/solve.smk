@@ -10,7 +10,7 @@ rule solve:
         # geometry and mesh settings reach the solve through its input too; as params they make
         # the result's config_sha256 cover everything it depends on
         geometry=case_geometry,
-        mesh=MESH_SETTINGS.as_params(),
+        mesh=case_mesh_settings,
         physics=case_physics,
         cathode=case_cathode,
         solver=SOLVER_SETTINGS.as_params(),

@@ -151,6 +151,30 @@ rule cathode_plot:
         "../scripts/cathode_plot.py"
 
 
+rule ridge_vs_cell_plot:
+    input:
+        study=rules.collect.output.study,
+    output:
+        picture=report(
+            "results/plots/ridge_vs_cell.png",
+            caption="../report/ridge_vs_cell.rst",
+            category="Study",
+            labels={"figure": "2D ridges against 3D cells"},
+        ),
+    params:
+        plots=PLOTS,
+    log:
+        "results/logs/ridge_vs_cell_plot.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/ridge_vs_cell_plot.py"
+
+
 rule sweep_plot:
     input:
         study=rules.collect.output.study,

@@ -1,20 +1,25 @@
-"""Rule mesh: one level of a geometry's mesh ladder, written in metres with its quality report."""
+"""Rule mesh: one level of a geometry's mesh ladder (triangles in 2D, tetrahedra in 3D), written
+in metres with its quality report and its two parts as plain arrays."""
 
 import logging
 
 import gmsh
 
 from electrolyte3d import io, mesh
-from electrolyte3d.config import MeshSettings
+from electrolyte3d.config import CellMeshSettings, MeshSettings
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, gmsh_session
 
 io.log_to(snakemake.log[0])
-settings = MeshSettings(**snakemake.params.mesh)
+dimension = int(snakemake.params.get("dimension", 2))
+settings = (CellMeshSettings if dimension == 3 else MeshSettings)(**snakemake.params.mesh)
 level = int(snakemake.wildcards.level)
-logging.info("geometry %s level %d: size factor %.4g, %s", snakemake.wildcards.geometry, level, settings.size_factor(level), settings)
+logging.info("geometry %s level %d (%dD): size factor %.4g, %s", snakemake.wildcards.geometry, level, dimension, settings.size_factor(level), settings)
 with gmsh_session():
     gmsh.open(snakemake.input.model)
-    mesh.generate(settings, level, snakemake.params.electrode_solved)
+    if dimension == 3:
+        mesh.generate_cell(settings, level)
+    else:
+        mesh.generate(settings, level, snakemake.params.electrode_solved)
     report = {
         "geometry": snakemake.wildcards.geometry,
         "level": level,

@@ -15,7 +15,8 @@ case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)
 physics = Physics(**snakemake.params.physics)
 settings = SolverSettings(**snakemake.params.solver)
 electrolyte = mesh.load_part(snakemake.input.mesh)
-logging.info("case %s level %d: %d triangles, %d nodes; %s; %s", case, level, electrolyte.nelements, electrolyte.nvertices, physics, settings)
+element_type = "tetrahedra" if electrolyte.dim() == 3 else "triangles"
+logging.info("case %s level %d: %d %s, %d nodes; %s; %s", case, level, electrolyte.nelements, element_type, electrolyte.nvertices, physics, settings)
 if snakemake.params.cathode:
     cathode_mesh = mesh.load_part(snakemake.input.electrode_mesh)
     logging.info("cathode: %d triangles, %d nodes", cathode_mesh.nelements, cathode_mesh.nvertices)
@@ -31,7 +32,7 @@ logging.info(
     solution.status, solution.message or "no remark", solution.steps, solution.newton_iterations, solution.wall_time,
 )
 problem.release_linear_solvers()
-metadata = {"case": case, "mesh_level": level, "triangles": electrolyte.nelements}
+metadata = {"case": case, "mesh_level": level, element_type: electrolyte.nelements}
 result = dataset.build(problem, solution, settings, metadata)
 warning = dataset.resolution_warning(result)
 if warning:

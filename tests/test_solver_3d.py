@@ -1,0 +1,393 @@
+"""Solver verification on tetrahedron meshes (3D unit cells): the vectorised volume terms and the
+analytic Jacobian against scikit-fem's assembly and finite differences, second-order convergence
+to a manufactured solution that varies in x, y and z, charge conservation at non-planar
+interfaces (a stepped box and the gmsh unit cells with pillars), and a unit cell without pillars
+against the 1D finite-slab series."""
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import skfem
+from scipy.optimize import brentq
+
+from electrolyte3d import forms, geometry, mesh, solver, unit_cell
+from electrolyte3d.config import CellMeshSettings, SolverSettings, UnitCell
+from electrolyte3d.geometry import ELECTROLYTE
+from electrolyte3d.parameters import Physics
+from test_solver import MMS_PHYSICS, slab_interface_drop
+
+UM = 1e-6
+
+TRANSIENT_PHYSICS = Physics(
+    D_plus=1e-12, t_plus=0.3, c0=1000.0, temperature=298.15, exchange_current_density=2.5,
+    alpha_a=0.5, alpha_c=0.5, current_density=3.0,
+)
+"""The 2D planar_transient fixture's physics (tests/test_solver.py)."""
+
+
+@skfem.Functional
+def integral(w):
+    return w["f"]
+
+
+def interface_statistics(problem: solver.Problem, c: np.ndarray) -> tuple[float, float]:
+    """Area-weighted mean of a P1 field over the interface and its coefficient of variation
+    (std / mean), integrated by scikit-fem on the interface facets."""
+    facets = problem.interface
+    area = skfem.asm(forms.boundary_measure, facets)
+    values = facets.interpolate(c)
+    mean = skfem.asm(integral, facets, f=values) / area
+    variance = skfem.asm(integral, facets, f=(values - mean) ** 2) / area
+    return mean, np.sqrt(variance) / mean
+
+
+# --- 1. vectorised volume terms and the analytic Jacobian on tetrahedra ----------------------
+
+def distorted_box(cells: int = 4, side: float = 1e-5) -> skfem.MeshTet:
+    """A box of graded tetrahedra whose interior nodes are moved at random (volume ratio of the
+    smallest to the largest tetrahedron about 0.1): no two elements share a stiffness matrix."""
+    points = np.linspace(0, side, cells + 1)
+    box = skfem.MeshTet.init_tensor(points, points**1.3 / side**0.3, points**1.6 / side**0.6)
+    inner = np.all((box.p > 1e-3 * side) & (box.p < 0.999 * side), axis=0)
+    moved = box.p.copy()
+    moved[:, inner] += np.random.default_rng(2).uniform(-0.15, 0.15, (3, inner.sum())) * side / cells
+    return skfem.MeshTet(moved, box.t).with_boundaries(
+        {"interface": lambda x: np.isclose(x[2], 0), "top": lambda x: np.isclose(x[2], side)}
+    )
+
+
+def test_distorted_box_is_a_valid_tetrahedron_mesh():
+    box = distorted_box()
+    volumes = skfem.Basis(box, skfem.ElementTetP1()).dx.sum(axis=1)
+    assert volumes.min() > 0.05 * volumes.max() and volumes.min() < 0.5 * volumes.max()
+    assert volumes.sum() == pytest.approx(1e-15, rel=1e-12)
+
+
+def test_vectorised_volume_terms_equal_the_scikit_fem_forms_on_tetrahedra():
+    """As tests/test_solver.py's 2D test: Problem.conduction_data and
+    conduction_concentration_sensitivity_data (the element geometry kept for ElementTetP1) equal
+    scikit-fem's assembly of forms.conduction and forms.conduction_concentration_sensitivity, and
+    potential_jacobian is the phi-phi block of jacobian."""
+    box = distorted_box()
+    problem = solver.Problem(box, MMS_PHYSICS)
+    assert isinstance(problem.interface.elem, skfem.ElementTetP1)
+    rng = np.random.default_rng(1)
+    c, phi = rng.uniform(500, 1500, problem.nodes), rng.uniform(-0.1, 0.1, problem.nodes)
+    k = MMS_PHYSICS.conductivity_per_concentration
+    reference = skfem.Basis(box, skfem.ElementTetP1(), intorder=3)
+    expected = forms.conduction.assemble(reference, kappa=k * reference.interpolate(c))
+    got = sp.coo_matrix((problem.conduction_data(c), tuple(problem.element_pairs)), shape=expected.shape)
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
+    expected = forms.conduction_concentration_sensitivity.assemble(reference, dkappa_dc=k, grad_phi=reference.interpolate(phi).grad)
+    got = sp.coo_matrix((problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=expected.shape)
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
+    x = np.concatenate([c, phi])
+    potential = np.searchsorted(problem.free, np.arange(problem.nodes, 2 * problem.nodes))
+    whole = problem.jacobian(x)[potential][:, potential]
+    np.testing.assert_allclose(problem.potential_jacobian(x).toarray(), whole.toarray(), rtol=1e-14, atol=0)
+
+
+def test_jacobian_equals_central_differences_of_the_residual_on_tetrahedra():
+    """Every block of the analytic Jacobian (with the time term), including the Butler-Volmer
+    terms on the triangular interface facets, against central differences of the residual; each
+    block is compared relative to its own largest entry (the blocks differ by 10 orders)."""
+    problem = solver.Problem(distorted_box(), MMS_PHYSICS)
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(800, 1200, problem.nodes), rng.uniform(0.0, 0.05, problem.nodes)])
+    x[problem.top_nodes] = MMS_PHYSICS.c0
+    mass_coefficient = 0.7
+    analytic = problem.jacobian(x, mass_coefficient).toarray()
+    numeric = np.zeros_like(analytic)
+    for column, unknown in enumerate(problem.free):
+        step = np.zeros_like(x)
+        step[unknown] = 1e-3 if unknown < problem.nodes else 1e-7  # c in mol m-3, phi in V
+        difference = problem.residual(x + step, mass_coefficient) - problem.residual(x - step, mass_coefficient)
+        numeric[:, column] = difference[problem.free] / (2 * step[unknown])
+    salt = np.sum(problem.free < problem.nodes)
+    for rows in (slice(0, salt), slice(salt, None)):
+        for columns in (slice(0, salt), slice(salt, None)):
+            block, reference = analytic[rows, columns], numeric[rows, columns]
+            assert np.abs(block).max() > 0
+            assert np.abs(block - reference).max() < 1e-6 * np.abs(block).max(), (rows, columns)
+
+
+# --- 2. manufactured solution in 3D -----------------------------------------------------------
+
+SIDE = 50e-6
+
+
+def manufactured(x, y, z):
+    """Exact c, phi, their gradients and Laplacians on the cube (0, SIDE)^3; c = c0 on the top
+    z = SIDE (its Dirichlet condition), both fields vary in x, y and z."""
+    k = np.pi / SIDE
+    cos_x, sin_x = np.cos(k * x), np.sin(k * x)
+    cos_y, sin_y = np.cos(k * y / 3), np.sin(k * y / 3)
+    cos_z, sin_z = np.cos(k * z / 2), np.sin(k * z / 2)
+    c = 1000 * (1 + 0.2 * cos_x * cos_y * cos_z)
+    c_grad = -200 * np.stack([k * sin_x * cos_y * cos_z, k / 3 * cos_x * sin_y * cos_z, k / 2 * cos_x * cos_y * sin_z])
+    c_lap = -200 * k**2 * (1 + 1 / 9 + 1 / 4) * cos_x * cos_y * cos_z
+    a, a_x = np.sin(k * x / 2), np.cos(k * x / 2)
+    b, b_y = np.cos(k * y / 4), -np.sin(k * y / 4)
+    phi = 0.05 + 0.02 * a * b * z / SIDE
+    phi_grad = 0.02 / SIDE * np.stack([k / 2 * a_x * b * z, k / 4 * a * b_y * z, a * b])
+    phi_lap = -0.02 * k**2 * (1 / 4 + 1 / 16) * a * b * z / SIDE
+    return c, c_grad, c_lap, phi, phi_grad, phi_lap
+
+
+def test_manufactured_derivatives_match_finite_differences():
+    points = np.random.default_rng(0).uniform(0, SIDE, (3, 6))
+    h = 1e-9
+    exact = manufactured(*points)
+    shifted = [[manufactured(*(points + sign * h * np.eye(3)[:, [axis]])) for sign in (1, -1)] for axis in range(3)]
+    for value, gradient, laplacian in ((0, 1, 2), (3, 4, 5)):
+        numeric_gradient = np.stack([(plus[value] - minus[value]) / (2 * h) for plus, minus in shifted])
+        numeric_laplacian = sum((plus[value] - 2 * exact[value] + minus[value]) / h**2 for plus, minus in shifted)
+        np.testing.assert_allclose(numeric_gradient, exact[gradient], atol=1e-7 * np.abs(exact[gradient]).max())
+        np.testing.assert_allclose(numeric_laplacian, exact[laplacian], atol=1e-4 * np.abs(exact[laplacian]).max())
+
+
+def mms_source(problem: solver.Problem) -> np.ndarray:
+    """tests/test_solver.py's mms_source in 3D: minus the strong-form volume sources, minus the
+    boundary fluxes of the exact fields and the exact Butler-Volmer current, plus the applied
+    current on the top."""
+    physics = problem.physics
+    D, k, delta = physics.D_ambipolar, physics.conductivity_per_concentration, physics.diffusion_current_coefficient
+
+    @skfem.LinearForm
+    def salt_volume(v, w):
+        return D * manufactured(*w.x)[2] * v
+
+    @skfem.LinearForm
+    def charge_volume(v, w):
+        c, c_grad, c_lap, _, phi_grad, phi_lap = manufactured(*w.x)
+        return (k * (np.sum(c_grad * phi_grad, axis=0) + c * phi_lap) + delta * c_lap) * v
+
+    @skfem.LinearForm
+    def salt_boundary(v, w):
+        c, c_grad, _, phi, _, _ = manufactured(*w.x)
+        reaction = w["reacting"] * physics.salt_consumed_per_charge * physics.butler_volmer(c, phi)[0]
+        return -(D * np.sum(c_grad * w.n, axis=0) + reaction) * v
+
+    @skfem.LinearForm
+    def charge_boundary(v, w):
+        c, c_grad, _, phi, phi_grad, _ = manufactured(*w.x)
+        inward_current = k * c * np.sum(phi_grad * w.n, axis=0) + delta * np.sum(c_grad * w.n, axis=0)
+        reaction = w["reacting"] * physics.butler_volmer(c, phi)[0]
+        return (-inward_current - reaction + w["applied"]) * v
+
+    basis = skfem.Basis(problem.mesh, skfem.ElementTetP1())
+    salt = salt_volume.assemble(basis)
+    charge = charge_volume.assemble(basis)
+    for name in ("interface", "top", "insulation"):
+        facets = skfem.FacetBasis(problem.mesh, basis.elem, facets=problem.mesh.boundaries[name])
+        reacting = float(name == "interface")
+        applied = physics.current_density if name == "top" else 0.0
+        salt += salt_boundary.assemble(facets, reacting=reacting)
+        charge += charge_boundary.assemble(facets, reacting=reacting, applied=applied)
+    return np.concatenate([salt, charge])
+
+
+@skfem.Functional
+def squared_error(w):
+    c, _, _, phi, _, _ = manufactured(*w.x)
+    return np.stack([(w["c"] - c) ** 2, (w["phi"] - phi) ** 2])
+
+
+def mms_errors(cells: int) -> np.ndarray:
+    """RMS errors of c and phi (relative to 1000 mol m-3 and 0.05 V) of the steady solve on a
+    cube of cells^3 x 6 tetrahedra: interface z = 0, top z = SIDE, the four sides insulating."""
+    points = np.linspace(0, SIDE, cells + 1)
+    cube = skfem.MeshTet.init_tensor(points, points, points).with_boundaries(
+        {
+            "interface": lambda x: np.isclose(x[2], 0),
+            "top": lambda x: np.isclose(x[2], SIDE),
+            "insulation": lambda x: np.isclose(x[0], 0) | np.isclose(x[0], SIDE) | np.isclose(x[1], 0) | np.isclose(x[1], SIDE),
+        }
+    )
+    assert sum(cube.boundaries[name].size for name in ("interface", "top", "insulation")) == cube.boundary_facets().size
+    problem = solver.Problem(cube, MMS_PHYSICS)
+    problem.source = mms_source(problem)
+    solution = solver.stationary(problem, SolverSettings("stationary", 1e-10, 20, 1e-3, 1.0, 1e-3, 0.1))
+    assert solution.status == "completed", solution.message
+    c, phi = problem.split(solution.snapshots[-1].x)
+    fine = skfem.Basis(cube, skfem.ElementTetP1(), intorder=4)
+    errors = squared_error.elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
+    return np.sqrt(errors) / SIDE**1.5 / np.array([1000.0, 0.05])
+
+
+def test_manufactured_solution_converges_at_second_order_in_3d():
+    cells = np.array([8, 12, 18])
+    errors = np.array([mms_errors(n) for n in cells])
+    orders = np.log(errors[:-1] / errors[1:]) / np.log(cells[1:] / cells[:-1])[:, None]
+    assert np.all(orders > 1.9), orders
+    assert errors[-1].max() < 4.5e-4, errors[-1]
+
+
+# --- 3. charge conservation at a non-planar interface -------------------------------------------
+
+PILLAR_CELL = (20e-6, 10e-6, 20e-6)
+"""Width of the square cell, height of the pillar, thickness of the film above it, m."""
+
+
+def pillar_box(cells: int = 8) -> skfem.MeshTet:
+    """A square cell (0, W)^2 of film z in (0, L) with a square electrolyte pillar (0, W/2)^2
+    reaching down to z = -H into the electrode: the interface is the film's underside around the
+    pillar, the pillar's two mantle faces and its end face (area W^2 + W H)."""
+    width, height, thickness = PILLAR_CELL
+    across = np.linspace(0, width, cells + 1)
+    z = np.concatenate([np.linspace(-height, 0, cells // 2 + 1)[:-1], np.linspace(0, thickness, cells + 1)])
+    box = skfem.MeshTet.init_tensor(across, across, z)
+    centroids = box.p[:, box.t].mean(axis=1)
+    electrode = (centroids[2] < 0) & ((centroids[0] > width / 2) | (centroids[1] > width / 2))
+    cell = box.remove_elements(np.nonzero(electrode)[0])
+
+    def interface(x):
+        underside = np.isclose(x[2], 0) & ((x[0] > width / 2) | (x[1] > width / 2))
+        mantle = (x[2] < 0) & (np.isclose(x[0], width / 2) | np.isclose(x[1], width / 2))
+        return underside | mantle | np.isclose(x[2], -height)
+
+    return cell.with_boundaries({"interface": interface, "top": lambda x: np.isclose(x[2], thickness)})
+
+
+def independent_charge_imbalance(problem: solver.Problem, x: np.ndarray, top_area: float) -> float:
+    """|interface current - applied current| / applied current from scikit-fem's own
+    interpolation of the fields on the interface and the geometric top area."""
+    facets = problem.interface
+    c, phi = problem.split(x)
+    rate = problem.physics.butler_volmer(facets.interpolate(c), facets.interpolate(phi))[0]
+    applied = problem.physics.current_density * top_area
+    return abs(skfem.asm(forms.boundary_integral, facets, rate=rate) - applied) / applied
+
+
+def test_charge_is_conserved_at_a_pillar_interface_in_3d():
+    width, height, _ = PILLAR_CELL
+    cell = pillar_box()
+    problem = solver.Problem(cell, TRANSIENT_PHYSICS)
+    assert problem.interface_measure == pytest.approx(width**2 + width * height, rel=1e-12)
+    assert problem.applied_current == pytest.approx(TRANSIENT_PHYSICS.current_density * width**2, rel=1e-12)
+    settings = SolverSettings("transient", 1e-8, 20, 1e-3, 200.0, 1e-3, 0.1)
+    started = time.perf_counter()
+    solution = solver.transient(problem, settings, np.array([1.0, 10.0, 50.0, 200.0]))
+    print(f"pillar box: {problem.nodes} nodes, {solution.steps} steps, {time.perf_counter() - started:.1f} s")
+    assert solution.status == "completed" and solution.steps > 10
+    assert [snapshot.time for snapshot in solution.snapshots] == [0.0, 1.0, 10.0, 50.0, 200.0]
+    assert solution.max_charge_imbalance <= 1e-8
+    for snapshot in solution.snapshots:
+        assert problem.charge_imbalance(snapshot.x) <= 1e-8, snapshot.time
+        assert independent_charge_imbalance(problem, snapshot.x, width**2) <= 1e-8, snapshot.time
+    # the interface is genuinely non-uniform, so the balance is not that of a planar film
+    final = solution.snapshots[-1].x
+    local = problem.local_current(final, problem.interface_nodes)
+    assert local.max() > 1.5 * local.min() > 0
+    assert interface_statistics(problem, problem.split(final)[0])[1] > 0.02
+
+
+def cell_mesh(cell: UnitCell, settings: CellMeshSettings, directory) -> skfem.MeshTet:
+    """The electrolyte of a unit cell through the workflow's pipeline: unit_cell.build, level-0
+    mesh.generate_cell, the .msh, and the stored part."""
+    path = str(directory / "cell.msh")
+    with geometry.gmsh_session(log_to_terminal=False):
+        unit_cell.build(cell)
+        mesh.generate_cell(settings, 0)
+        mesh.write(path)
+    stored = str(directory / "cell.npz")
+    mesh.save_part(mesh.part(path, ELECTROLYTE), ELECTROLYTE, stored)
+    return mesh.load_part(stored)
+
+
+@pytest.mark.parametrize("lattice", ["square", "hexagonal"])
+def test_charge_is_conserved_in_a_unit_cell_with_pillars(lattice, tmp_path):
+    """The real cell (quarter cylinders on the corners; on the hexagonal lattice two of them, one
+    turned to face in): the interface current equals the applied current at every snapshot."""
+    cell = UnitCell(lattice, pillar_diameter=4 * UM, pillar_pitch=8 * UM, pillar_height=4 * UM, substrate_thickness=6 * UM, electrode_thickness=6 * UM)
+    settings = CellMeshSettings(
+        refinement_ratio=1.5, electrolyte_size=2 * UM, interface_size=0.8 * UM, rim_size=0.4 * UM,
+        rim_radius=1 * UM, electrode_size=4 * UM, grading_distance=2 * UM,
+    )
+    problem = solver.Problem(cell_mesh(cell, settings, tmp_path), TRANSIENT_PHYSICS)
+    # the faceted mantles lose a little area; the flat top none
+    assert problem.interface_measure == pytest.approx(cell.interface_area, rel=5e-3)
+    assert problem.top_measure == pytest.approx(cell.cell_area, rel=1e-12)
+    started = time.perf_counter()
+    solution = solver.transient(problem, SolverSettings("transient", 1e-8, 20, 1e-3, 20.0, 1e-3, 0.1), np.array([0.1, 1.0, 5.0, 20.0]))
+    print(f"{lattice} cell: {problem.nodes} nodes, {solution.steps} steps, {time.perf_counter() - started:.1f} s")
+    assert solution.status == "completed" and solution.steps > 10
+    assert len(solution.snapshots) == 5
+    assert solution.max_charge_imbalance <= 1e-8
+    for snapshot in solution.snapshots:
+        assert problem.charge_imbalance(snapshot.x) <= 1e-8, snapshot.time
+        assert independent_charge_imbalance(problem, snapshot.x, cell.cell_area) <= 1e-8, snapshot.time
+    final = solution.snapshots[-1].x
+    local = problem.local_current(final, problem.interface_nodes)
+    assert local.max() > 1.3 * local.min() > 0
+    assert interface_statistics(problem, problem.split(final)[0])[1] > 0.02
+
+
+# --- 4. a unit cell without pillars is the 1D finite slab ---------------------------------------
+
+FLAT_CELL = UnitCell("square", pillar_diameter=2 * UM, pillar_pitch=4 * UM, pillar_height=0.0, substrate_thickness=10 * UM, electrode_thickness=2 * UM)
+"""A 2 um x 2 um column of a 10 um film: the slab is 1D, so the cell can be narrow."""
+FLAT_MESH = CellMeshSettings(
+    refinement_ratio=1.5, electrolyte_size=0.5 * UM, interface_size=0.25 * UM, rim_size=0.125 * UM,
+    rim_radius=1 * UM, electrode_size=2 * UM, grading_distance=4 * UM,
+)
+"""First layer about 0.28 um: the depletion layer sqrt(D_amb t) is 0.9 um at the first report time."""
+FLAT_PHYSICS = dataclasses.replace(TRANSIENT_PHYSICS, current_density=15.0)
+"""The planar_transient physics at 15 A m-2, so that the thin film depletes (at about 30 s)."""
+DEPLETION_FRACTION = 0.45
+
+
+def slab_depletion_time(physics: Physics, thickness: float) -> float:
+    flux = physics.salt_consumed_per_charge * physics.current_density
+    threshold = physics.c0 - DEPLETION_FRACTION * physics.c0
+    return brentq(lambda t: slab_interface_drop(t, physics.D_ambipolar, flux, thickness) - threshold, 1e-3, 1e5)
+
+
+FLAT_REPORT_FRACTIONS = np.array([0.02, 0.05, 0.1, 0.25, 0.5])
+"""Report times as fractions of the series' depletion time."""
+
+
+@pytest.fixture(scope="module")
+def flat_cell(tmp_path_factory):
+    electrolyte = cell_mesh(FLAT_CELL, FLAT_MESH, tmp_path_factory.mktemp("flat_cell"))
+    problem = solver.Problem(electrolyte, FLAT_PHYSICS)
+    depletion = slab_depletion_time(FLAT_PHYSICS, FLAT_CELL.substrate_thickness)
+    settings = SolverSettings("transient", 1e-8, 20, 1e-4, 10 * depletion, 1e-4, DEPLETION_FRACTION)
+    started = time.perf_counter()
+    solution = solver.transient(problem, settings, FLAT_REPORT_FRACTIONS * depletion)
+    print(f"flat cell: {problem.nodes} nodes, {solution.steps} steps, {time.perf_counter() - started:.1f} s")
+    return problem, solution, depletion
+
+
+def test_flat_cell_mesh_is_the_film(flat_cell):
+    problem, _, _ = flat_cell
+    width, depth = FLAT_CELL.cell_size
+    assert problem.interface_measure == pytest.approx(width * depth, rel=1e-12)
+    assert problem.top_measure == pytest.approx(width * depth, rel=1e-12)
+    assert np.allclose(problem.mesh.p[2, problem.interface_nodes], 0.0, atol=1e-15)
+    assert np.allclose(problem.mesh.p[2, problem.top_nodes], FLAT_CELL.substrate_thickness, rtol=1e-12)
+
+
+def test_flat_cell_interface_concentration_follows_the_slab_series(flat_cell):
+    problem, solution, depletion = flat_cell
+    physics = problem.physics
+    flux = physics.salt_consumed_per_charge * physics.current_density
+    scheduled = [snapshot for snapshot in solution.snapshots if snapshot.scheduled]
+    np.testing.assert_allclose([snapshot.time for snapshot in scheduled], FLAT_REPORT_FRACTIONS * depletion, rtol=1e-12)
+    for snapshot in scheduled:
+        exact = physics.c0 - slab_interface_drop(snapshot.time, physics.D_ambipolar, flux, FLAT_CELL.substrate_thickness)
+        mean, cv = interface_statistics(problem, problem.split(snapshot.x)[0])
+        assert mean == pytest.approx(exact, rel=1e-3), snapshot.time
+        assert cv < 5e-4, snapshot.time  # a 1D problem stays 1D
+
+
+def test_flat_cell_depletion_time_matches_the_slab_series(flat_cell):
+    problem, solution, depletion = flat_cell
+    assert solution.status == "depleted"
+    assert solution.event_time == pytest.approx(depletion, rel=1e-2)
+    c = problem.split(solution.snapshots[-1].x)[0]
+    assert c[problem.interface_nodes].min() == pytest.approx(DEPLETION_FRACTION * problem.physics.c0, rel=1e-5)
+    assert solution.max_charge_imbalance <= 1e-8

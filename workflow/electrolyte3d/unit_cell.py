@@ -1,0 +1,122 @@
+"""The periodic unit cell of a 3D pillar array as a gmsh OpenCASCADE model with named physical
+groups: the 3D counterpart of :mod:`electrolyte3d.geometry`.
+
+The electrolyte is the substrate box fused with the quarter cylinders of the pillars on the
+cell's corners; the electrode is the block below with the pillars cut out. Fragmenting the two
+makes their shared faces (the interface) one set of surfaces, so the mesh is conforming across
+it. Every side face of the cell is a mirror plane of the array, insulating like the electrode's
+bottom.
+
+Like the 2D sections, the model is built in micrometres (:data:`GMSH_LENGTH_UNIT`) and meshes are
+written in metres.
+"""
+
+from __future__ import annotations
+
+import math
+
+import gmsh
+
+from electrolyte3d.config import UnitCell
+from electrolyte3d.geometry import (
+    ELECTRODE,
+    ELECTROLYTE,
+    GMSH_LENGTH_UNIT,
+    INSULATION,
+    INTERFACE,
+    TOP,
+)
+
+PHYSICAL_GROUPS_3D = {ELECTROLYTE: 3, ELECTRODE: 3, INTERFACE: 2, TOP: 2, INSULATION: 2}
+"""Physical group names of a unit cell (the 2D names) and their dimension."""
+
+
+def build(cell: UnitCell) -> dict[str, list[int]]:
+    """Create the cell in the current gmsh session; return the entity tags of each physical group."""
+    occ = gmsh.model.occ
+    gmsh.model.add("electrolyte3d-cell")
+    scale = 1 / GMSH_LENGTH_UNIT
+    width, depth = (extent * scale for extent in cell.cell_size)
+    top = cell.substrate_thickness * scale
+    height = cell.pillar_height * scale
+    thickness = cell.electrode_thickness * scale
+
+    electrolyte = [(3, occ.addBox(0.0, 0.0, 0.0, width, depth, top))]
+    if height > 0:
+        electrolyte += _quarter_pillars(cell, height)
+        electrolyte, _ = occ.fuse(electrolyte[:1], electrolyte[1:])
+    block = occ.addBox(0.0, 0.0, -thickness, width, depth, thickness)
+    electrode, _ = occ.cut([(3, block)], electrolyte, removeTool=False)
+    _, parents = occ.fragment(electrolyte, electrode)
+    occ.synchronize()
+
+    volumes = {
+        ELECTROLYTE: sorted({tag for children in parents[: len(electrolyte)] for _, tag in children}),
+        ELECTRODE: sorted({tag for children in parents[len(electrolyte) :] for _, tag in children}),
+    }
+    interface = boundary_surfaces(volumes[ELECTROLYTE]) & boundary_surfaces(volumes[ELECTRODE])
+    outer = boundary_surfaces(volumes[ELECTROLYTE] + volumes[ELECTRODE])
+    top_faces = {surface for surface in outer if _is_flat_at(surface, top)}
+    groups = {
+        **volumes,
+        INTERFACE: sorted(interface),
+        TOP: sorted(top_faces),
+        INSULATION: sorted(outer - top_faces),
+    }
+    for name, tags in groups.items():
+        gmsh.model.addPhysicalGroup(PHYSICAL_GROUPS_3D[name], tags, name=name)
+    return groups
+
+
+def _quarter_pillars(cell: UnitCell, height: float) -> list[tuple[int, int]]:
+    """The quarter cylinders (z in [-height, 0]) of the pillars on the cell's corners, each the
+    quarter that lies inside the cell."""
+    occ = gmsh.model.occ
+    scale = 1 / GMSH_LENGTH_UNIT
+    radius = cell.pillar_diameter / 2 * scale
+    width, depth = (extent * scale for extent in cell.cell_size)
+    pillars = []
+    for x, y in cell.pillar_centres:
+        x, y = x * scale, y * scale
+        pillar = occ.addCylinder(x, y, -height, 0.0, 0.0, height, radius, angle=math.pi / 2)
+        # the quarter from the +x axis to the +y axis; a pillar on the far corner turns to face in
+        if x > width / 2 or y > depth / 2:
+            occ.rotate([(3, pillar)], x, y, 0.0, 0.0, 0.0, 1.0, math.pi)
+        pillars.append((3, pillar))
+    return pillars
+
+
+def boundary_surfaces(volumes: list[int]) -> set[int]:
+    boundary = gmsh.model.getBoundary([(3, tag) for tag in volumes], combined=True, oriented=False)
+    return {tag for _, tag in boundary}
+
+
+def _is_flat_at(surface: int, z: float) -> bool:
+    """Whether a surface lies in the plane at height ``z`` (its bounding box, which OpenCASCADE
+    pads by its 1e-7 tolerance, is flat there)."""
+    _, _, z_min, _, _, z_max = gmsh.model.getBoundingBox(2, surface)
+    tolerance = 1e-6 * max(1.0, abs(z))
+    return abs(z_min - z) < tolerance and abs(z_max - z) < tolerance
+
+
+def measured_numbers(groups: dict[str, list[int]]) -> dict[str, float]:
+    """Volumes and areas of the built cell (SI), measured by OpenCASCADE, not from the inputs."""
+    occ = gmsh.model.occ
+    area_unit, volume_unit = GMSH_LENGTH_UNIT**2, GMSH_LENGTH_UNIT**3
+    return {
+        "electrolyte_volume_m3": sum(occ.getMass(3, tag) for tag in groups[ELECTROLYTE]) * volume_unit,
+        "electrode_volume_m3": sum(occ.getMass(3, tag) for tag in groups[ELECTRODE]) * volume_unit,
+        "interface_area_m2": sum(occ.getMass(2, tag) for tag in groups[INTERFACE]) * area_unit,
+        "top_area_m2": sum(occ.getMass(2, tag) for tag in groups[TOP]) * area_unit,
+        "insulation_area_m2": sum(occ.getMass(2, tag) for tag in groups[INSULATION]) * area_unit,
+    }
+
+
+def rim_curves(groups: dict[str, list[int]]) -> list[int]:
+    """Curve tags of the pillar rims: the circular arcs where a pillar mantle meets the substrate
+    underside (the root) or the pillar's end face (the tip). None for a flat film."""
+    mantles = [(2, surface) for surface in groups[INTERFACE] if gmsh.model.getType(2, surface) == "Cylinder"]
+    if not mantles:
+        return []
+    edges = gmsh.model.getBoundary(mantles, combined=False, oriented=False)
+    return sorted({tag for _, tag in edges if gmsh.model.getType(1, tag) != "Line"})
