@@ -14,12 +14,14 @@ import pandas as pd
 import seaborn as sns
 import skfem
 from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
 from matplotlib.tri import Triangulation
+from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
 from electrolyte3d import study
 from electrolyte3d.config import UM
 from electrolyte3d.convergence import find_quantity
-from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, INTERFACE, TOP
+from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, INSULATION, INTERFACE, TOP
 
 SUBDOMAIN_COLOURS = {ELECTROLYTE: "#9ecae1", ELECTRODE: "#d9d9d9"}
 BOUNDARY_COLOURS = {INTERFACE: "#d62728", TOP: "#e6b800"}
@@ -95,6 +97,45 @@ def _shown(ds):
     left_out = [f"{case} ({status})" for case, status in zip(ds.case.values[~usable.values], ds.status.values[~usable.values])]
     note = f"not shown: {', '.join(left_out)}" if left_out else ""
     return ds.sel(case=usable), note
+
+
+def cell_preview(whole: skfem.MeshTet, title: str):
+    """A unit cell's interface triangles seen from below, the pillars hanging into the
+    electrode (matplotlib draws no hidden faces, so the insulated mirror faces are left out), and
+    the mesh on the mirror plane y = 0 through a pillar axis, coloured by subdomain."""
+    figure = plt.figure(figsize=(11, 5.5), layout="constrained")
+    below = figure.add_subplot(1, 2, 1, projection="3d")
+    triangles = (whole.p[:, whole.facets[:, whole.boundaries[INTERFACE]]] / UM).transpose(2, 1, 0)
+    below.add_collection3d(
+        Poly3DCollection(triangles, facecolors=BOUNDARY_COLOURS[INTERFACE], edgecolors="0.15", linewidths=0.15)
+    )
+    low, high = triangles.min(axis=(0, 1)), triangles.max(axis=(0, 1))
+    below.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), zlim=(low[2], high[2]))
+    below.set_box_aspect(np.maximum(high - low, 0.05 * (high - low).max()))
+    below.view_init(elev=-30, azim=-135)
+    below.set(xlabel="x [um]", ylabel="y [um]", zlabel="z [um]")
+    below.set_title(
+        f"interface from below: {whole.boundaries[INTERFACE].size:,} triangles\n"
+        f"{whole.subdomains[ELECTROLYTE].size:,} of {whole.nelements:,} tetrahedra in the electrolyte",
+        fontsize="medium",
+    )
+
+    section = figure.add_subplot(1, 2, 2)
+    in_electrolyte = np.zeros(whole.nelements, dtype=bool)
+    in_electrolyte[whole.subdomains[ELECTROLYTE]] = True
+    on_plane = whole.boundaries[INSULATION][np.all(np.abs(whole.p[1, whole.facets[:, whole.boundaries[INSULATION]]]) < 1e-3 * UM, axis=0)]
+    for name, inside in ((ELECTROLYTE, True), (ELECTRODE, False)):
+        facets = whole.facets[:, on_plane[in_electrolyte[whole.f2t[0, on_plane]] == inside]]
+        triangulation = Triangulation(whole.p[0] / UM, whole.p[2] / UM, facets.T)
+        section.tripcolor(triangulation, np.zeros(facets.shape[1]), cmap=ListedColormap([SUBDOMAIN_COLOURS[name]]))
+        section.triplot(triangulation, color="0.3", linewidth=0.2)
+    section.set_aspect("equal")
+    section.set(xlabel="x [um]", ylabel="z [um]", title="mirror plane y = 0")
+    colours = {INTERFACE: BOUNDARY_COLOURS[INTERFACE], **SUBDOMAIN_COLOURS}
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in colours.values()]
+    figure.legend(handles, list(colours), loc="outside lower center", ncols=len(colours), fontsize="small")
+    figure.suptitle(title)
+    return figure
 
 
 def convergence(ds, time: float | None):
