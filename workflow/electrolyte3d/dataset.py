@@ -235,6 +235,7 @@ def resolution_warning(ds: xr.Dataset) -> str | None:
     """A plain-words warning when the mesh does not resolve the depletion layer (or a cathode's
     lithiated layer) at the last time (when the depletion time is decided), else None."""
     warnings = []
+    setting = "mesh/cell/interface_size_um" if ds.attrs.get("dimension") == 3 else "mesh/boundary_layer_first_um"
     for prefix, what, layer in (("", "sqrt(D_amb t)", "depletion layer"), ("cathode_", "sqrt(D_cathode t) in the cathode", "cathode's lithiated layer")):
         ratio = ds.attrs.get(f"{prefix}diffusion_length_over_first_layer")
         if ratio is None or ratio >= UNRESOLVED:
@@ -243,7 +244,7 @@ def resolution_warning(ds: xr.Dataset) -> str | None:
             f"the diffusion length {what} = {ds.attrs[f'{prefix}diffusion_length_m'] * 1e6:.3g} um at the last time is only "
             f"{ratio:.2g} times the height of the interface's first element layer ({ds.attrs[f'{prefix}interface_first_layer_m'] * 1e6:.3g} um): "
             f"the {layer} is not resolved, so the results that depend on it are mesh-limited; "
-            "refine the interface mesh (mesh/boundary_layer_first_um)"
+            f"refine the interface mesh ({setting})"
         )
     return "; ".join(warnings) or None
 
