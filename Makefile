@@ -30,7 +30,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench.py
 
 bench-3d: $(INSTALLED)
-	$(BIN)/python benchmarks/bench.py --cells
+	$(BIN)/python benchmarks/bench.py --cells --end-time 1
 
 test: $(INSTALLED)
 	$(BIN)/pytest

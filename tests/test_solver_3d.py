@@ -6,6 +6,7 @@ against the 1D finite-slab series."""
 
 import dataclasses
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +14,8 @@ import scipy.sparse as sp
 import skfem
 from scipy.optimize import brentq
 
-from electrolyte3d import forms, geometry, mesh, solver, unit_cell
-from electrolyte3d.config import CellMeshSettings, SolverSettings, UnitCell
+from electrolyte3d import forms, geometry, mesh, metrics, solver, unit_cell
+from electrolyte3d.config import CellMeshSettings, SolverSettings, UnitCell, cases_from_config, load_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import Physics
 from test_solver import MMS_PHYSICS, slab_interface_drop
@@ -391,3 +392,51 @@ def test_flat_cell_depletion_time_matches_the_slab_series(flat_cell):
     c = problem.split(solution.snapshots[-1].x)[0]
     assert c[problem.interface_nodes].min() == pytest.approx(DEPLETION_FRACTION * problem.physics.c0, rel=1e-5)
     assert solution.max_charge_imbalance <= 1e-8
+
+
+# --- area-weighted interface statistics ---------------------------------------------------------
+
+def test_area_weighted_statistics_of_a_linear_field_on_a_flat_interface():
+    """f = 1 + x / a on the square [0, a]^2: mean 1.5, std 1 / sqrt(12), and |f - 1.5| <= 0.15 on
+    30 % of the area, whatever the triangles."""
+    side = 20e-6
+    points = np.linspace(0, side, 6)
+    box = skfem.MeshTet.init_tensor(points, points ** 1.4 / side**0.4, points).with_boundaries({"interface": lambda x: np.isclose(x[2], 0)})
+    surface = metrics.interface_surface(box)
+    statistics = metrics.over_surface(1 + surface.points[0] / side, surface)
+    assert surface.area == pytest.approx(side**2, rel=1e-12)
+    assert statistics["mean"] == pytest.approx(1.5, rel=1e-12)
+    assert statistics["std"] == pytest.approx(1 / np.sqrt(12), rel=1e-12)
+    assert statistics["within_10pct"] == pytest.approx(0.3, rel=1e-12)
+    assert (statistics["min"], statistics["max"]) == (1.0, 2.0)
+
+
+def test_area_weighted_statistics_equal_quadrature_on_a_folded_interface():
+    """A P1 field with random nodal values on an interface of two faces at right angles: mean and
+    standard deviation against scikit-fem's quadrature of the same field on the facets."""
+    points = np.linspace(0, 10e-6, 5)
+    box = skfem.MeshTet.init_tensor(points, points, points).with_boundaries(
+        {"interface": lambda x: np.isclose(x[2], 0) | np.isclose(x[0], 0)}
+    )
+    field = np.random.default_rng(3).uniform(500, 1500, box.nvertices)
+    surface = metrics.interface_surface(box)
+    statistics = metrics.over_surface(field[surface.nodes], surface)
+    facets = skfem.FacetBasis(box, skfem.ElementTetP1(), facets=box.boundaries["interface"], intorder=4)
+    values = facets.interpolate(field)
+    area = skfem.Functional(lambda w: 1.0 + 0.0 * w.x[0]).assemble(facets)
+    mean = skfem.Functional(lambda w: w["f"]).assemble(facets, f=values) / area
+    variance = skfem.Functional(lambda w: (w["f"] - mean) ** 2).assemble(facets, f=values) / area
+    assert area == pytest.approx(2 * 10e-6**2, rel=1e-12)
+    assert statistics["mean"] == pytest.approx(mean, rel=1e-12)
+    assert statistics["std"] == pytest.approx(np.sqrt(variance), rel=1e-10)
+
+
+def test_the_film_check_study_depletes_at_the_slab_series_time():
+    """The exact depletion time README quotes for config/studies/film-3d-check.yaml (173.7 s)."""
+    config = load_config(Path(__file__).resolve().parents[1] / "config" / "studies" / "film-3d-check.yaml")
+    case = cases_from_config(config)["film_3d"]
+    physics, thickness = case.physics, case.geometry.substrate_thickness
+    flux = physics.salt_consumed_per_charge * physics.current_density
+    threshold = config["solver"]["depletion_fraction"] * physics.c0
+    exact = brentq(lambda t: physics.c0 - slab_interface_drop(t, physics.D_ambipolar, flux, thickness) - threshold, 1, 3600)
+    assert exact == pytest.approx(173.7, abs=0.05)

@@ -436,7 +436,8 @@ def test_a_3d_cell_runs_beside_a_2d_ridge_and_a_cell_size_edit_remeshes_only_the
         assert float(cell.interface_area) == pytest.approx(200e-6 * 200e-6 + np.pi * 100e-6 / 4 * 40e-6, rel=5e-3)
     with xr.open_dataset(results / "square" / "solve" / "level2.nc") as level:
         assert level.c_interface.dims == ("time", "interface_node")
-        assert level.interface_area.attrs["units"] == "m2" and level.attrs["dimension"] == 3
+        assert level.interface_node_area.attrs["units"] == "m2" and level.attrs["dimension"] == 3
+        assert float(level.interface_node_area.sum()) == pytest.approx(level.attrs["interface_area_m2"], rel=1e-12)
         assert level.attrs["max_charge_imbalance"] < 1e-8
     assert "Tetrahedron" in (results / "square" / "solve" / "level2.xdmf").read_text()
     mesh_report = pd.read_csv(results / "mesh_report.csv")

@@ -101,9 +101,6 @@ class Geometry:
         return "g" + fingerprint(self.as_params())[:10]
 
 
-LATTICES = ("square", "hexagonal")
-
-
 @dataclass(frozen=True)
 class UnitCell:
     """The periodic unit cell of a 3D array of cylindrical pillars, in metres, reduced by the
@@ -457,7 +454,11 @@ def _design_cases(config: Mapping) -> Iterator[Case]:
             missing = [key for key in (*CELL_KEYS, "pillar_height_um") if key not in design]
             if missing:
                 raise ConfigError(f"case '{name}': a 3D unit cell (dimension: 3) needs {', '.join(missing)}")
-            cell = _cell(name, domain, design["lattice"], design["pillar_diameter_um"], design["pillar_pitch_um"], design["pillar_height_um"], study)
+            _refuse_electrode_length(f"case '{name}'", design)
+            cell = _cell(
+                name, domain, design["lattice"], design["pillar_diameter_um"], design["pillar_pitch_um"], design["pillar_height_um"],
+                study, _smallest_cell_feature(config),
+            )  # fmt: skip
             yield Case(
                 name=name,
                 design=name,
@@ -550,6 +551,7 @@ class _SweepPoint:
     centres: list[float]
     physics: Mapping
     """The point's physics overrides: the base's, the sweep's, then the point's own values."""
+    diameter = math.nan
 
     def check(self) -> None:
         if self.count == 0 and self.pitch is not None:
@@ -579,11 +581,13 @@ class _CellSweepPoint:
     pitch: float
     height: float
     physics: Mapping
+    smallest: float
+    """The smallest element the 3D mesh places (mesh/cell/rim_size_um)."""
     width = math.nan
-    count = 0
+    count = math.nan
 
     def geometry(self, study: str) -> UnitCell:
-        return _cell(self.name, self.domain, self.lattice, self.diameter, self.pitch, self.height, study)
+        return _cell(self.name, self.domain, self.lattice, self.diameter, self.pitch, self.height, study, self.smallest)
 
     def check(self) -> None:
         self.geometry("anode")
@@ -606,10 +610,15 @@ def _sweep_values(config: Mapping, sweep_name: str) -> Iterator[dict]:
 
 
 def sweep_dimension(config: Mapping, sweep_name: str) -> int:
-    """A sweep's dimension: its own, else its design's, else 2."""
+    """A sweep's dimension: its own, else its design's, else 2; refused if they differ."""
     sweep = config["sweeps"][sweep_name]
-    design = config["designs"].get(sweep.get("design"), {})
-    return sweep.get("dimension", design.get("dimension", 2))
+    design = config["designs"].get(sweep.get("design"))
+    if design is not None and "dimension" in sweep and sweep["dimension"] != design.get("dimension", 2):
+        raise ConfigError(
+            f"sweep '{sweep_name}': dimension {sweep['dimension']} around design '{sweep['design']}', "
+            f"a {design.get('dimension', 2)}D design; drop one of them"
+        )
+    return sweep.get("dimension", (design or {}).get("dimension", 2))
 
 
 def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint | _CellSweepPoint]:
@@ -658,8 +667,7 @@ CELL_AXES = ("pillar_diameter_um", "pillar_pitch_um", "pillar_height_um")
 def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_CellSweepPoint]:
     sweep = config["sweeps"][sweep_name]
     base = _sweep_design(config, sweep_name)
-    if base and base.get("dimension", 2) != 3:
-        raise ConfigError(f"sweep '{sweep_name}': dimension 3 around design '{sweep['design']}', a 2D design; drop one of them")
+    _refuse_electrode_length(f"sweep '{sweep_name}'", sweep)
     for key in ("pillar_width_um", "pillar_count"):
         if any(key in entry for entry in [sweep, *sweep.get("points", [])]):
             raise ConfigError(f"sweep '{sweep_name}': {key} describes 2D cross-sections; a 3D sweep takes {', '.join(CELL_AXES)}")
@@ -678,7 +686,7 @@ def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_CellSweepP
         name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
         axes = {axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values}
         physics = _overridden(_overridden(base.get("physics", {}), sweep.get("physics", {})), axes)
-        yield _CellSweepPoint(sweep_name, name, domain, lattice, *(cell[key] for key in CELL_AXES), physics)
+        yield _CellSweepPoint(sweep_name, name, domain, lattice, *(cell[key] for key in CELL_AXES), physics, _smallest_cell_feature(config))
 
 
 def _sweep_design(config: Mapping, sweep_name: str) -> Mapping:
@@ -779,10 +787,10 @@ def invalid_cases(config: Mapping) -> list[InvalidCase]:
                         design=sweep_name,
                         reason=str(error),
                         pillar_width=point.width * UM,
-                        pillar_pitch=math.nan if point.pitch is None else point.pitch * UM,
+                        pillar_pitch=math.nan if point.pillar_pitch is None else point.pillar_pitch,
                         pillar_height=point.height * UM,
                         pillar_count=point.count,
-                        pillar_diameter=getattr(point, "diameter", math.nan) * UM,
+                        pillar_diameter=point.diameter * UM,
                     )
                 )
     return invalid
@@ -905,8 +913,20 @@ def _geometry_si(domain: Mapping, width: float, height: float, centres: list[flo
     )
 
 
-def _cell(case: str, domain: Mapping, lattice: str, diameter: float, pitch: float, height: float, study: str) -> UnitCell:
-    """A checked 3D unit cell from the config's values (um)."""
+def _smallest_cell_feature(config: Mapping) -> float:
+    return config["mesh"]["cell"]["rim_size_um"]
+
+
+def _refuse_electrode_length(where: str, entry: Mapping) -> None:
+    if "electrode_length_um" in entry.get("geometry", {}):
+        raise ConfigError(f"{where}: geometry/electrode_length_um does not apply to a 3D unit cell (its size follows from the pitch)")
+
+
+def _cell(
+    case: str, domain: Mapping, lattice: str, diameter: float, pitch: float, height: float, study: str, smallest: float
+) -> UnitCell:
+    """A checked 3D unit cell from the config's values (um); ``smallest`` is the smallest element
+    the mesh places (at the pillar rims), which a pillar and the gap between pillars must exceed."""
     if study != "anode":
         raise ConfigError(f"case '{case}': a 3D unit cell (dimension: 3) solves the anode study only; set study: anode")
     if diameter >= pitch:
@@ -914,19 +934,20 @@ def _cell(case: str, domain: Mapping, lattice: str, diameter: float, pitch: floa
             f"case '{case}': pillar_diameter_um = {_format(diameter)} must be less than pillar_pitch_um = "
             f"{_format(pitch)} (neighbouring pillars would overlap or touch)"
         )
-    thickness = domain["electrode_thickness_um"]
-    if height >= thickness:
+    if height > 0 and min(diameter, pitch - diameter) < smallest:
         raise ConfigError(
-            f"case '{case}': pillar_height_um = {_format(height)} must be less than "
-            f"electrode_thickness_um = {_format(thickness)} (the pillar would cut through the electrode)"
+            f"case '{case}': pillar_diameter_um = {_format(diameter)} at pillar_pitch_um = {_format(pitch)} leaves a pillar "
+            f"or a gap between pillars narrower than mesh/cell/rim_size_um = {_format(smallest)}, the smallest element "
+            "the 3D mesh places; the cell cannot be meshed faithfully"
         )
+    _check_height(case, height, domain["electrode_thickness_um"])
     return UnitCell(
         lattice=lattice,
         pillar_diameter=diameter * UM,
         pillar_pitch=pitch * UM,
         pillar_height=height * UM,
         substrate_thickness=domain["substrate_thickness_um"] * UM,
-        electrode_thickness=thickness * UM,
+        electrode_thickness=domain["electrode_thickness_um"] * UM,
     )
 
 
@@ -936,12 +957,7 @@ def _check_pillars(
     """Reject pillars that overlap, leave the domain or cut through the electrode (all in um)."""
     if not centres:
         return
-    thickness = domain["electrode_thickness_um"]
-    if height >= thickness:
-        raise ConfigError(
-            f"case '{case}': pillar_height_um = {_format(height)} must be less than "
-            f"electrode_thickness_um = {_format(thickness)} (the pillar would cut through the electrode)"
-        )
+    _check_height(case, height, domain["electrode_thickness_um"])
     ordered = sorted(centres)
     for left, right in itertools.pairwise(ordered):
         if right - left <= width:
@@ -962,6 +978,14 @@ def _check_pillars(
                 f"{_format(width)} reaches or leaves the domain side at +-{_format(half_length)} "
                 "(electrode_length_um / 2)"
             )
+
+
+def _check_height(case: str, height: float, thickness: float) -> None:
+    if height >= thickness:
+        raise ConfigError(
+            f"case '{case}': pillar_height_um = {_format(height)} must be less than "
+            f"electrode_thickness_um = {_format(thickness)} (the pillar would cut through the electrode)"
+        )
 
 
 def _format(value: float) -> str:

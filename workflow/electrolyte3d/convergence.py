@@ -59,15 +59,15 @@ def electrolyte_elements(attrs: dict) -> int:
 
 
 def grid_convergence_index(
-    values: tuple[float, float, float], triangles: tuple[int, int, int], dimension: int = 2
+    values: tuple[float, float, float], elements: tuple[int, int, int], dimension: int = 2
 ) -> GridConvergenceIndex:
-    """GCI of ``values`` = (phi1, phi2, phi3) on meshes with ``triangles`` = (N1, N2, N3),
+    """GCI of ``values`` = (phi1, phi2, phi3) on meshes with ``elements`` = (N1, N2, N3),
     finest first. The representative cell size is (area / N)^(1/dimension), so the refinement
     ratios are r21 = (N1 / N2)^(1/dimension) and r32 = (N2 / N3)^(1/dimension)."""
     phi1, phi2, phi3 = values
-    n1, n2, n3 = triangles
+    n1, n2, n3 = elements
     if not n1 > n2 > n3:
-        raise ValueError(f"element counts {triangles} must decrease from the fine to the coarse level")
+        raise ValueError(f"element counts {elements} must decrease from the fine to the coarse level")
     r21, r32 = (n1 / n2) ** (1 / dimension), (n2 / n3) ** (1 / dimension)
     eps21, eps32 = phi2 - phi1, phi3 - phi2
     approximate = abs(eps21 / phi1) if phi1 else math.inf

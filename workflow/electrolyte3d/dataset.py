@@ -70,14 +70,14 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         surface = interface_surface(problem.mesh)
         nodes, along, statistics = surface.nodes, "interface_node", lambda values: over_surface(values, surface)
         interface_coords = {
-            "interface_node": ("interface_node", np.arange(nodes.size), {"long_name": "index of the interface node in the interface mesh"}),
+            "interface_node": ("interface_node", np.arange(nodes.size), {"long_name": "index of the interface node in the interface mesh", "units": "1"}),
             **{
                 axis: ("interface_node", surface.points[index], _attrs(f"{axis} position of the interface node{where}", "m"))
                 for index, (axis, where) in enumerate(
                     [("x", ""), ("y", ""), ("z", " (0 at the substrate underside, negative down the pillars)")]
                 )
             },
-            "interface_area": ("interface_node", surface.node_areas, _attrs("interface area the node stands for (a third of each triangle at it)", "m2")),
+            "interface_node_area": ("interface_node", surface.node_areas, _attrs("interface area the node stands for (a third of each triangle at it)", "m2")),
         }
         weighted, measure, current_units = "area-weighted", "area", "A"
         extent = {"interface_area_m2": surface.area, "top_area_m2": problem.top_measure, "applied_current_A": problem.applied_current}
@@ -269,9 +269,9 @@ MESH_FIELDS = {"c": ("c_mol_m-3", "mol m-3"), "phi": ("phi_V", "V")}
 the XDMF attribute name and units ParaView shows."""
 CATHODE_FIELDS = {"c_s": ("c_s_mol_m-3", "mol m-3")}
 """Field arrays on a cathode's nodes (prefixed ``cathode_`` in the data file's mesh arrays)."""
-CELLS = {2: ("triangle", "Triangle", "xy", "XY"), 3: ("tetrahedron", "Tetrahedron", "xyz", "XYZ")}
-"""Per mesh dimension: the data file's name of a cell (its array is the plural), the XDMF
-topology, and the coordinate dimension's name in the file and in XDMF."""
+CELLS = {2: ("triangle", "triangles", "Triangle", "xy", "XY"), 3: ("tetrahedron", "tetrahedra", "Tetrahedron", "xyz", "XYZ")}
+"""Per mesh dimension: the data file's names of a cell's dimension and of the cells' array, the
+XDMF topology, and the coordinate dimension's name in the file and in XDMF."""
 
 
 def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path: str) -> None:
@@ -287,7 +287,7 @@ def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path
     times = [snapshot.time for snapshot in solution.snapshots]
     with io.atomic_path(data_path) as partial:
         with netCDF4.Dataset(partial, "w", format="NETCDF4") as data:
-            cell, _, axes, _ = CELLS[problem.mesh.dim()]
+            cell, cells, _, axes, _ = CELLS[problem.mesh.dim()]
             data.createDimension("vertex", problem.mesh.dim() + 1)
             data.createDimension(axes, problem.mesh.dim())
             data.createDimension("step", len(times))
@@ -298,7 +298,7 @@ def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path
                 data.createDimension(f"{prefix}node", mesh.nvertices)
                 data.createDimension(f"{prefix}{cell}", mesh.nelements)
                 data.createVariable(f"{prefix}points", "f8", (f"{prefix}node", axes))[:] = mesh.p.T
-                data.createVariable(f"{prefix}{cell}s", "i8", (f"{prefix}{cell}", "vertex"))[:] = mesh.t.T
+                data.createVariable(f"{prefix}{cells}", "i8", (f"{prefix}{cell}", "vertex"))[:] = mesh.t.T
                 for step, snapshot in enumerate(solution.snapshots):
                     for name, values in zip(fields, values_of(snapshot.x), strict=True):
                         variable = data.createVariable(f"{name}_{step}", "f8", (f"{prefix}node",))
@@ -316,8 +316,8 @@ def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict,
     def item(dataset: str, dimensions: str, number_type: str) -> str:
         return f'<DataItem Dimensions="{dimensions}" NumberType="{number_type}" Precision="8" Format="HDF">{data_file}:/{dataset}</DataItem>'
 
-    nodes, cells, dim = mesh.nvertices, mesh.nelements, mesh.dim()
-    cell, topology, _, geometry = CELLS[dim]
+    nodes, count, dim = mesh.nvertices, mesh.nelements, mesh.dim()
+    _, cells, topology, _, geometry = CELLS[dim]
     steps = []
     for step, time in enumerate(times):
         attributes = "".join(
@@ -326,7 +326,7 @@ def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict,
         )
         steps.append(
             f'<Grid Name="{name}{step}" GridType="Uniform"><Time Value="{float(time)!r}"/>'
-            f'<Topology TopologyType="{topology}" NumberOfElements="{cells}">{item(f"{prefix}{cell}s", f"{cells} {dim + 1}", "Int")}</Topology>'
+            f'<Topology TopologyType="{topology}" NumberOfElements="{count}">{item(f"{prefix}{cells}", f"{count} {dim + 1}", "Int")}</Topology>'
             f'<Geometry GeometryType="{geometry}">{item(f"{prefix}points", f"{nodes} {dim}", "Float")}</Geometry>{attributes}</Grid>'
         )
     body = "\n".join(steps)

@@ -139,7 +139,7 @@ def cell_preview(whole: skfem.MeshTet, title: str):
 
 
 def convergence(ds, time: float | None):
-    """A case's reported quantities against electrolyte triangles (log scale), one panel per
+    """A case's reported quantities against electrolyte element counts (log scale), one panel per
     quantity: mean and CV of interface c at ``time`` (or steady), and the depletion time (for a
     cathode case also the CV of c_s and the saturation time, where it has them); the
     Richardson-extrapolated value of the three finest levels as a line; the production level ringed."""
@@ -360,41 +360,48 @@ def _size_pitch_grid(table: pd.DataFrame, metrics: dict, size: str):
     return figure
 
 
-def ridge_against_cell(ds, time: float):
-    """2D ridges against 3D cells of the same pillar size and pitch (a ridge's width read as a
-    cylinder's diameter): time to depletion and interface CV of c at ``time`` per arrangement,
-    one group per size and pitch, and the CV of every compared case over time."""
+def ridge_against_cell(ds, time: float | None):
+    """2D ridges against 3D cells of the same pillars (:func:`study.ridge_cell_groups`): time to
+    depletion and interface CV of c at ``time`` (or of the steady state) per arrangement, one
+    group per pillar size, pitch and height, and the CV of every compared case over time."""
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds)
-    size = np.where(shown.dimension == 3, shown.pillar_diameter, shown.pillar_width) / UM
-    kind = np.where(shown.dimension == 3, np.char.add("3D ", shown.lattice.values.astype(str)), "2D ridge")
+    groups = study.ridge_cell_groups(
+        {case: {key: shown[key].sel(case=case).item() for key in study.RIDGE_CELL_KEYS} for case in shown.case.values}
+    )
+    compared = [(label, case) for label, cases in groups.items() for case in cases]
+    at = shown.sel(time=time) if time is not None else shown
     table = pd.DataFrame(
         {
-            "case": shown.case.values,
-            "arrangement": kind,
-            "pillars": [f"{s:g} / {p:g} um" for s, p in zip(size, shown.pillar_pitch.values / UM, strict=True)],
-            "depletion": shown.depletion_time.values,
-            "cv": shown.c_cv.sel(time=time).values,
+            "case": [case for _, case in compared],
+            "arrangement": [
+                f"3D {shown.lattice.sel(case=case).item()}" if shown.dimension.sel(case=case).item() == 3 else "2D ridge" for _, case in compared
+            ],
+            "pillars": [label for label, _ in compared],
+            "depletion": [shown.depletion_time.sel(case=case).item() for _, case in compared],
+            "cv": [at.c_cv.sel(case=case).item() for _, case in compared],
         }
     )
-    # only groups that hold a ridge and a cell answer how far the ridge is from the cell
-    compared = table.groupby("pillars")["arrangement"].transform(lambda kinds: kinds.str.startswith("2D").any() and kinds.str.startswith("3D").any())
-    table = table[compared]
-    figure, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained")
+    over_time = time is not None
+    figure, axes = plt.subplots(1, 3 if over_time else 2, figsize=(13 if over_time else 9, 4), layout="constrained")
     order = sorted(table.arrangement.unique())
-    for axis, (metric, label) in zip(axes[:2], (("depletion", "time to depletion [s]"), ("cv", f"CV of interface c at t = {time:.3g} s [-]")), strict=True):
-        axis.set_xlabel("pillar width or diameter / pitch")
+    when = f"t = {time:.3g} s" if over_time else "steady state"
+    panels = (("depletion", "time to depletion [s]", "no compared case depleted"), ("cv", f"CV of interface c at {when} [-]", "no value"))
+    for axis, (metric, label, empty) in zip(axes[:2], panels, strict=True):
+        axis.set_xlabel("pillar width or diameter / pitch / height")
         axis.set_ylabel(label)
         if table[metric].isna().all():
-            axis.text(0.5, 0.5, "no case depleted", ha="center", va="center", transform=axis.transAxes)
+            axis.text(0.5, 0.5, empty if not table.empty else "no ridge and cell with the same pillars", ha="center", va="center", transform=axis.transAxes)
             continue
         sns.barplot(table, x="pillars", y=metric, hue="arrangement", hue_order=order, ax=axis, palette="deep")
-    for case, arrangement, pillars in table[["case", "arrangement", "pillars"]].itertuples(index=False):
-        axes[2].plot(shown.time, shown.c_cv.sel(case=case), marker=".", label=f"{arrangement}, {pillars}")
-    axes[2].set_xscale("log")
-    axes[2].set_xlabel("time [s]")
-    axes[2].set_ylabel("CV of interface c [-]")
-    axes[2].legend(fontsize="x-small")
+    if over_time:
+        for case, arrangement, pillars in table[["case", "arrangement", "pillars"]].itertuples(index=False):
+            axes[2].plot(shown.time, shown.c_cv.sel(case=case), marker=".", label=f"{arrangement}, {pillars}")
+        axes[2].set_xscale("log")
+        axes[2].set_xlabel("time [s]")
+        axes[2].set_ylabel("CV of interface c [-]")
+        if not table.empty:
+            axes[2].legend(fontsize="x-small")
     title = "2D cross-section (ridges) against 3D unit cells (cylinders)" + (f"; {note}" if note else "")
     figure.suptitle(title, fontsize="medium")
     return figure

@@ -102,6 +102,29 @@ def descriptors(case: Case) -> dict:
     }
 
 
+RIDGE_CELL_KEYS = ("dimension", "pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "substrate_thickness")
+"""What decides whether a 2D ridge and a 3D cell are the same pillars (see :func:`ridge_cell_groups`)."""
+
+
+def ridge_cell_groups(cases: Mapping[str, Mapping]) -> dict[str, list[str]]:
+    """Cases with the same pillars as 2D ridges and as 3D cylinders: a ridge's width read as a
+    cylinder's diameter, the same pitch, height and substrate. ``cases``: case -> values of
+    :data:`RIDGE_CELL_KEYS` (SI). Only groups holding a ridge and a cell are kept, by label
+    "size / pitch / height um"."""
+    groups: dict[tuple, list[str]] = {}
+    for name, case in cases.items():
+        size = case["pillar_diameter"] if case["dimension"] == 3 else case["pillar_width"]
+        if not case["pillar_height"] > 0 or not math.isfinite(case["pillar_pitch"]):
+            continue
+        key = tuple(round(value / 1e-9) for value in (size, case["pillar_pitch"], case["pillar_height"], case["substrate_thickness"]))
+        groups.setdefault(key, []).append(name)
+    return {
+        f"{key[0] / 1e3:g} / {key[1] / 1e3:g} / {key[2] / 1e3:g} um": names
+        for key, names in groups.items()
+        if {cases[name]["dimension"] for name in names} == {2, 3}
+    }
+
+
 def case_row(case: Case) -> dict:
     """One row of results/cases.csv: what a case will run with, SI, units in the column names."""
     row = {"case": case.name, **descriptors(case)}
@@ -361,7 +384,7 @@ def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.nda
         shape = (*((selected.sizes["time"],) if times is not None else ()), s_norm.size)
         blank = {name: (along, np.full(shape, np.nan), {**selected[name].attrs, "comment": "NaN for 3D cases"}) for name in profiles_of}
         outline = {f"{axis}_interface": ("s_norm", np.full(s_norm.size, np.nan), {**result[axis].attrs}) for axis in ("x", "y")}
-        interface = [name for name in ("interface_node", "x", "y", "z", "interface_area") if name in selected.coords]
+        interface = [name for name in ("interface_node", "x", "y", "z", "interface_node_area") if name in selected.coords]
         return selected.drop_vars([*profiles_of, *interface]).assign(blank).assign(outline).assign_coords(s_norm=s_norm)
     fraction = result.s.values / result.attrs["interface_length_m"]
     profiles = {

@@ -23,7 +23,7 @@ from electrolyte3d.config import (
     validate_config,
 )
 from electrolyte3d.io import fingerprint
-from electrolyte3d.study import case_row, descriptors, invalid_case_row
+from electrolyte3d.study import case_row, descriptors, invalid_case_row, ridge_cell_groups
 
 try:
     for path in workflow.configfiles:
@@ -50,8 +50,9 @@ SWEEPS = enabled_sweeps(config)
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
 FIELD_SNAPSHOTS = [name for name in DESIGNS if CASES[name].geometry.dimension == 2]
 """Designs with a field picture: the 2D ones (a 3D cell's fields are for ParaView, level<N>.xdmf)."""
-DIMENSIONS = {case.geometry.dimension for case in CASES.values()}
 CASE_DESCRIPTORS = {name: descriptors(case) for name, case in CASES.items()}
+RIDGE_CELL_GROUPS = ridge_cell_groups(CASE_DESCRIPTORS)
+"""Pillars a study has both as 2D ridges and as 3D cells: what ridge_vs_cell.png compares."""
 GEOMETRIES = {case.geometry.key: case.geometry for case in CASES.values()}
 GEOMETRY_CASES = {key: [] for key in GEOMETRIES}
 for name, case in CASES.items():
@@ -147,21 +148,25 @@ FINEST_CELL_INTERFACE_AREA = 9.28e-8
 """Its interface area, m2: other cells are estimated in proportion."""
 
 
+def job_geometry(wildcards):
+    """The geometry a mesh job (by its geometry wildcard) or a solve job (by its case) works on."""
+    return GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
+
+
 def level_cell_nodes(wildcards):
     """Estimated electrolyte nodes of a 3D cell's level (the count grows by at most
     refinement_ratio**3 per level)."""
-    geometry = GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
+    geometry = job_geometry(wildcards)
     scale = max(geometry.interface_area / FINEST_CELL_INTERFACE_AREA, 0.25)
     return scale * FINEST_CELL_NODES * (CELL_MESH_SETTINGS.size_factor(int(wildcards.level)) / CELL_MESH_SETTINGS.size_factor(3)) ** -3
 
 
 def is_cell(wildcards):
-    geometry = GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
-    return geometry.dimension == 3
+    return job_geometry(wildcards).dimension == 3
 
 
 def level_triangles(wildcards):
-    geometry = GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
+    geometry = job_geometry(wildcards)
     scale = max(geometry.interface_length / LEVEL0_INTERFACE_LENGTH, 0.5)
     if geometry.electrode_solved:
         scale *= 2  # a cathode's boundary layer about doubles the count (cathode_pillar level 0: 148k, 81k of them electrolyte)
@@ -179,8 +184,10 @@ def mesh_level_runtime_min(wildcards):
 def solve_level_runtime_min(wildcards):
     """Measured (results/solve_report.csv): about 0.5 ms of wall per electrolyte triangle for a
     transient run to depletion (pillar level 3: 66 steps, 231 s). Budgeted generously, 5 min plus
-    4 ms per triangle, because the step count grows with end_time and the physics. A 3D cell:
-    about 2 s per Newton iteration at 3.8e4 electrolyte nodes; budget 5 min plus 40 ms per node."""
+    4 ms per triangle, because the step count grows with end_time and the physics. A 3D cell
+    (results/solve_report.csv of config/studies/pillars-3d.yaml): hexagonal level 3, 3.8e4
+    electrolyte nodes, 212 s to depletion, 2 s per Newton iteration on one thread; budget 5 min
+    plus 40 ms per node."""
     if is_cell(wildcards):
         return int(5 + 4e-2 * level_cell_nodes(wildcards) / 60)
     return int(5 + 4e-3 * level_triangles(wildcards) / 60)
@@ -202,11 +209,22 @@ def mesh_level_memory_mb(wildcards, attempt):
 
 def solve_level_memory_mb(wildcards, attempt):
     """Measured peak (results/benchmarks/solve): ~250 MB plus ~3.2 kB per electrolyte triangle
-    (about 5/6 of all). Rounded up, and multiplied by the attempt. A 3D cell: about 0.9 GB at
-    3.8e4 electrolyte nodes (PARDISO's fill-in dominates); budget 500 MB plus 40 kB per node."""
+    (about 5/6 of all). Rounded up, and multiplied by the attempt. A 3D cell: 1.11 GB at 3.8e4
+    electrolyte nodes (hexagonal level 3; PARDISO's fill-in dominates); budget 500 MB plus 40 kB
+    per node."""
     if is_cell(wildcards):
         return int((500 + 4e-2 * level_cell_nodes(wildcards)) * attempt)
     return int((500 + 3.5e-3 * level_triangles(wildcards)) * attempt)
+
+
+def snapshot_levels(wildcards):
+    """A 2D case's level results for its field picture; a 3D cell has none (its fields are for ParaView)."""
+    if known_case(wildcards).geometry.dimension == 3:
+        raise WorkflowError(
+            f"case '{wildcards.case}' is a 3D cell, which has no field picture; open its fields in ParaView "
+            f"(results/{wildcards.case}/solve/level<N>.xdmf)"
+        )
+    return case_levels(wildcards)
 
 
 def case_levels(wildcards):
@@ -230,5 +248,5 @@ def all_outputs():
         *expand("results/geometries/{geometry}/mesh/preview.png", geometry=GEOMETRIES),
         *expand("results/{case}/convergence.png", case=CASES),
         *expand("results/{case}/field.png", case=FIELD_SNAPSHOTS),
-        *(["results/plots/ridge_vs_cell.png"] if DIMENSIONS == {2, 3} else []),
+        *(["results/plots/ridge_vs_cell.png"] if RIDGE_CELL_GROUPS else []),
     ]

@@ -8,7 +8,6 @@ rule mesh:
         electrode="results/geometries/{geometry}/mesh/level{level}.electrode.npz",
     params:
         mesh=geometry_mesh_settings,
-        dimension=lambda wildcards: GEOMETRIES[wildcards.geometry].dimension,
         electrode_solved=lambda wildcards: GEOMETRIES[wildcards.geometry].electrode_solved,
     log:
         "results/logs/mesh/{geometry}_level{level}.log",

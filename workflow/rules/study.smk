@@ -202,8 +202,8 @@ rule sweep_plot:
 rule field_snapshot:
     input:
         study=rules.collect.output.study,
-        results=case_levels,
-        fields=lambda wildcards: [path.replace(".nc", ".fields.nc") for path in case_levels(wildcards)],
+        results=snapshot_levels,
+        fields=lambda wildcards: [path.replace(".nc", ".fields.nc") for path in snapshot_levels(wildcards)],
     output:
         picture=report(
             "results/{case}/field.png",

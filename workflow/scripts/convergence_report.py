@@ -1,4 +1,4 @@
-"""Rule convergence_report: one table of every case's ladder (triangles, mean interface c, GCI,
+"""Rule convergence_report: one table of every case's ladder (element counts, mean interface c, GCI,
 chosen level) and the verdicts in plain words for the report."""
 
 from pathlib import Path

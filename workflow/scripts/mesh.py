@@ -10,12 +10,12 @@ from electrolyte3d.config import CellMeshSettings, MeshSettings
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, gmsh_session
 
 io.log_to(snakemake.log[0])
-dimension = int(snakemake.params.get("dimension", 2))
-settings = (CellMeshSettings if dimension == 3 else MeshSettings)(**snakemake.params.mesh)
 level = int(snakemake.wildcards.level)
-logging.info("geometry %s level %d (%dD): size factor %.4g, %s", snakemake.wildcards.geometry, level, dimension, settings.size_factor(level), settings)
 with gmsh_session():
     gmsh.open(snakemake.input.model)
+    dimension = gmsh.model.getDimension()
+    settings = (CellMeshSettings if dimension == 3 else MeshSettings)(**snakemake.params.mesh)
+    logging.info("geometry %s level %d (%dD): size factor %.4g, %s", snakemake.wildcards.geometry, level, dimension, settings.size_factor(level), settings)
     if dimension == 3:
         mesh.generate_cell(settings, level)
     else:
