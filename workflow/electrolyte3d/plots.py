@@ -323,7 +323,8 @@ def sweep(ds, design: str, time: float):
     if sizes and "pitch [um]" in varying:
         figure = _size_pitch_grid(table, metrics, sizes[0])
     else:
-        x = varying[0] if varying else "width [um]"
+        sizes = [label for label in ("width [um]", "diameter [um]") if label in table and table[label].notna().any()]
+        x = varying[0] if varying else sizes[0]
         hue = varying[1] if len(varying) > 1 else None
         figure, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained", squeeze=False)
         for axis, (metric, label) in zip(axes[0], metrics.items(), strict=True):
