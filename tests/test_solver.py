@@ -217,38 +217,41 @@ def manufactured(x, y):
     return c, (c_x, c_y), c_lap, phi, (phi_x, phi_y), phi_lap
 
 
-def mms_source(problem: solver.Problem) -> np.ndarray:
-    """Residual terms that make the manufactured (c, phi) the exact solution of the steady system
-    with the solver's boundary conditions: minus the strong-form volume sources, minus the
+def mms_source(problem: solver.Problem, exact=manufactured) -> np.ndarray:
+    """Residual terms that make the ``exact`` (c, phi) (a function of the coordinates returning
+    c, grad c, lap c, phi, grad phi, lap phi) the exact solution of the steady system with the
+    solver's boundary conditions, in 2D or 3D: minus the strong-form volume sources, minus the
     boundary fluxes of the exact fields and the exact Butler-Volmer current, plus the applied
-    current on the top (see the weak form in electrolyte3d.solver.Problem.assemble)."""
+    current on the top (the weak form of electrolyte3d.solver.Problem.residual)."""
     physics = problem.physics
     D, k, delta = physics.D_ambipolar, physics.conductivity_per_concentration, physics.diffusion_current_coefficient
 
+    def dot(first, second):
+        return np.sum(np.asarray(first) * np.asarray(second), axis=0)
+
     @skfem.LinearForm
     def salt_volume(v, w):
-        _, _, c_lap, *_ = manufactured(*w.x)
+        _, _, c_lap, *_ = exact(*w.x)
         return D * c_lap * v
 
     @skfem.LinearForm
     def charge_volume(v, w):
-        c, c_grad, c_lap, _, phi_grad, phi_lap = manufactured(*w.x)
-        return (k * (c_grad[0] * phi_grad[0] + c_grad[1] * phi_grad[1] + c * phi_lap) + delta * c_lap) * v
+        c, c_grad, c_lap, _, phi_grad, phi_lap = exact(*w.x)
+        return (k * (dot(c_grad, phi_grad) + c * phi_lap) + delta * c_lap) * v
 
     @skfem.LinearForm
     def salt_boundary(v, w):
-        c, c_grad, _, phi, _, _ = manufactured(*w.x)
-        normal_gradient = c_grad[0] * w.n[0] + c_grad[1] * w.n[1]
-        return -(D * normal_gradient + w["reacting"] * physics.salt_consumed_per_charge * physics.butler_volmer(c, phi)[0]) * v
+        c, c_grad, _, phi, _, _ = exact(*w.x)
+        return -(D * dot(c_grad, w.n) + w["reacting"] * physics.salt_consumed_per_charge * physics.butler_volmer(c, phi)[0]) * v
 
     @skfem.LinearForm
     def charge_boundary(v, w):
-        c, c_grad, _, phi, phi_grad, _ = manufactured(*w.x)
-        inward_current = k * c * (phi_grad[0] * w.n[0] + phi_grad[1] * w.n[1]) + delta * (c_grad[0] * w.n[0] + c_grad[1] * w.n[1])
+        c, c_grad, _, phi, phi_grad, _ = exact(*w.x)
+        inward_current = k * c * dot(phi_grad, w.n) + delta * dot(c_grad, w.n)
         reaction = w["reacting"] * physics.butler_volmer(c, phi)[0]
         return (-inward_current - reaction + w["applied"]) * v
 
-    basis = skfem.Basis(problem.mesh, skfem.ElementTriP1())
+    basis = skfem.Basis(problem.mesh, solver.p1_element(problem.mesh))
     salt = salt_volume.assemble(basis)
     charge = charge_volume.assemble(basis)
     for name in ("interface", "top", "insulation"):
@@ -260,10 +263,15 @@ def mms_source(problem: solver.Problem) -> np.ndarray:
     return np.concatenate([salt, charge])
 
 
-@skfem.Functional
-def squared_error(w):
-    c, _, _, phi, _, _ = manufactured(*w.x)
-    return np.stack([(w["c"] - c) ** 2, (w["phi"] - phi) ** 2])
+def mms_squared_error(exact=manufactured) -> skfem.Functional:
+    """Squared errors of the discrete c and phi (``w['c']``, ``w['phi']``) against ``exact``."""
+
+    @skfem.Functional
+    def squared_error(w):
+        c, _, _, phi, _, _ = exact(*w.x)
+        return np.stack([(w["c"] - c) ** 2, (w["phi"] - phi) ** 2])
+
+    return squared_error
 
 
 def mms_errors(cells: int) -> tuple[float, float]:
@@ -282,7 +290,7 @@ def mms_errors(cells: int) -> tuple[float, float]:
     assert solution.status == "completed"
     c, phi = problem.split(solution.snapshots[-1].x)
     fine = skfem.Basis(square, skfem.ElementTriP1(), intorder=6)
-    errors = squared_error.elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
+    errors = mms_squared_error().elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
     return tuple(np.sqrt(errors) / SIDE / np.array([1000.0, 0.05]))  # RMS error relative to the scales
 
 

@@ -18,7 +18,7 @@ from electrolyte3d import forms, geometry, mesh, metrics, solver, unit_cell
 from electrolyte3d.config import CellMeshSettings, SolverSettings, UnitCell, cases_from_config, load_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import Physics
-from test_solver import MMS_PHYSICS, slab_interface_drop
+from test_solver import MMS_PHYSICS, mms_source, mms_squared_error, slab_interface_drop
 
 UM = 1e-6
 
@@ -150,53 +150,6 @@ def test_manufactured_derivatives_match_finite_differences():
         np.testing.assert_allclose(numeric_laplacian, exact[laplacian], atol=1e-4 * np.abs(exact[laplacian]).max())
 
 
-def mms_source(problem: solver.Problem) -> np.ndarray:
-    """tests/test_solver.py's mms_source in 3D: minus the strong-form volume sources, minus the
-    boundary fluxes of the exact fields and the exact Butler-Volmer current, plus the applied
-    current on the top."""
-    physics = problem.physics
-    D, k, delta = physics.D_ambipolar, physics.conductivity_per_concentration, physics.diffusion_current_coefficient
-
-    @skfem.LinearForm
-    def salt_volume(v, w):
-        return D * manufactured(*w.x)[2] * v
-
-    @skfem.LinearForm
-    def charge_volume(v, w):
-        c, c_grad, c_lap, _, phi_grad, phi_lap = manufactured(*w.x)
-        return (k * (np.sum(c_grad * phi_grad, axis=0) + c * phi_lap) + delta * c_lap) * v
-
-    @skfem.LinearForm
-    def salt_boundary(v, w):
-        c, c_grad, _, phi, _, _ = manufactured(*w.x)
-        reaction = w["reacting"] * physics.salt_consumed_per_charge * physics.butler_volmer(c, phi)[0]
-        return -(D * np.sum(c_grad * w.n, axis=0) + reaction) * v
-
-    @skfem.LinearForm
-    def charge_boundary(v, w):
-        c, c_grad, _, phi, phi_grad, _ = manufactured(*w.x)
-        inward_current = k * c * np.sum(phi_grad * w.n, axis=0) + delta * np.sum(c_grad * w.n, axis=0)
-        reaction = w["reacting"] * physics.butler_volmer(c, phi)[0]
-        return (-inward_current - reaction + w["applied"]) * v
-
-    basis = skfem.Basis(problem.mesh, skfem.ElementTetP1())
-    salt = salt_volume.assemble(basis)
-    charge = charge_volume.assemble(basis)
-    for name in ("interface", "top", "insulation"):
-        facets = skfem.FacetBasis(problem.mesh, basis.elem, facets=problem.mesh.boundaries[name])
-        reacting = float(name == "interface")
-        applied = physics.current_density if name == "top" else 0.0
-        salt += salt_boundary.assemble(facets, reacting=reacting)
-        charge += charge_boundary.assemble(facets, reacting=reacting, applied=applied)
-    return np.concatenate([salt, charge])
-
-
-@skfem.Functional
-def squared_error(w):
-    c, _, _, phi, _, _ = manufactured(*w.x)
-    return np.stack([(w["c"] - c) ** 2, (w["phi"] - phi) ** 2])
-
-
 def mms_errors(cells: int) -> np.ndarray:
     """RMS errors of c and phi (relative to 1000 mol m-3 and 0.05 V) of the steady solve on a
     cube of cells^3 x 6 tetrahedra: interface z = 0, top z = SIDE, the four sides insulating."""
@@ -210,12 +163,12 @@ def mms_errors(cells: int) -> np.ndarray:
     )
     assert sum(cube.boundaries[name].size for name in ("interface", "top", "insulation")) == cube.boundary_facets().size
     problem = solver.Problem(cube, MMS_PHYSICS)
-    problem.source = mms_source(problem)
+    problem.source = mms_source(problem, manufactured)
     solution = solver.stationary(problem, SolverSettings("stationary", 1e-10, 20, 1e-3, 1.0, 1e-3, 0.1))
     assert solution.status == "completed", solution.message
     c, phi = problem.split(solution.snapshots[-1].x)
     fine = skfem.Basis(cube, skfem.ElementTetP1(), intorder=4)
-    errors = squared_error.elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
+    errors = mms_squared_error(manufactured).elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
     return np.sqrt(errors) / SIDE**1.5 / np.array([1000.0, 0.05])
 
 
