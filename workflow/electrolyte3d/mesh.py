@@ -60,10 +60,8 @@ def set_size_fields(settings: MeshSettings, level: int, electrode_solved: bool =
     interface_size = settings.interface_size * to_model
     field = gmsh.model.mesh.field
 
-    interface_distance = field.add("Distance")
-    field.setNumbers(interface_distance, "CurvesList", groups[INTERFACE])
     longest = max(gmsh.model.occ.getMass(1, curve) for curve in groups[INTERFACE])
-    field.setNumber(interface_distance, "Sampling", math.ceil(2 * longest / interface_size) + 1)
+    interface_distance = _distance("CurvesList", groups[INTERFACE], longest, interface_size)
     near_interface = _threshold(
         interface_distance,
         size_min=interface_size,
@@ -92,9 +90,7 @@ def set_size_fields(settings: MeshSettings, level: int, electrode_solved: bool =
             )
         )
 
-    smallest = field.add("Min")
-    field.setNumbers(smallest, "FieldsList", sizes)
-    field.setAsBackgroundMesh(smallest)
+    _use_smallest(sizes)
 
     curves, ends = layered_curves(groups)
     roots = [point for point in corners if _on_substrate_underside(point)]
@@ -105,6 +101,25 @@ def set_size_fields(settings: MeshSettings, level: int, electrode_solved: bool =
         # pillar tips, the electrode's re-entrant corners
         tips = [point for point in corners if point not in roots]
         _boundary_layer(settings, level, groups[INTERFACE], interface_ends(groups), excluded=groups[ELECTROLYTE], fans=tips)
+
+
+def _distance(entity_list: str, tags: list[int], longest: float, spacing: float) -> int:
+    """A Distance field to the entities (``entity_list`` names their kind: CurvesList, SurfacesList),
+    sampled at half ``spacing`` along ``longest``, their longest extent (gmsh units); gmsh samples
+    a surface on a grid of Sampling x Sampling parameter values."""
+    field = gmsh.model.mesh.field
+    distance = field.add("Distance")
+    field.setNumbers(distance, entity_list, tags)
+    field.setNumber(distance, "Sampling", math.ceil(2 * longest / spacing) + 1)
+    return distance
+
+
+def _use_smallest(sizes: list[int]) -> None:
+    """Make the smallest of the ``sizes`` fields the background mesh size, and the only size source."""
+    field = gmsh.model.mesh.field
+    smallest = field.add("Min")
+    field.setNumbers(smallest, "FieldsList", sizes)
+    field.setAsBackgroundMesh(smallest)
     for option in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
         gmsh.option.setNumber(f"Mesh.{option}", 0)
 
@@ -196,11 +211,8 @@ def set_cell_size_fields(settings: CellMeshSettings, level: int) -> None:
     grading = settings.grading_distance / GMSH_LENGTH_UNIT
     field = gmsh.model.mesh.field
 
-    interface_distance = field.add("Distance")
-    field.setNumbers(interface_distance, "SurfacesList", groups[INTERFACE])
-    # each surface is sampled on a grid of Sampling x Sampling parameter values
     longest = max(_longest_extent(2, surface) for surface in groups[INTERFACE])
-    field.setNumber(interface_distance, "Sampling", math.ceil(2 * longest / interface_size) + 1)
+    interface_distance = _distance("SurfacesList", groups[INTERFACE], longest, interface_size)
     sizes = []
     for volume, bulk_size in ((ELECTROLYTE, settings.electrolyte_size), (ELECTRODE, settings.electrode_size)):
         graded = _threshold(interface_distance, size_min=interface_size, size_max=bulk_size * to_model, distance_max=grading)
@@ -212,11 +224,8 @@ def set_cell_size_fields(settings: CellMeshSettings, level: int) -> None:
 
     rims = rim_curves(groups)
     if rims:
-        rim_distance = field.add("Distance")
-        field.setNumbers(rim_distance, "CurvesList", rims)
         rim_size = settings.rim_size * to_model
-        longest_rim = max(gmsh.model.occ.getMass(1, curve) for curve in rims)
-        field.setNumber(rim_distance, "Sampling", math.ceil(2 * longest_rim / rim_size) + 1)
+        rim_distance = _distance("CurvesList", rims, max(gmsh.model.occ.getMass(1, curve) for curve in rims), rim_size)
         sizes.append(
             _threshold(
                 rim_distance,
@@ -227,11 +236,7 @@ def set_cell_size_fields(settings: CellMeshSettings, level: int) -> None:
             )
         )
 
-    smallest = field.add("Min")
-    field.setNumbers(smallest, "FieldsList", sizes)
-    field.setAsBackgroundMesh(smallest)
-    for option in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
-        gmsh.option.setNumber(f"Mesh.{option}", 0)
+    _use_smallest(sizes)
 
 
 def _longest_extent(dim: int, tag: int) -> float:
