@@ -33,30 +33,21 @@ sys.path.insert(0, str(REPO / "workflow"))
 
 def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     """Items 1, 2 (and 4 with ``superlu``) for one level of the pillar design, in this process."""
-    import gmsh
     import numpy as np
     import scipy.sparse
     import scipy.sparse.linalg as sla
 
     from electrolyte3d import geometry, mesh, solver, sparse
-    from electrolyte3d.geometry import ELECTROLYTE
     from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config
 
     config = load_config(REPO / "config" / "config.yaml")
     case = cases_from_config(config)["pillar"]
-    scratch = Path(tempfile.mkdtemp(prefix="bench-"))
-    started = time.perf_counter()
-    with geometry.gmsh_session(log_to_terminal=False):
+
+    def build_and_mesh():
         geometry.build(case.geometry)
         mesh.generate(MeshSettings.from_config(config), level)
-        mesh.write(str(scratch / "mesh.msh"))
-        triangles = int(sum(len(gmsh.model.mesh.getElements(2, surface)[1][0]) for _, surface in gmsh.model.getEntities(2)))
-    meshing = time.perf_counter() - started
-    mesh.save_part(mesh.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz"))
-    started = time.perf_counter()
-    electrolyte = mesh.load_part(str(scratch / "electrolyte.npz"))
-    loading = time.perf_counter() - started
-    shutil.rmtree(scratch)
+
+    electrolyte, triangles, meshing, loading = _meshed_electrolyte(build_and_mesh)
 
     started = time.perf_counter()
     problem = solver.Problem(electrolyte, case.physics)
@@ -73,10 +64,7 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     bare = _bare_pardiso(jacobian, rhs)
 
     problem.timer = solver.Timer()
-    short = SolverSettings(**{**settings.as_params(), "end_time": end_time})
-    started = time.perf_counter()
-    solution = solver.transient(problem, short, np.array([end_time]))
-    transient_wall = time.perf_counter() - started
+    solution, transient_wall = _short_transient(problem, settings, end_time)
     newton_wall = transient_wall / max(solution.newton_iterations, 1)
     row = {
         "level": level,
@@ -114,26 +102,17 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
 def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
     """One level of a 3D unit cell of config/studies/pillars-3d.yaml in this process: meshing,
     the solve's setup, and a short transient's Newton iterations against bare PARDISO."""
-    import gmsh
-    import numpy as np
-
     from electrolyte3d import mesh, solver, unit_cell
     from electrolyte3d.config import CellMeshSettings, SolverSettings, cases_from_config, load_config
-    from electrolyte3d.geometry import ELECTROLYTE, gmsh_session
 
     config = load_config(REPO / "config" / "studies" / "pillars-3d.yaml")
     case = cases_from_config(config)[design]
-    scratch = Path(tempfile.mkdtemp(prefix="bench-cell-"))
-    started = time.perf_counter()
-    with gmsh_session(log_to_terminal=False):
+
+    def build_and_mesh():
         unit_cell.build(case.geometry)
         mesh.generate_cell(CellMeshSettings.from_config(config), level)
-        mesh.write(str(scratch / "mesh.msh"))
-        tetrahedra = int(sum(len(gmsh.model.mesh.getElements(3, volume)[1][0]) for _, volume in gmsh.model.getEntities(3)))
-    meshing = time.perf_counter() - started
-    mesh.save_part(mesh.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz"))
-    electrolyte = mesh.load_part(str(scratch / "electrolyte.npz"))
-    shutil.rmtree(scratch)
+
+    electrolyte, tetrahedra, meshing, _ = _meshed_electrolyte(build_and_mesh)
 
     started = time.perf_counter()
     problem = solver.Problem(electrolyte, case.physics)
@@ -143,10 +122,7 @@ def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
     jacobian = problem.jacobian(x, 1e4)
     rhs = -problem.residual(x, 1e4, -problem.split(x)[0] * 1e4)[problem.free]
     bare = _bare_pardiso(jacobian, rhs)
-    short = SolverSettings(**{**settings.as_params(), "end_time": end_time})
-    started = time.perf_counter()
-    solution = solver.transient(problem, short, np.array([end_time]))
-    transient_wall = time.perf_counter() - started
+    solution, transient_wall = _short_transient(problem, settings, end_time)
     newton_wall = transient_wall / max(solution.newton_iterations, 1)
     return {
         "design": design,
@@ -191,6 +167,45 @@ def cells(end_time: float) -> None:
     table.to_csv(destination / "bench_3d.csv", index=False)
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
+
+
+def _meshed_electrolyte(build_and_mesh):
+    """Run ``build_and_mesh`` (a model and its mesh) in a gmsh session, write the mesh and store
+    its electrolyte part as the mesh rule does; the part loaded as the solve loads it, the
+    model's element count of its own dimension (all parts), and the wall time of meshing and of
+    loading, s."""
+    import gmsh
+
+    from electrolyte3d import mesh
+    from electrolyte3d.geometry import ELECTROLYTE, gmsh_session
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+    started = time.perf_counter()
+    with gmsh_session(log_to_terminal=False):
+        build_and_mesh()
+        mesh.write(str(scratch / "mesh.msh"))
+        dim = gmsh.model.getDimension()
+        elements = int(sum(len(gmsh.model.mesh.getElements(dim, entity)[1][0]) for _, entity in gmsh.model.getEntities(dim)))
+    meshing = time.perf_counter() - started
+    mesh.save_part(mesh.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz"))
+    started = time.perf_counter()
+    electrolyte = mesh.load_part(str(scratch / "electrolyte.npz"))
+    loading = time.perf_counter() - started
+    shutil.rmtree(scratch)
+    return electrolyte, elements, meshing, loading
+
+
+def _short_transient(problem, settings, end_time: float):
+    """The transient solve of ``problem`` up to ``end_time`` s, and its wall time, s."""
+    import numpy as np
+
+    from electrolyte3d import solver
+    from electrolyte3d.config import SolverSettings
+
+    short = SolverSettings(**{**settings.as_params(), "end_time": end_time})
+    started = time.perf_counter()
+    solution = solver.transient(problem, short, np.array([end_time]))
+    return solution, time.perf_counter() - started
 
 
 def _best(action, repeats: int) -> float:
