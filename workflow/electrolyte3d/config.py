@@ -190,12 +190,25 @@ class Case:
 
 
 @dataclass(frozen=True)
-class MeshSettings:
-    """What one level of the mesh ladder depends on: level-0 element sizes (m), divided by
+class LadderSettings:
+    """What one level of a mesh ladder depends on: level-0 element sizes (m), divided by
     ``refinement_ratio**level``. The number of levels is not part of it, so adding a level
     leaves the existing ones untouched."""
 
     refinement_ratio: float
+
+    def as_params(self) -> dict:
+        return asdict(self)
+
+    def size_factor(self, level: int) -> float:
+        """Factor on every level-0 size at ``level``."""
+        return self.refinement_ratio ** (-level)
+
+
+@dataclass(frozen=True)
+class MeshSettings(LadderSettings):
+    """The 2D ladder (config ``mesh``)."""
+
     electrolyte_size: float
     interface_size: float
     corner_size: float
@@ -205,9 +218,6 @@ class MeshSettings:
     boundary_layer_first: float
     boundary_layer_ratio: float
     boundary_layer_thickness: float
-
-    def as_params(self) -> dict:
-        return asdict(self)
 
     @classmethod
     def from_config(cls, config: Mapping) -> MeshSettings:
@@ -222,18 +232,13 @@ class MeshSettings:
             },
         )
 
-    def size_factor(self, level: int) -> float:
-        """Factor on every level-0 size at ``level``."""
-        return self.refinement_ratio ** (-level)
-
 
 @dataclass(frozen=True)
-class CellMeshSettings:
-    """The mesh ladder of 3D unit cells (config ``mesh/cell``): level-0 tetrahedron sizes (m),
-    divided by ``refinement_ratio**level`` (the 2D ladder's ratio), fine at the interface and
-    finest at the pillar rims (where the mantle meets the substrate underside or the end face)."""
+class CellMeshSettings(LadderSettings):
+    """The ladder of 3D unit cells (config ``mesh/cell``): tetrahedron sizes, on the 2D ladder's
+    ratio, fine at the interface and finest at the pillar rims (where the mantle meets the
+    substrate underside or the end face)."""
 
-    refinement_ratio: float
     electrolyte_size: float
     interface_size: float
     rim_size: float
@@ -241,16 +246,10 @@ class CellMeshSettings:
     electrode_size: float
     grading_distance: float
 
-    def as_params(self) -> dict:
-        return asdict(self)
-
     @classmethod
     def from_config(cls, config: Mapping) -> CellMeshSettings:
         cell = config["mesh"]["cell"]
         return cls(refinement_ratio=config["mesh"]["refinement_ratio"], **{key.removesuffix("_um"): cell[key] * UM for key in cell})
-
-    def size_factor(self, level: int) -> float:
-        return self.refinement_ratio ** (-level)
 
 
 @dataclass(frozen=True)
