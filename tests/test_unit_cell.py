@@ -74,8 +74,8 @@ def test_physical_groups_are_named_and_partition_the_boundary(built):
     assert dims == unit_cell.PHYSICAL_GROUPS_3D
     surfaces = [tag for name in ("interface", "top", "insulation") for tag in groups[name]]
     assert len(surfaces) == len(set(surfaces)), "a surface is in two boundary groups"
-    electrolyte = unit_cell.boundary_surfaces(groups["electrolyte"])
-    electrode = unit_cell.boundary_surfaces(groups["electrode"])
+    electrolyte = geometry.boundary(3, groups["electrolyte"])
+    electrode = geometry.boundary(3, groups["electrode"])
     assert set(groups["interface"]) == electrolyte & electrode
     assert set(surfaces) == electrolyte | electrode
 

@@ -78,25 +78,32 @@ def build(geometry: Geometry) -> dict[str, list[int]]:
         ELECTROLYTE: [tag for _, tag in parents[0]],
         ELECTRODE: [tag for children in parents[1:] for _, tag in children],
     }
-    electrolyte_curves = boundary_curves(surfaces[ELECTROLYTE])
-    interface = electrolyte_curves & boundary_curves(surfaces[ELECTRODE])
-    outer = boundary_curves(surfaces[ELECTROLYTE] + surfaces[ELECTRODE])
     top_y = geometry.substrate_thickness * scale
-    top = {curve for curve in outer if _is_horizontal_at(curve, top_y)}
+    return add_physical_groups(surfaces, 2, lambda curve: _is_horizontal_at(curve, top_y))
+
+
+def add_physical_groups(parts: dict[str, list[int]], dim: int, on_top) -> dict[str, list[int]]:
+    """Name the ``parts`` (electrolyte and electrode entities of dimension ``dim``) and their
+    boundary as physical groups: the interface (what both share), the top (the outer entities
+    ``on_top`` accepts) and the insulation (the other outer ones); return each group's tags."""
+    interface = boundary(dim, parts[ELECTROLYTE]) & boundary(dim, parts[ELECTRODE])
+    outer = boundary(dim, parts[ELECTROLYTE] + parts[ELECTRODE])
+    top = {entity for entity in outer if on_top(entity)}
     groups = {
-        **surfaces,
+        **parts,
         INTERFACE: sorted(interface),
         TOP: sorted(top),
         INSULATION: sorted(outer - top),
     }
     for name, tags in groups.items():
-        gmsh.model.addPhysicalGroup(PHYSICAL_GROUPS[name], tags, name=name)
+        gmsh.model.addPhysicalGroup(dim if name in parts else dim - 1, tags, name=name)
     return groups
 
 
-def boundary_curves(surfaces: list[int]) -> set[int]:
-    boundary = gmsh.model.getBoundary([(2, tag) for tag in surfaces], combined=True, oriented=False)
-    return {tag for _, tag in boundary}
+def boundary(dim: int, entities: list[int]) -> set[int]:
+    """Tags of the boundary of the union of ``entities`` of dimension ``dim``."""
+    faces = gmsh.model.getBoundary([(dim, tag) for tag in entities], combined=True, oriented=False)
+    return {tag for _, tag in faces}
 
 
 def _is_horizontal_at(curve: int, y: float) -> bool:

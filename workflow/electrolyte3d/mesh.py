@@ -27,7 +27,7 @@ from electrolyte3d.geometry import (
     INTERFACE,
     PHYSICAL_GROUPS,
     TOP,
-    boundary_curves,
+    boundary,
     pillar_corners,
 )
 from electrolyte3d.unit_cell import rim_curves
@@ -153,7 +153,7 @@ def layered_curves(groups: dict[str, list[int]]) -> tuple[list[int], list[int]]:
     insulated sides, so that the layer does not end where the interface meets the sides (gmsh
     4.15 leaves sliver triangles at such ends); and the points where it ends instead, the top
     corners, where it is continued along the top."""
-    curves = sorted(boundary_curves(groups[ELECTROLYTE]) - set(groups[TOP]))
+    curves = sorted(boundary(2, groups[ELECTROLYTE]) - set(groups[TOP]))
 
     def end_points(tags) -> set[int]:
         return {tag for _, tag in gmsh.model.getBoundary([(1, curve) for curve in tags], combined=False)}

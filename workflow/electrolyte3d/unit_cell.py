@@ -25,6 +25,7 @@ from electrolyte3d.geometry import (
     INSULATION,
     INTERFACE,
     TOP,
+    add_physical_groups,
 )
 
 PHYSICAL_GROUPS_3D = {ELECTROLYTE: 3, ELECTRODE: 3, INTERFACE: 2, TOP: 2, INSULATION: 2}
@@ -54,18 +55,7 @@ def build(cell: UnitCell) -> dict[str, list[int]]:
         ELECTROLYTE: sorted({tag for children in parents[: len(electrolyte)] for _, tag in children}),
         ELECTRODE: sorted({tag for children in parents[len(electrolyte) :] for _, tag in children}),
     }
-    interface = boundary_surfaces(volumes[ELECTROLYTE]) & boundary_surfaces(volumes[ELECTRODE])
-    outer = boundary_surfaces(volumes[ELECTROLYTE] + volumes[ELECTRODE])
-    top_faces = {surface for surface in outer if _is_flat_at(surface, top)}
-    groups = {
-        **volumes,
-        INTERFACE: sorted(interface),
-        TOP: sorted(top_faces),
-        INSULATION: sorted(outer - top_faces),
-    }
-    for name, tags in groups.items():
-        gmsh.model.addPhysicalGroup(PHYSICAL_GROUPS_3D[name], tags, name=name)
-    return groups
+    return add_physical_groups(volumes, 3, lambda surface: _is_flat_at(surface, top))
 
 
 def _quarter_pillars(cell: UnitCell, height: float) -> list[tuple[int, int]]:
@@ -84,11 +74,6 @@ def _quarter_pillars(cell: UnitCell, height: float) -> list[tuple[int, int]]:
             occ.rotate([(3, pillar)], x, y, 0.0, 0.0, 0.0, 1.0, math.pi)
         pillars.append((3, pillar))
     return pillars
-
-
-def boundary_surfaces(volumes: list[int]) -> set[int]:
-    boundary = gmsh.model.getBoundary([(3, tag) for tag in volumes], combined=True, oriented=False)
-    return {tag for _, tag in boundary}
 
 
 def _is_flat_at(surface: int, z: float) -> bool:
