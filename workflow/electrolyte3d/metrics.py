@@ -53,21 +53,30 @@ def along_path(values: np.ndarray, s: np.ndarray) -> dict[str, float]:
     """Length-weighted statistics of a field that is linear between the nodes at arc lengths s:
     mean, min, max, std, cv (std / mean), and within_10pct (fraction of the length within
     +-10 % of the mean). Integrals are exact for piecewise-linear fields."""
-    lengths = np.diff(s)
-    left, right = values[:-1], values[1:]
-    total = lengths.sum()
-    mean = np.sum(lengths * (left + right) / 2) / total
-    a, b = left - mean, right - mean
-    variance = np.sum(lengths * (a * a + a * b + b * b) / 3) / total
+    segments = np.stack([np.arange(values.size - 1), np.arange(1, values.size)])
+    return _weighted_statistics(values, segments, np.diff(s), lambda ends, band: _fraction_in_band(ends[0], ends[1], -band, band))
+
+
+def _weighted_statistics(values: np.ndarray, simplices: np.ndarray, measures: np.ndarray, fraction_in_band) -> dict[str, float]:
+    """The statistics of :func:`along_path` for a field linear on each simplex (segments or
+    triangles; ``simplices``: vertex indices into ``values``, one column each, with their lengths
+    or areas ``measures``), exact: on a simplex of k vertices the integral of a linear f squared
+    is measure (sum f_i^2 + (sum f_i)^2) / (k (k + 1)). ``fraction_in_band(deviations, band)``
+    gives the fraction of each simplex within +-band of the mean from its vertex deviations."""
+    vertex = values[simplices]
+    total = measures.sum()
+    mean = np.sum(measures * vertex.mean(axis=0)) / total
+    deviation = vertex - mean
+    vertices = simplices.shape[0]
+    variance = np.sum(measures * (np.sum(deviation**2, axis=0) + deviation.sum(axis=0) ** 2)) / (vertices * (vertices + 1)) / total
     std = np.sqrt(max(variance, 0.0))
-    band = WITHIN_BAND * abs(mean)
     return {
         "mean": mean,
         "min": values.min(),
         "max": values.max(),
         "std": std,
         "cv": std / abs(mean) if mean != 0 else np.inf,
-        "within_10pct": np.sum(lengths * _fraction_in_band(a, b, -band, band)) / total,
+        "within_10pct": np.sum(measures * fraction_in_band(deviation, WITHIN_BAND * abs(mean))) / total,
     }
 
 
@@ -116,25 +125,13 @@ def interface_surface(mesh) -> InterfaceSurface:
 
 def over_surface(values: np.ndarray, surface: InterfaceSurface) -> dict[str, float]:
     """Area-weighted statistics of a field that is linear on each interface triangle, given at
-    the surface's nodes: the same keys as :func:`along_path`, exact for the piecewise-linear
-    field (on a triangle, the integral of a linear f squared is area (sum f_i^2 + (sum f_i)^2) / 12)."""
-    areas = surface.triangle_areas
-    total = areas.sum()
-    vertex = values[surface.triangles]  # (3, triangles)
-    mean = np.sum(areas * vertex.mean(axis=0)) / total
-    deviation = vertex - mean
-    variance = np.sum(areas * (np.sum(deviation**2, axis=0) + deviation.sum(axis=0) ** 2) / 12) / total
-    std = np.sqrt(max(variance, 0.0))
-    band = WITHIN_BAND * abs(mean)
-    inside = _triangle_fraction_above(deviation, -band) - _triangle_fraction_above(deviation, band)
-    return {
-        "mean": mean,
-        "min": values.min(),
-        "max": values.max(),
-        "std": std,
-        "cv": std / abs(mean) if mean != 0 else np.inf,
-        "within_10pct": np.sum(areas * inside) / total,
-    }
+    the surface's nodes: the same keys as :func:`along_path`, exact for the piecewise-linear field."""
+    return _weighted_statistics(
+        values,
+        surface.triangles,
+        surface.triangle_areas,
+        lambda deviations, band: _triangle_fraction_above(deviations, -band) - _triangle_fraction_above(deviations, band),
+    )
 
 
 def _triangle_fraction_above(values: np.ndarray, threshold: float) -> np.ndarray:
