@@ -410,11 +410,18 @@ def test_vectorised_volume_terms_equal_the_scikit_fem_forms():
     square = skfem.MeshTri.init_tensor(points, points ** 1.3 / 1e-5 ** 0.3).with_boundaries(
         {"interface": lambda x: np.isclose(x[1], 0), "top": lambda x: np.isclose(x[1], 1e-5)}
     )
-    problem = solver.Problem(square, MMS_PHYSICS)
+    assert_vectorised_volume_terms_equal_the_forms(square)
+
+
+def assert_vectorised_volume_terms_equal_the_forms(mesh: skfem.Mesh) -> None:
+    """Problem.conduction_data and conduction_concentration_sensitivity_data (from the element
+    geometry the solver keeps) equal scikit-fem's assembly of the forms on ``mesh``, and
+    potential_jacobian is the phi-phi block of jacobian."""
+    problem = solver.Problem(mesh, MMS_PHYSICS)
     rng = np.random.default_rng(1)
     c, phi = rng.uniform(500, 1500, problem.nodes), rng.uniform(-0.1, 0.1, problem.nodes)
     k = MMS_PHYSICS.conductivity_per_concentration
-    reference = skfem.Basis(square, skfem.ElementTriP1(), intorder=3)
+    reference = skfem.Basis(mesh, solver.p1_element(mesh), intorder=3)
     expected = forms.conduction.assemble(reference, kappa=k * reference.interpolate(c))
     got = sp.coo_matrix((problem.conduction_data(c), tuple(problem.element_pairs)), shape=expected.shape)
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 import skfem
 from scipy.optimize import brentq
 
@@ -18,7 +17,7 @@ from electrolyte3d import forms, geometry, mesh, metrics, solver, unit_cell
 from electrolyte3d.config import CellMeshSettings, SolverSettings, UnitCell, cases_from_config, load_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import Physics
-from test_solver import MMS_PHYSICS, mms_source, mms_squared_error, slab_interface_drop
+from test_solver import MMS_PHYSICS, assert_vectorised_volume_terms_equal_the_forms, mms_source, mms_squared_error, slab_interface_drop
 
 UM = 1e-6
 
@@ -73,22 +72,8 @@ def test_vectorised_volume_terms_equal_the_scikit_fem_forms_on_tetrahedra():
     scikit-fem's assembly of forms.conduction and forms.conduction_concentration_sensitivity, and
     potential_jacobian is the phi-phi block of jacobian."""
     box = distorted_box()
-    problem = solver.Problem(box, MMS_PHYSICS)
-    assert isinstance(problem.interface.elem, skfem.ElementTetP1)
-    rng = np.random.default_rng(1)
-    c, phi = rng.uniform(500, 1500, problem.nodes), rng.uniform(-0.1, 0.1, problem.nodes)
-    k = MMS_PHYSICS.conductivity_per_concentration
-    reference = skfem.Basis(box, skfem.ElementTetP1(), intorder=3)
-    expected = forms.conduction.assemble(reference, kappa=k * reference.interpolate(c))
-    got = sp.coo_matrix((problem.conduction_data(c), tuple(problem.element_pairs)), shape=expected.shape)
-    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
-    expected = forms.conduction_concentration_sensitivity.assemble(reference, dkappa_dc=k, grad_phi=reference.interpolate(phi).grad)
-    got = sp.coo_matrix((problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=expected.shape)
-    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
-    x = np.concatenate([c, phi])
-    potential = np.searchsorted(problem.free, np.arange(problem.nodes, 2 * problem.nodes))
-    whole = problem.jacobian(x)[potential][:, potential]
-    np.testing.assert_allclose(problem.potential_jacobian(x).toarray(), whole.toarray(), rtol=1e-14, atol=0)
+    assert isinstance(solver.Problem(box, MMS_PHYSICS).interface.elem, skfem.ElementTetP1)
+    assert_vectorised_volume_terms_equal_the_forms(box)
 
 
 def test_jacobian_equals_central_differences_of_the_residual_on_tetrahedra():
