@@ -47,7 +47,7 @@ def built(request):
 def test_volumes_and_areas_match_the_unit_cell(built):
     cell, groups = built
     width, depth = cell.cell_size
-    measured = unit_cell.measured_numbers(groups)
+    measured = geometry.measured_numbers(groups, 3)
     assert measured["electrolyte_volume_m3"] == pytest.approx(cell.electrolyte_volume, rel=1e-12)
     assert measured["interface_area_m2"] == pytest.approx(cell.interface_area, rel=1e-12)
     assert measured["top_area_m2"] == pytest.approx(cell.cell_area, rel=1e-12)

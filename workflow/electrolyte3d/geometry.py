@@ -113,17 +113,23 @@ def _is_horizontal_at(curve: int, y: float) -> bool:
     return all(abs(gmsh.model.getValue(0, tag, [])[1] - y) < tolerance for _, tag in ends)
 
 
-def measured_numbers(groups: dict[str, list[int]]) -> dict[str, float | int]:
-    """Lengths and areas of the built model (SI), measured by OpenCASCADE, not from the inputs."""
-    occ = gmsh.model.occ
-    length_unit, area_unit = GMSH_LENGTH_UNIT, GMSH_LENGTH_UNIT**2
-    return {
-        "electrolyte_area_m2": sum(occ.getMass(2, tag) for tag in groups[ELECTROLYTE]) * area_unit,
-        "electrode_area_m2": sum(occ.getMass(2, tag) for tag in groups[ELECTRODE]) * area_unit,
-        "interface_length_m": sum(occ.getMass(1, tag) for tag in groups[INTERFACE]) * length_unit,
-        "top_length_m": sum(occ.getMass(1, tag) for tag in groups[TOP]) * length_unit,
-        "insulation_length_m": sum(occ.getMass(1, tag) for tag in groups[INSULATION]) * length_unit,
-    }
+MEASURES = {2: ("area_m2", "length_m"), 3: ("volume_m3", "area_m2")}
+"""Per model dimension: what the parts and what their boundary groups measure, with units."""
+
+
+def measured_numbers(groups: dict[str, list[int]], dim: int = 2) -> dict[str, float]:
+    """Sizes of the built model's groups (SI): areas and lengths of a 2D section, volumes and
+    areas of a 3D cell, measured by OpenCASCADE, not from the inputs."""
+    part_measure, boundary_measure = MEASURES[dim]
+    numbers = {}
+    for names, entity_dim, measure in (
+        ((ELECTROLYTE, ELECTRODE), dim, part_measure),
+        ((INTERFACE, TOP, INSULATION), dim - 1, boundary_measure),
+    ):
+        for name in names:
+            size = sum(gmsh.model.occ.getMass(entity_dim, tag) for tag in groups[name])
+            numbers[f"{name}_{measure}"] = size * GMSH_LENGTH_UNIT**entity_dim
+    return numbers
 
 
 def pillar_corners(groups: dict[str, list[int]]) -> list[int]:

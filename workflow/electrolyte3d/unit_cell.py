@@ -84,19 +84,6 @@ def _is_flat_at(surface: int, z: float) -> bool:
     return abs(z_min - z) < tolerance and abs(z_max - z) < tolerance
 
 
-def measured_numbers(groups: dict[str, list[int]]) -> dict[str, float]:
-    """Volumes and areas of the built cell (SI), measured by OpenCASCADE, not from the inputs."""
-    occ = gmsh.model.occ
-    area_unit, volume_unit = GMSH_LENGTH_UNIT**2, GMSH_LENGTH_UNIT**3
-    return {
-        "electrolyte_volume_m3": sum(occ.getMass(3, tag) for tag in groups[ELECTROLYTE]) * volume_unit,
-        "electrode_volume_m3": sum(occ.getMass(3, tag) for tag in groups[ELECTRODE]) * volume_unit,
-        "interface_area_m2": sum(occ.getMass(2, tag) for tag in groups[INTERFACE]) * area_unit,
-        "top_area_m2": sum(occ.getMass(2, tag) for tag in groups[TOP]) * area_unit,
-        "insulation_area_m2": sum(occ.getMass(2, tag) for tag in groups[INSULATION]) * area_unit,
-    }
-
-
 def rim_curves(groups: dict[str, list[int]]) -> list[int]:
     """Curve tags of the pillar rims: the circular arcs where a pillar mantle meets the substrate
     underside (the root) or the pillar's end face (the tip). None for a flat film."""

@@ -10,7 +10,8 @@ from electrolyte3d.config import Geometry, UnitCell
 
 io.log_to(snakemake.log[0])
 params = snakemake.params.geometry
-if params.get("dimension", 2) == 3:
+dimension = params.get("dimension", 2)
+if dimension == 3:
     case_geometry, builder = UnitCell.from_params(params), unit_cell
     counts = {"dimension": 3, "lattice": case_geometry.lattice}
 else:
@@ -22,7 +23,7 @@ with geometry.gmsh_session():
     numbers = {
         "geometry": snakemake.wildcards.geometry,
         **counts,
-        **builder.measured_numbers(groups),
+        **geometry.measured_numbers(groups, dimension),
         **io.provenance(dict(snakemake.params.items())),
     }
     with io.atomic_path(snakemake.output.model) as partial:
