@@ -332,23 +332,24 @@ def test_paper_pillar_profiles_are_symmetric_about_the_mid_line(paper_pillar):
     assert ds.attrs["max_charge_imbalance"] < 1e-8
 
 
-def test_newton_failures_end_the_case_as_diverged_with_a_valid_result(tmp_path, monkeypatch):
+@pytest.mark.parametrize("integrator, newton_method", [("bdf", "chord_newton"), ("bdf2", "newton")])
+def test_newton_failures_end_the_case_as_diverged_with_a_valid_result(tmp_path, monkeypatch, integrator, newton_method):
     config = study(
         physics={"D_plus": 1e-12, "D_unit": "m2/s", "exchange_current_density_A_m2": 2.5},
-        solver_settings={"end_time_s": 100, "report_times_s": [1, 100]},
+        solver_settings={"end_time_s": 100, "report_times_s": [1, 100], "integrator": integrator},
     )
     physics = cases_from_config(config)["film"].physics
     problem = solver.Problem(electrolyte_mesh(config, "film", 0, tmp_path), physics)
     settings = SolverSettings.from_config(config)
-    newton = problem.newton
+    newton = getattr(problem, newton_method)
 
-    def failing_after_a_second(x, settings, mass_coefficient=0.0, history=None):
-        result = newton(x, settings, mass_coefficient, history)
+    def failing_after_a_second(*arguments, **keywords):
+        result = newton(*arguments, **keywords)
         if problem.split(result[0])[0].min() < 995:
             raise solver.NewtonFailure("forced failure")
         return result
 
-    monkeypatch.setattr(problem, "newton", failing_after_a_second)
+    monkeypatch.setattr(problem, newton_method, failing_after_a_second)
     solution = solver.transient(problem, settings, np.array([1.0, 100.0]))
     ds = dataset.build(problem, solution, settings, {"case": "film"})
     assert ds.attrs["status"] == "diverged"
@@ -377,24 +378,28 @@ def test_planar_transient_resolves_its_depletion_layer(planar_transient):
     assert ds.attrs["interface_first_layer_m"] == pytest.approx(5e-9, rel=0.2)
 
 
-def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_message(tmp_path, monkeypatch):
+@pytest.mark.parametrize("integrator", ["bdf", "bdf2"])
+def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_message(tmp_path, monkeypatch, integrator):
     from pypardiso.pardiso_wrapper import PyPardisoError
 
     config = study(
         physics={"D_plus": 1e-12, "D_unit": "m2/s", "exchange_current_density_A_m2": 2.5},
-        solver_settings={"end_time_s": 100, "report_times_s": [1, 100]},
+        solver_settings={"end_time_s": 100, "report_times_s": [1, 100], "integrator": integrator},
     )
     problem = solver.Problem(electrolyte_mesh(config, "film", 0, tmp_path), cases_from_config(config)["film"].physics)
-    solve = solver.sparse.DirectSolver.solve
     calls = []
 
-    def zero_pivot_after_the_first_steps(direct, matrix, rhs):
-        calls.append(1)
-        if len(calls) > 20:
-            raise PyPardisoError(-4)  # PARDISO's "zero pivot, numerical factorization problem"
-        return solve(direct, matrix, rhs)
+    def zero_pivot_after_the_first_steps(factorisation):
+        def failing(direct, *arguments):
+            calls.append(1)
+            if len(calls) > 10:
+                raise PyPardisoError(-4)  # PARDISO's "zero pivot, numerical factorization problem"
+            return factorisation(direct, *arguments)
 
-    monkeypatch.setattr(solver.sparse.DirectSolver, "solve", zero_pivot_after_the_first_steps)
+        return failing
+
+    for name in ("solve", "factorise"):
+        monkeypatch.setattr(solver.sparse.DirectSolver, name, zero_pivot_after_the_first_steps(getattr(solver.sparse.DirectSolver, name)))
     settings = SolverSettings.from_config(config)
     solution = solver.transient(problem, settings, np.array([1.0, 100.0]))
     ds = dataset.build(problem, solution, settings, {"case": "film"})

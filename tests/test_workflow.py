@@ -71,6 +71,7 @@ def test_default_config_plans_geometry_mesh_ladder_and_reports(tmp_path):
         "mesh_report": 1,
         "solve": 7 * 4,
         "solve_report": 1,
+        "grid_convergence": 7,
         "convergence": 7,
         "convergence_plot": 7,
         "convergence_report": 1,
@@ -92,7 +93,7 @@ def test_a_study_file_replaces_the_default_study(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert planned_jobs(result.stdout) == {
         "cases": 1, "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
-        "convergence": 1, "convergence_plot": 1, "convergence_report": 1, "collect": 1, "plots": 1,
+        "grid_convergence": 1, "convergence": 1, "convergence_plot": 1, "convergence_report": 1, "collect": 1, "plots": 1,
         "field_snapshot": 1, "all": 1,
     }
 
@@ -195,24 +196,33 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study
 AGGREGATES = {"convergence_report": 1, "collect": 1, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1}
 NEW_CASE = {
     "cases": 1, "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
-    "convergence": 1, "convergence_plot": 1, **AGGREGATES,
+    "grid_convergence": 1, "convergence": 1, "convergence_plot": 1, **AGGREGATES,
 }  # fmt: skip
+"""A dry run lists no time_error job downstream of a grid study that has to run first (a
+checkpoint: its production level decides which level's time error is measured)."""
 CONFIG_EDITS = {
     "one pillar pitch": ({"sweeps": {"grid": {"pillar_pitch_um": [500]}}}, NEW_CASE),
     "a sweep point added": ({"sweeps": {"grid": {"pillar_pitch_um": [400, 600]}}}, NEW_CASE),
     "Newton tolerance": (
         {"solver": {"newton_rtol": 1.0e-6}},
-        {"solve": 6, "solve_report": 1, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+        {"solve": 6, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
     ),
-    "grid-convergence tolerance": ({"convergence": {"tolerance": 0.5}}, {"convergence": 2, "convergence_plot": 2, **AGGREGATES}),
+    "grid-convergence tolerance": (
+        {"convergence": {"tolerance": 0.5}},
+        {"grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+    ),
+    "time-error tolerance factor": (
+        {"convergence": {"time_tolerance_factor": 4}},
+        {"time_error": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+    ),
     "figure resolution": ({"plots": {"dpi": 100}}, {"convergence_plot": 2, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1}),
     "a fourth mesh level": (
         {"mesh": {"levels": 4}},
-        {"mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+        {"mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
     ),
     "a diffusivity axis (same geometry, no remeshing)": (
         {"sweeps": {"grid": {"D_plus": [6.6e-10, 1.0e-9]}}},
-        {"cases": 1, "mesh_report": 1, "solve": 6, "solve_report": 1, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+        {"cases": 1, "mesh_report": 1, "solve": 6, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
     ),
 }
 
@@ -398,7 +408,7 @@ def test_cathode_study_runs_end_to_end_and_a_cathode_edit_reruns_only_solves(tmp
     config.write_text(yaml.safe_dump(edited(CATHODE, {"physics": {"D_cathode_cm2_s": 5.0e-12}})))
     planned = planned_jobs(snakemake("--dry-run", "--cores", "1", cwd=tmp_path).stdout)
     assert planned == {
-        "cases": 1, "solve": 6, "solve_report": 1, "convergence": 2, "convergence_plot": 2, "convergence_report": 1,
+        "cases": 1, "solve": 6, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, "convergence_report": 1,
         "collect": 1, "plots": 1, "cathode_plot": 1, "field_snapshot": 2, "all": 1,
     }  # fmt: skip
 
@@ -453,6 +463,6 @@ def test_a_3d_cell_runs_beside_a_2d_ridge_and_a_cell_size_edit_remeshes_only_the
     config.write_text(yaml.safe_dump(edited(RIDGE_AND_CELL, {"mesh": {"cell": {"interface_size_um": 15}}})))
     planned = planned_jobs(snakemake("--dry-run", "--cores", "1", cwd=tmp_path).stdout)
     assert planned == {
-        "mesh": 3, "mesh_report": 1, "mesh_preview": 1, "solve": 3, "solve_report": 1, "convergence": 1, "convergence_plot": 1,
+        "mesh": 3, "mesh_report": 1, "mesh_preview": 1, "solve": 3, "solve_report": 1, "grid_convergence": 1, "convergence": 1, "convergence_plot": 1,
         "convergence_report": 1, "collect": 1, "plots": 1, "ridge_vs_cell_plot": 1, "sweep_plot": 1, "all": 1,
     }  # fmt: skip

@@ -266,6 +266,7 @@ class SolverSettings:
     end_time: float
     initial_step: float
     depletion_fraction: float
+    integrator: str = "bdf"
     min_step: float = 1e-12
     max_step_failures: int = 12
 
@@ -283,6 +284,7 @@ class SolverSettings:
             end_time=solver["end_time_s"],
             initial_step=solver["initial_step_s"],
             depletion_fraction=solver["depletion_fraction"],
+            integrator=solver["integrator"],
         )
 
 

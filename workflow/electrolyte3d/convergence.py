@@ -119,6 +119,15 @@ class Quantity:
         return TIME_QUANTITIES[self.name][1] if self.name in TIME_QUANTITIES else "s"
 
 
+def resolved_on(result: xr.Dataset, compared: list[Quantity]) -> np.ndarray:
+    """Per quantity, whether the mesh of ``result`` resolves the depletion layer when the quantity
+    is taken: at its report time, or at the last time for an event time (1 when stationary)."""
+    if "resolved" not in result:
+        return np.ones(len(compared), dtype=np.int8)
+    last = int(result.resolved.isel(time=-1))
+    return np.array([last if math.isnan(q.time) else int(result.resolved.sel(time=q.time)) for q in compared], dtype=np.int8)
+
+
 def quantities(levels: list[xr.Dataset]) -> tuple[np.ndarray, dict[Quantity, np.ndarray]]:
     """Each compared quantity on every level (coarsest first): the time series at the report
     times all levels reached (or the stationary values), and the depletion (saturation) time when
@@ -172,7 +181,8 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
         for column in range(len(compared))
     ]
 
-    criterion_columns = [column for column, variable in enumerate(variables) if variable == criterion]
+    resolved = resolved_on(levels[-1], compared)
+    criterion_columns = [column for column, variable in enumerate(variables) if variable == criterion and resolved[column]]
     criterion_change = (
         np.max(change[:, criterion_columns], axis=1) if criterion_columns else np.full(len(levels), np.nan)
     )
@@ -194,6 +204,15 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
                 {"long_name": "report time of the quantity (NaN: not a time series value)", "units": "s"},
             ),
             "quantity_units": ("quantity", [q.units for q in compared], {"long_name": "units of value and extrapolated_value"}),
+            "quantity_resolved": (
+                "quantity",
+                resolved_on(levels[-1], compared),
+                {
+                    "long_name": "the finest level resolves the depletion layer when the quantity is taken (else it is left out of the verdict)",
+                    "flag_values": np.array([0, 1], dtype=np.int8),
+                    "flag_meanings": "unresolved resolved",
+                },
+            ),
         }
     )
     ds["elements"] = ("level", elements, {"long_name": "electrolyte elements, the solved domain (triangles in 2D, tetrahedra in 3D)", "units": "1"})
@@ -207,7 +226,7 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     ds["criterion_change"] = (
         "level",
         criterion_change,
-        {"long_name": f"largest relative change of {criterion} over its report times", "units": "1"},
+        {"long_name": f"largest relative change of {criterion} over its resolved report times", "units": "1"},
     )
     ds["meets_criterion"] = (
         "level",
@@ -249,7 +268,7 @@ def _verdict(meets, unfinished, statuses, criterion, criterion_columns, toleranc
         listed = ", ".join(f"level {level} {statuses[level]}" for level in unfinished)
         return finest, "not_converged", f"not every level finished ({listed}), so grid independence cannot be judged"
     if not criterion_columns:
-        return finest, "not_converged", f"{criterion} is not available on every level (e.g. a level did not deplete)"
+        return finest, "not_converged", f"{criterion} is not available on every level at a time the finest level resolves (e.g. a level did not deplete)"
     if meets.any():
         level = int(np.argmax(meets))
         return level, "converged", (
@@ -264,10 +283,67 @@ def _verdict(meets, unfinished, statuses, criterion, criterion_columns, toleranc
     )
 
 
+def error_budget(grid: xr.Dataset, time: xr.Dataset) -> xr.Dataset:
+    """convergence.nc: the grid analysis of :func:`analyse` with, for every quantity, the error
+    of its production-level value in space and in time and their sum, and the verdict on it.
+
+    The grid error of the production value is the GCI of the finest level when the production
+    level is the finest; on a coarser level it is that value's distance from the extrapolated
+    value plus the finest level's GCI (as a fraction of the production value). The time error is
+    the measured one of :mod:`electrolyte3d.time_error` (NaN where the time-error solves did not
+    reach the quantity). A case is converged when its ladder passes the change criterion and the
+    total error of the criterion quantity, over the report times the finest level resolves, is
+    within the tolerance; otherwise it is not converged and ``error_failed_part`` says whether
+    the grid part, the time part or only their sum exceeds it."""
+    ds = grid.copy()
+    production = ds.attrs["production_level"]
+    value = ds.value.sel(level=production)
+    finest = ds.value.isel(level=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distance = np.abs(value - ds.extrapolated_value) + ds.gci_fine * np.abs(finest)
+        grid_error = xr.where(production == ds.level.values[-1], ds.gci_fine, distance / np.abs(value))
+    time_error = time.time_error.reindex(quantity=ds.quantity)
+    ds["grid_error"] = ("quantity", grid_error.values, {"long_name": "estimated grid error of the production-level value, relative", "units": "1"})
+    ds["time_error"] = ("quantity", time_error.values, {"long_name": "estimated time-stepping error of the production-level value, relative (time_error.nc)", "units": "1"})
+    ds["time_order"] = ("quantity", time.time_order.reindex(quantity=ds.quantity).values, {"long_name": "observed order of the time error in the time tolerance", "units": "1"})
+    ds["time_error_kind"] = ("quantity", time.time_error_kind.reindex(quantity=ds.quantity, fill_value="not_reached").values.astype(object), time.time_error_kind.attrs)
+    ds["total_error"] = ("quantity", (grid_error + time_error).values, {"long_name": "grid_error + time_error: the numerical error bar of the production-level value, relative", "units": "1"})
+    criterion, tolerance = ds.attrs["criterion_quantity"], ds.attrs["criterion_tolerance"]
+    judged = (ds.quantity_name.values == criterion) & (ds.quantity_resolved.values == 1)
+    worst = {part: float(np.max(ds[f"{part}_error"].values[judged])) if judged.any() else math.nan for part in ("grid", "time", "total")}
+    ds.attrs.update(
+        ladder_status=ds.attrs["grid_status"],
+        ladder_status_message=ds.attrs["grid_status_message"],
+        time_tolerance_factor=time.attrs["tolerance_factor"],
+        **{f"{criterion}_{part}_error": value for part, value in worst.items()},
+    )
+    failed = [part for part in ("grid", "time") if not worst[part] <= tolerance]
+    if ds.attrs["grid_status"] == "converged" and worst["total"] <= tolerance:
+        ds.attrs["error_failed_part"] = ""
+        ds.attrs["grid_status_message"] += (
+            f"; its total error bar is {worst['total']:.2g} (grid {worst['grid']:.2g}, time {worst['time']:.2g}), within {tolerance:g}"
+        )
+        return ds
+    ds.attrs["error_failed_part"] = " and ".join(failed) if failed else "sum"
+    ds.attrs["grid_status"] = "not_converged"
+    if ds.attrs["ladder_status"] == "converged":
+        ds.attrs["grid_status_message"] = (
+            f"level {production} passes the change criterion, but the total error bar of its {criterion} is "
+            f"{worst['total']:.2g} (grid {worst['grid']:.2g}, time {worst['time']:.2g}) against a tolerance of {tolerance:g}: "
+            + (f"the {ds.attrs['error_failed_part']} part exceeds it" if failed else "their sum exceeds it")
+        )
+    else:
+        ds.attrs["grid_status_message"] += (
+            f"; the total error bar of its {criterion} is {worst['total']:.2g} (grid {worst['grid']:.2g}, time {worst['time']:.2g})"
+        )
+    return ds
+
+
 def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
     """One row per level for the report: element count, mean interface c at ``time`` (or the
     stationary value) with its relative change and GCI, the depletion time with its GCI,
-    the criterion change and the chosen level."""
+    the criterion change and the chosen level; on the production level's row, the grid, time and
+    total error bars of its mean c and depletion time."""
     rows = []
     c_mean = find_quantity(ds, "c_mean", time)
     depletion = find_quantity(ds, "depletion_time")
@@ -284,9 +360,15 @@ def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
             "meets_criterion": bool(ds.meets_criterion.sel(level=level)),
             "production": int(level) == ds.attrs["production_level"],
             "grid_status": ds.attrs["grid_status"],
+            "error_failed_part": ds.attrs.get("error_failed_part", ""),
         }
         for label, quantity in (("c_mean", c_mean), ("depletion_time", depletion)):
             selected = ds.sel(quantity=quantity) if quantity else None
+            for part in ("grid", "time", "total"):
+                bar = float(selected[f"{part}_error"]) if selected is not None and f"{part}_error" in selected else math.nan
+                row[f"{label}_{part}_error"] = bar if row["production"] else math.nan
+            if label == "c_mean":
+                row["c_mean_time_order"] = float(selected.time_order) if selected is not None and "time_order" in selected and row["production"] else math.nan
             row[f"{label}_gci_fine"] = float(selected.gci_fine) if selected is not None else math.nan
             row[f"{label}_order"] = float(selected.observed_order) if selected is not None else math.nan
             row[f"{label}_extrapolated"] = float(selected.extrapolated_value) if selected is not None else math.nan

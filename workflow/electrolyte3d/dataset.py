@@ -148,6 +148,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         "time_steps": solution.steps,
         "rejected_steps": solution.rejected_steps,
         "newton_iterations": solution.newton_iterations,
+        "factorisations": solution.factorisations,
         "current_fraction_reached": solution.current_fraction,
         "max_charge_imbalance": solution.max_charge_imbalance,
         "wall_time_s": solution.wall_time,
@@ -168,6 +169,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         interface_first_layer_m=first_layer,
         diffusion_length_over_first_layer=layer / first_layer,
     )
+    resolved = np.sqrt(physics.D_ambipolar * times) >= UNRESOLVED * first_layer
     if isinstance(problem, CathodeProblem):
         solid, cathode_mesh = np.sqrt(problem.cathode.diffusivity * times[-1]), problem.cathode_mesh
         solid_first = first_layer_thickness(cathode_mesh.p.T, cathode_mesh.t.T, cathode_mesh.facets[:, cathode_mesh.boundaries[INTERFACE]].T)
@@ -176,6 +178,16 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
             cathode_interface_first_layer_m=solid_first,
             cathode_diffusion_length_over_first_layer=solid / solid_first,
         )
+        resolved &= np.sqrt(problem.cathode.diffusivity * times) >= UNRESOLVED * solid_first
+    ds["resolved"] = (
+        "time",
+        resolved.astype(np.int8),
+        {
+            "long_name": f"the mesh resolves the depletion layer (and a cathode's lithiated layer): sqrt(D t) >= {UNRESOLVED:g} first-layer heights",
+            "flag_values": np.array([0, 1], dtype=np.int8),
+            "flag_meanings": "unresolved resolved",
+        },
+    )
     return ds
 
 

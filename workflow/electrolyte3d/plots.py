@@ -142,7 +142,8 @@ def convergence(ds, time: float | None):
     """A case's reported quantities against electrolyte element counts (log scale), one panel per
     quantity: mean and CV of interface c at ``time`` (or steady), and the depletion time (for a
     cathode case also the CV of c_s and the saturation time, where it has them); the
-    Richardson-extrapolated value of the three finest levels as a line; the production level ringed."""
+    Richardson-extrapolated value of the three finest levels as a line; the production level ringed,
+    with its error bars: the grid error and, beside it, the total (grid + time) error."""
     sns.set_theme(style="whitegrid", context="paper")
     picks = [
         ("c_mean", "mean interface c [mol m-3]"),
@@ -159,11 +160,20 @@ def convergence(ds, time: float | None):
         row = ds.sel(quantity=quantity)
         axis.plot(ds.elements, row.value, "o-", color="C0", label="levels")
         axis.plot(ds.elements[production], row.value[production], "o", markersize=12, markerfacecolor="none", color="C3", label=f"production level {production}")
+        value, elements = float(row.value[production]), float(ds.elements[production])
+        for part, shift, colour in (("grid", 0.93, "C2"), ("total", 1.07, "C3")):
+            bar = float(row[f"{part}_error"]) * abs(value)
+            if np.isfinite(bar):
+                axis.errorbar(elements * shift, value, yerr=bar, fmt="none", capsize=4, color=colour, label=f"{part} error" + (" (grid + time)" if part == "total" else ""))
         if np.isfinite(row.extrapolated_value):
             axis.axhline(float(row.extrapolated_value), color="0.3", linestyle="--", label="Richardson extrapolation")
-        gci = float(row.gci_fine)
+        gci, grid_error, time_error = float(row.gci_fine), float(row.grid_error), float(row.time_error)
         kind = str(row.gci_kind.values)
-        axis.set_title(f"{quantity}\nGCI fine {gci:.2%} ({kind})" if np.isfinite(gci) else f"{quantity}\n{kind}", fontsize="small")
+        resolved = "" if int(row.quantity_resolved) else ", NOT resolved"
+        axis.set_title(
+            f"{quantity}{resolved}\nGCI fine {gci:.2g} ({kind}); error grid {grid_error:.2g}, time {time_error:.2g}" if np.isfinite(gci) else f"{quantity}{resolved}\n{kind}; time error {time_error:.2g}",
+            fontsize="small",
+        )
         axis.set_xscale("log")
         axis.set_xticks(ds.elements.values, labels=[f"{n:.3g}" for n in ds.elements.values], minor=False)
         axis.set_xticks([], minor=True)
@@ -233,11 +243,22 @@ def uniformity(ds):
             depletion = float(shown.depletion_time.sel(case=case))
             if np.isfinite(depletion):
                 axis.axvline(depletion, color=colour, linestyle=":", linewidth=1)
+            series = values.sel(case=case)
+            if label.startswith("CV of interface c") and "c_cv_total_error" in shown:
+                bar = np.abs(series) * shown.c_cv_total_error.sel(case=case)
+                axis.fill_between(shown.time, series - bar, series + bar, color=colour, alpha=0.25, linewidth=0)
+            if "resolved" in shown:
+                unresolved = (shown.resolved.sel(case=case) == 0).values
+                axis.plot(shown.time[unresolved], series[unresolved], "x", color="0.4", markersize=6, label="mesh-limited (unresolved)" if case == shown.case.values[0] else None)
         axis.set_xscale("log")
         axis.set_xlabel("time [s]")
         axis.set_ylabel(label)
     axes[0].legend(fontsize="small", title="case (dotted: depletion)")
-    figure.suptitle("interface uniformity over time" + (f"; {note}" if note else ""), fontsize="medium")
+    figure.suptitle(
+        "interface uniformity over time; band: total error of the CV (grid + time); x: the mesh does not resolve the depletion layer"
+        + (f"; {note}" if note else ""),
+        fontsize="medium",
+    )
     return figure
 
 
@@ -316,6 +337,8 @@ def sweep(ds, design: str, time: float):
     table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in axes_of.items()})
     table["cv"] = at.c_cv.values
     table["depletion"] = shown.depletion_time.values
+    table["cv_error"] = at.c_cv_total_error.values
+    table["depletion_error"] = shown.depletion_time_total_error.values if "depletion_time_total_error" in shown else np.nan
     varying = [label for label, _ in axes_of.values() if table[label].nunique() > 1]
     when = f"t = {time:.3g} s" if time is not None else "steady state"
     metrics = {"cv": f"CV of interface c at {when} [-]", "depletion": "time to depletion [s] (blank: none)"}
@@ -329,13 +352,14 @@ def sweep(ds, design: str, time: float):
         figure, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained", squeeze=False)
         for axis, (metric, label) in zip(axes[0], metrics.items(), strict=True):
             sns.lineplot(table, x=x, y=metric, hue=hue, marker="o", ax=axis, palette="crest" if hue else None)
+            _error_bars(axis, table, x, metric)
             axis.set_ylabel(label)
             if x in ("D+ [m2/s]", "D_cathode [m2/s]"):
                 axis.set_xscale("log")
     unconverged = int((shown.grid_status != "converged").sum())
     if unconverged:
         note = "; ".join(filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"]))
-    title = f"sweep {design}" + (f"; {note}" if note else "")
+    title = f"sweep {design}; bars and ±: total numerical error (grid + time)" + (f"; {note}" if note else "")
     figure.suptitle("\n".join(textwrap.wrap(title, width=int(12 * figure.get_figwidth()))), fontsize="medium")
     return figure
 
@@ -354,11 +378,22 @@ def _size_pitch_grid(table: pd.DataFrame, metrics: dict, size: str):
                 axis.text(0.5, 0.5, f"{label}:\nno value (no case depleted)", ha="center", va="center", transform=axis.transAxes)
                 axis.set_axis_off()
                 continue
-            sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=axis, cbar_kws={"label": label})
+            errors = subset.pivot_table(index=size, columns="pitch [um]", values=f"{metric}_error", dropna=False).reindex_like(grid)
+            annotations = np.vectorize(lambda value, error: "" if np.isnan(value) else f"{value:.3g}\n±{error:.1%}" if np.isfinite(error) else f"{value:.3g}\n± ?")(grid.values, errors.values)
+            sns.heatmap(grid, annot=annotations, fmt="", cmap="viridis", ax=axis, cbar_kws={"label": label})
         for row, (metric, label) in enumerate(metrics.items(), start=2):
             sns.lineplot(subset, x="pitch [um]", y=metric, hue=size, marker="o", ax=axes[row][column], palette="crest")
+            _error_bars(axes[row][column], subset, "pitch [um]", metric)
             axes[row][column].set_ylabel(label)
     return figure
+
+
+def _error_bars(axis, table: pd.DataFrame, x: str, metric: str) -> None:
+    """The total (grid + time) error bar of every point of a sweep line."""
+    bars = table[metric].abs() * table[f"{metric}_error"]
+    shown = np.isfinite(bars) & table[metric].notna()
+    if shown.any():
+        axis.errorbar(table[x][shown], table[metric][shown], yerr=bars[shown], fmt="none", ecolor="0.2", elinewidth=0.8, capsize=3, label="error bar (grid + time)")
 
 
 def ridge_against_cell(ds, time: float | None):

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from pypardiso.pardiso_wrapper import PyPardisoError
 import scipy.sparse as sp
+from scipy.optimize import brentq
 import skfem
 from skfem import asm
 
-from electrolyte3d import forms, sparse
+from electrolyte3d import bdf, forms, sparse
 from electrolyte3d.config import SolverSettings
 from electrolyte3d.geometry import INTERFACE, TOP
 from electrolyte3d.parameters import FARADAY, Cathode, Physics
@@ -55,7 +56,10 @@ class NewtonFailure(RuntimeError):
 
 
 def p1_element(mesh: skfem.Mesh) -> skfem.Element:
-    """The linear Lagrange element of a triangle (2D) or tetrahedron (3D) mesh."""
+    """The linear Lagrange element of a triangle (2D) or tetrahedron (3D) mesh, or of a line (a
+    1D film, which the verification tests solve against the exact slab series)."""
+    if isinstance(mesh, skfem.MeshLine1):
+        return skfem.ElementLineP1()
     return skfem.ElementTetP1() if isinstance(mesh, skfem.MeshTet) else skfem.ElementTriP1()
 
 
@@ -286,7 +290,7 @@ class Problem:
                 break
             update = np.zeros_like(x)
             jacobian = self.jacobian(x, mass_coefficient)
-            update[self.free] = self.linear_solve(self._solver, jacobian, -residual[self.free])
+            update[self.free] = self.linear_solve(self._solver.solve, jacobian, -residual[self.free])
             if not np.all(np.isfinite(update)):
                 raise NewtonFailure(f"non-finite Newton update (singular Jacobian?) at iteration {iteration + 1}")
             step = self.step_length(x, update)
@@ -342,35 +346,114 @@ class Problem:
         self._solver.release()
         self._potential_solver.release()
 
-    def linear_solve(self, direct: sparse.DirectSolver, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
-        """PARDISO's solution; its refusals (an empty row, a PARDISO error) become a NewtonFailure,
-        so the step is retried shorter and, if that keeps failing, the case ends as diverged with
-        the message. (PARDISO perturbs tiny pivots of a numerically singular matrix and returns a
-        huge update, which Newton then fails to converge with.)"""
+    def linear_solve(self, operation, *arguments):
+        """A PARDISO operation (a DirectSolver method: ``solve(matrix, rhs)``, ``factorise(matrix)``
+        or ``solve_factored(rhs)``); its refusals (an empty row, a PARDISO error) become a
+        NewtonFailure, so the step is retried shorter and, if that keeps failing, the case ends as
+        diverged with the message. (PARDISO perturbs tiny pivots of a numerically singular matrix
+        and returns a huge update, which Newton then fails to converge with.)"""
         started = time.perf_counter()
         try:
-            solution = direct.solve(matrix, rhs)
+            return operation(*arguments)
         except (ValueError, PyPardisoError) as error:
             raise NewtonFailure(f"linear solve failed: {error}") from None
         finally:
             self.timer.linear_solve += time.perf_counter() - started
-        return solution
+
+    @property
+    def factorisations(self) -> int:
+        """Numerical factorisations of the Jacobian and of its potential block so far."""
+        return self._solver.factorisations + self._potential_solver.factorisations
 
     def initial_state(self, settings: SolverSettings) -> np.ndarray:
         """c = c0 everywhere and the potential that carries the applied current through it (the
-        consistent initial condition): Newton on the current balance with c fixed, converged
-        like :meth:`newton`."""
-        x = self.initial_guess()
+        consistent initial condition)."""
+        return self.consistent_potential(self.initial_guess(), settings.newton_rtol, settings)
+
+    def consistent_potential(self, x: np.ndarray, rtol: float, settings: SolverSettings) -> np.ndarray:
+        """The state with x's concentrations and the potential that satisfies the current balance
+        with them: Newton on the current balance with c (and c_s) fixed, until the potential
+        update is below ``rtol`` of :meth:`potential_scale` and the charge balance holds to
+        ``CHARGE_RTOL``. It starts as a chord iteration on the factorisation kept from the last
+        call (the concentrations of successive calls differ little) and refactorises when that
+        converges slowly."""
+        x = x.copy()
         potential = np.arange(self.nodes, 2 * self.nodes)
-        small_update = False
+        small_update, refactorise, previous = False, not self._potential_solver.factored, math.inf
         for _ in range(settings.newton_max_iterations * 3):
             residual = self.residual(x)
             if small_update and self.charge_residual(residual) <= CHARGE_RTOL:
                 return x
-            update = self.linear_solve(self._potential_solver, self.potential_jacobian(x), -residual[potential])
+            if refactorise:
+                self.linear_solve(self._potential_solver.factorise, self.potential_jacobian(x))
+            update = self.linear_solve(self._potential_solver.solve_factored, -residual[potential])
             x[potential] += update
-            small_update = np.max(np.abs(update)) <= settings.newton_rtol * self.potential_scale(x)
-        raise NewtonFailure("no consistent initial potential: Newton on the current balance did not converge")
+            size = np.max(np.abs(update)) / self.potential_scale(x)
+            small_update = size <= rtol
+            refactorise = size > CHORD_RATE_LIMIT * previous
+            previous = size
+        raise NewtonFailure("no consistent potential: Newton on the current balance did not converge")
+
+    def factorise(self, x: np.ndarray, mass_coefficient: float) -> None:
+        """Factorise the Jacobian at x for :meth:`chord_newton`."""
+        self.linear_solve(self._solver.factorise, self.jacobian(x, mass_coefficient))
+
+    def chord_newton(
+        self, guess: np.ndarray, mass_coefficient: float, history: np.ndarray, scale: np.ndarray, factorised_at: float, rate_guess: float | None = None
+    ):
+        """Solve the time-discrete system by chord (simplified) Newton iterations on the
+        factorisation of :meth:`factorise`, made at mass coefficient ``factorised_at``; the update
+        is scaled by 2 / (1 + mass_coefficient / factorised_at) to make up for a factorisation at
+        another step size, as SUNDIALS IDA does. The iteration error is measured in the weighted
+        max norm of ``scale`` (per unknown) and estimated from the convergence rate: converged
+        when rate / (1 - rate) * |update| <= CHORD_TOLERANCE and the charge balance holds to
+        ``CHARGE_RTOL``. ``rate_guess`` is the rate the last step observed on the same
+        factorisation: with it the first update can already be judged converged, as in IDA.
+        Raises NewtonFailure when the rate predicts no convergence within CHORD_MAX_ITERATIONS.
+        Returns (x, iterations, the observed rate or None)."""
+        x = guess.copy()
+        x[self.top_nodes] = self.physics.c0
+        damping = 2.0 / (1.0 + mass_coefficient / factorised_at)
+        previous, converged, rate = None, False, rate_guess
+        for iteration in range(CHORD_MAX_ITERATIONS + 1):
+            residual = self.residual(x, mass_coefficient, history)
+            if converged and self.charge_residual(residual) <= CHARGE_RTOL:
+                return x, iteration, rate
+            if iteration == CHORD_MAX_ITERATIONS:
+                break
+            update = np.zeros_like(x)
+            update[self.free] = damping * self.linear_solve(self._solver.solve_factored, -residual[self.free])
+            if not np.all(np.isfinite(update)):
+                raise NewtonFailure(f"non-finite Newton update (singular Jacobian?) at iteration {iteration + 1}")
+            size = np.max(np.abs(update) / scale)
+            if previous is not None:
+                rate = size / previous
+            if previous is not None and (rate >= 1 or rate ** (CHORD_MAX_ITERATIONS - iteration) / (1 - rate) * size > CHORD_TOLERANCE):
+                raise NewtonFailure(f"chord iteration converges too slowly (rate {rate:.3g} at iteration {iteration + 1})")
+            step = self.step_length(x, update)
+            x += step * update
+            converged = step == 1.0 and (size == 0 or (rate is not None and rate / (1 - rate) * size <= CHORD_TOLERANCE))
+            previous = size
+        raise NewtonFailure(f"chord iteration did not converge in {CHORD_MAX_ITERATIONS} iterations")
+
+    def error_scale(self, x: np.ndarray, rtol: float, settings: SolverSettings) -> np.ndarray:
+        """Per unknown, the size of an acceptable error: ``rtol`` times |c| (but no less than
+        the depletion threshold, where the results are read), times max(|phi|, RT/F) for phi."""
+        c, _ = self.split(x)
+        return np.concatenate(
+            [
+                rtol * np.maximum(np.abs(c), settings.depletion_fraction * self.physics.c0),
+                np.full(self.nodes, rtol * self.potential_scale(x)),
+            ]
+        )
+
+    def rate(self, x: np.ndarray) -> np.ndarray:
+        """dx/dt of the stored unknowns at a consistent state x (0 for the potential and on the
+        top, where c is held): -(steady residual) / lumped mass."""
+        derivative = np.zeros_like(x)
+        derivative[self.storage] = -self.residual(x)[self.storage] / self.storage_mass
+        derivative[self.top_nodes] = 0.0
+        return derivative
 
 
 class CathodeProblem(Problem):
@@ -504,6 +587,11 @@ class CathodeProblem(Problem):
     def storage_error(self, difference: np.ndarray) -> float:
         return max(super().storage_error(difference), np.max(np.abs(self.solid(difference))) / self.cathode.max_concentration)
 
+    def error_scale(self, x: np.ndarray, rtol: float, settings: SolverSettings) -> np.ndarray:
+        """As :meth:`Problem.error_scale`, and ``rtol`` times c_s (no less than its initial value)."""
+        solid = rtol * np.maximum(np.abs(self.solid(x)), self.cathode.initial_concentration)
+        return np.concatenate([super().error_scale(x, rtol, settings), solid])
+
     def admissible_guess(self, guess: np.ndarray, current: np.ndarray) -> np.ndarray:
         guess = super().admissible_guess(guess, current)
         now = self.solid(current)
@@ -532,6 +620,11 @@ class CathodeProblem(Problem):
         return float(self.solid_lumped_mass @ (self.solid(x) - self.cathode.initial_concentration))
 
 
+def problem_for(mesh: skfem.Mesh, physics: Physics, cathode_mesh: skfem.MeshTri | None = None, cathode: Cathode | None = None) -> Problem:
+    """The discrete problem of a case: on a Li metal anode, or with ``cathode`` on its mesh."""
+    return Problem(mesh, physics) if cathode is None else CathodeProblem(mesh, cathode_mesh, physics, cathode)
+
+
 @dataclass
 class Snapshot:
     """The state at one output time; ``scheduled`` when that time is one of the report times."""
@@ -554,6 +647,7 @@ class Solution:
     steps: int = 0
     rejected_steps: int = 0
     newton_iterations: int = 0
+    factorisations: int = 0
     current_fraction: float = 1.0
     max_charge_imbalance: float = 0.0
     wall_time: float = 0.0
@@ -563,6 +657,7 @@ class Solution:
     def finish(self, problem: Problem, started: float) -> Solution:
         """Record the wall time since ``started`` and the assembly/PARDISO split."""
         self.wall_time = time.perf_counter() - started
+        self.factorisations = problem.factorisations
         self.assembly_time = problem.timer.assembly
         self.linear_solve_time = problem.timer.linear_solve
         return self
@@ -586,6 +681,158 @@ def _extrapolate(times: list[float], states: list[np.ndarray], target: float) ->
 
 
 def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -> Solution:
+    """Integrate from the consistent initial state to ``settings.end_time`` (or an event) with
+    the integrator ``settings.integrator`` names: 'bdf' (:func:`variable_order_bdf`, the default)
+    or 'bdf2' (:func:`bdf2`, the integrator before it, kept for comparison)."""
+    integrate = {"bdf": variable_order_bdf, "bdf2": bdf2}[settings.integrator]
+    return integrate(problem, settings, np.asarray(report_times, dtype=float))
+
+
+LOCAL_ERROR_FRACTION = 0.1
+"""The variable-order integrator bounds each step's local error by this fraction of time_rtol
+(relative, in the max norm of :meth:`Problem.error_scale`), so that the error the steps add up
+to stays below time_rtol: tests/test_solver.py measures it on the slab series."""
+
+CHORD_MAX_ITERATIONS = 6
+CHORD_TOLERANCE = 0.03
+"""Chord Newton stops when its estimated remaining error is this fraction of the local error
+tolerance (scipy's BDF and ode15s use the same 3 %)."""
+
+CHORD_RATE_LIMIT = 0.3
+"""A potential-only chord iteration whose updates shrink slower than this refactorises."""
+
+STEP_FACTOR_LIMITS = (0.2, 10.0)
+"""Smallest and largest change of the step size at one step change (ode15s's limits)."""
+
+
+def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -> Solution:
+    """Variable-order (1-5), quasi-constant-step NDF/BDF (:mod:`electrolyte3d.bdf`, the method of
+    MATLAB's ode15s and scipy's BDF, which also solve index-1 DAEs such as this c-phi system).
+
+    Each step's local error of c (and c_s), relative to c but no less than the depletion
+    threshold, is kept below ``LOCAL_ERROR_FRACTION * time_rtol`` in the max norm. The step size
+    and order change only after order + 1 steps at the same size (or after a rejected step), so
+    a step reuses the Jacobian factorisation of the steps before it: chord Newton
+    (:meth:`Problem.chord_newton`) refactorises only when the step size or order changed or the
+    iteration converges slowly. Report times and events are not stepped to: the method's
+    interpolating polynomial gives c (and c_s) there, and the potential is solved to be
+    consistent with it, so every snapshot satisfies the current balance. The event (the interface
+    minimum of c at ``depletion_fraction * c0``, or a cathode's saturation) is located on the
+    same polynomial by Brent's method."""
+    started = time.perf_counter()
+    try:
+        x = problem.initial_state(settings)
+    except NewtonFailure as failure:
+        return _no_initial_state(problem, failure, started)
+    solution = Solution(status="completed", snapshots=[Snapshot(0.0, x.copy())])
+    local_rtol = LOCAL_ERROR_FRACTION * settings.time_rtol
+    pending = [float(t) for t in np.sort(report_times) if 0 < t <= settings.end_time]
+    if not pending or pending[-1] < settings.end_time:
+        pending.append(settings.end_time)
+    scheduled = set(float(t) for t in report_times)
+    table = bdf.DifferenceTable(x, problem.rate(x), settings.initial_step)
+    storage = problem.storage
+    t, equal_steps, failures, factorised_at, failure, rate, last_accepted = 0.0, 0, 0, None, "none", None, x
+
+    def snapshot_at(moment: float, step_end: float) -> np.ndarray:
+        return problem.consistent_potential(table.dense(moment, step_end), CHORD_TOLERANCE * local_rtol, settings)
+
+    while True:
+        if table.step < settings.min_step or failures >= settings.max_step_failures:
+            reason = (
+                f"Newton failed {failures} times in a row"
+                if failures >= settings.max_step_failures
+                else f"the step fell below {settings.min_step:.3g} s"
+            )
+            solution.status = "diverged"
+            solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure})"
+            log.error("case diverged: %s", solution.message)
+            if solution.snapshots[-1].time < t:
+                solution.snapshots.append(Snapshot(t, last_accepted))
+            break
+        predicted = table.predict()
+        coefficient = table.leading_coefficient
+        history = table.history(predicted)[storage]
+        scale = problem.error_scale(predicted, local_rtol, settings)
+        try:
+            fresh = factorised_at != coefficient
+            if fresh:
+                problem.factorise(predicted, coefficient)
+                factorised_at, rate = coefficient, None
+            try:
+                x_new, iterations, rate = problem.chord_newton(predicted, coefficient, history, scale, factorised_at, rate)
+            except NewtonFailure:
+                if fresh:
+                    raise
+                problem.factorise(predicted, coefficient)
+                factorised_at = coefficient
+                x_new, iterations, rate = problem.chord_newton(predicted, coefficient, history, scale, factorised_at)
+        except NewtonFailure as error:
+            failure = error
+            failures += 1
+            solution.rejected_steps += 1
+            log.warning("t %.6e s: step %.3e s rejected: %s", t, table.step, failure)
+            table.rescale(0.5)
+            equal_steps = 0
+            continue
+        solution.newton_iterations += iterations
+        failures = 0
+        correction = x_new - predicted
+        error = np.max(np.abs(table.local_error(correction)[storage]) / problem.error_scale(x_new, local_rtol, settings)[storage])
+        safety = 0.9 * (2 * CHORD_MAX_ITERATIONS + 1) / (2 * CHORD_MAX_ITERATIONS + iterations)
+        if error > 1:
+            solution.rejected_steps += 1
+            log.info("t %.6e s: step %.3e s (order %d) rejected, local error %.2f x tolerance", t, table.step, table.order, error)
+            table.rescale(max(STEP_FACTOR_LIMITS[0], safety * error ** (-1 / (table.order + 1))))
+            equal_steps = 0
+            continue
+        step_end = t + table.step
+        table.accept(correction)
+        last_accepted = x_new
+        solution.steps += 1
+        equal_steps += 1
+        imbalance = problem.charge_imbalance(x_new)
+        solution.max_charge_imbalance = max(solution.max_charge_imbalance, imbalance)
+        log.info(
+            "t %.6e s  dt %.3e s  order %d  newton %d  local error %.2f x tolerance  min c_interface %.6g mol/m3  charge imbalance %.1e",
+            step_end, table.step, table.order, iterations, error, problem.split(x_new)[0][problem.interface_nodes].min(), imbalance,
+        )
+        event_time = None
+        if problem.event_margin(x_new, settings)[0] < 0:
+            event_time = brentq(
+                lambda moment: problem.event_margin(table.dense(moment, step_end), settings)[0],
+                t, step_end, xtol=1e-15 * step_end, rtol=4 * np.finfo(float).eps,
+            )
+        horizon = step_end if event_time is None else event_time
+        while pending and pending[0] <= horizon * (1 + 1e-12):
+            moment = pending.pop(0)
+            solution.snapshots.append(Snapshot(moment, snapshot_at(moment, step_end), scheduled=moment in scheduled))
+        if event_time is not None:
+            state = snapshot_at(event_time, step_end)
+            solution.status = problem.event_margin(state, settings)[1]
+            solution.event_time = event_time
+            solution.snapshots.append(Snapshot(event_time, state))
+            log.info("case %s at t = %.6g s", solution.status, event_time)
+            break
+        if not pending:
+            break
+        t = step_end
+        if equal_steps < table.order + 1:
+            continue
+        # order and step for the next steps: the order whose error estimate allows the longest step
+        scale = problem.error_scale(x_new, local_rtol, settings)[storage]
+        lower, higher = table.neighbour_errors()
+        norms = np.array([np.inf if e is None else np.max(np.abs(e[storage]) / scale) for e in (lower, None, higher)])
+        norms[1] = error
+        with np.errstate(divide="ignore"):
+            factors = norms ** (-1.0 / np.arange(table.order, table.order + 3))
+        table.order += int(np.argmax(factors)) - 1
+        table.rescale(min(STEP_FACTOR_LIMITS[1], safety * np.max(factors)))
+        equal_steps = 0
+    return solution.finish(problem, started)
+
+
+def bdf2(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -> Solution:
     """Integrate from the consistent initial state to ``settings.end_time`` (or an event).
 
     Steps are variable-step BDF2 with the local error of c (and c_s) estimated against a

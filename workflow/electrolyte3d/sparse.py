@@ -116,27 +116,64 @@ def _distinct(keys: np.ndarray) -> np.ndarray:
 
 class DirectSolver:
     """PARDISO (MKL, real nonsymmetric) for a sequence of matrices: the symbolic analysis is
-    redone only when the sparsity pattern changes (``analyses`` counts them)."""
+    redone only when the sparsity pattern changes (``analyses`` counts them). :meth:`solve`
+    factorises the matrix it is given; :meth:`factorise` and :meth:`solve_factored` keep one
+    factorisation for many right-hand sides (a chord Newton iteration reuses it across iterations
+    and time steps). ``factorisations`` counts the numerical factorisations."""
 
-    ANALYSIS, FACTORISE_AND_SOLVE = 11, 23
+    ANALYSIS, FACTORISE, FACTORISE_AND_SOLVE, SOLVE = 11, 22, 23, 33
+    REFINEMENT_STEPS = 8  # iparm(8), 1-based as pypardiso's set_iparm counts
 
     def __init__(self):
         self._pardiso = pypardiso.PyPardisoSolver()
         self._pattern: tuple[np.ndarray, np.ndarray] | None = None
+        self._factored: sp.csr_matrix | None = None
         self.analyses = 0
+        self.factorisations = 0
 
-    def solve(self, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
+    def _analyse(self, matrix: sp.csr_matrix, rhs: np.ndarray) -> None:
         if not self._has_pattern(matrix):
             self._run(self.ANALYSIS, matrix, rhs)
             self._pattern = (matrix.indptr, matrix.indices)
             self.analyses += 1
+
+    def solve(self, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
+        self._analyse(matrix, rhs)
+        self.factorisations += 1
+        self._factored = matrix
         return self._run(self.FACTORISE_AND_SOLVE, matrix, rhs)
+
+    def factorise(self, matrix: sp.csr_matrix) -> None:
+        rhs = np.zeros(matrix.shape[0])
+        self._analyse(matrix, rhs)
+        self._factored = None
+        self._run(self.FACTORISE, matrix, rhs)
+        self.factorisations += 1
+        self._factored = matrix
+
+    @property
+    def factored(self) -> bool:
+        return self._factored is not None
+
+    def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
+        """The solution with the last factorised matrix (PARDISO phase 33, no factorisation)."""
+        if self._factored is None:
+            raise ValueError("no factorised matrix to solve with")
+        # without PARDISO's default two steps of iterative refinement (kept where pivots were
+        # perturbed): they double the cost of a solve, and a chord iteration refines anyway
+        refinement = self._pardiso.get_iparm(self.REFINEMENT_STEPS)
+        self._pardiso.set_iparm(self.REFINEMENT_STEPS, 0)
+        try:
+            return self._run(self.SOLVE, self._factored, rhs)
+        finally:
+            self._pardiso.set_iparm(self.REFINEMENT_STEPS, refinement)
 
     def release(self) -> None:
         """Free PARDISO's factors and workspace (the next solve analyses again)."""
         if self._pattern is not None:
             self._pardiso.free_memory(everything=True)
             self._pattern = None
+            self._factored = None
 
     def _has_pattern(self, matrix: sp.csr_matrix) -> bool:
         if self._pattern is None:

@@ -12,7 +12,7 @@ import xarray as xr
 
 from electrolyte3d import io
 from electrolyte3d.config import Case, InvalidCase
-from electrolyte3d.convergence import GridConvergenceIndex, electrolyte_elements, find_quantity
+from electrolyte3d.convergence import EVENT_TIMES, TIME_QUANTITIES, GridConvergenceIndex, electrolyte_elements, find_quantity
 
 PROFILE_POINTS = 401
 """Points of the common normalised arc length onto which interface profiles are interpolated."""
@@ -303,6 +303,16 @@ def build(
                 np.array([_gci(convergences[case], name, time).gci_fine for case in names]),
                 {"long_name": f"grid convergence index {description} (finest level; NaN: anode case, not available or divergent)", "units": "1"},
             )
+    ds = ds.assign(_error_bars(convergences, names, times, list(ds.data_vars)))
+    if transient:
+        ds["resolved"] = (
+            ("case", "time"),
+            np.array([_resolved_at(results[case], times) for case in names]),
+            {
+                "long_name": "the production mesh resolves the depletion layer at the report time (1), or not (0: mesh-limited, left out of the verdict); NaN after the case stopped",
+                "units": "1",
+            },
+        )
     ds.attrs = {
         "title": "electrolyte3d study: interface uniformity of every case at its production mesh level",
         "Conventions": "CF-1.10",
@@ -311,6 +321,49 @@ def build(
         **attrs,
     }
     return ds
+
+
+ERROR_PARTS = {
+    "grid": "estimated grid error",
+    "time": "estimated time-stepping error",
+    "total": "numerical error bar (grid + time)",
+}
+
+
+def _error_bars(convergences: Mapping[str, xr.Dataset], names: list[str], times: np.ndarray | None, present: list[str]) -> dict:
+    """The relative grid, time and total error of every compared quantity of every case at its
+    production level (convergence.nc), on the study's axes: per report time for a series (NaN
+    where the levels did not all reach it), per case for an event time or a stationary value."""
+    bars = {}
+    series = [name for name in TIME_QUANTITIES if name in present]
+    for name in (*series, *EVENT_TIMES):
+        timed = times is not None and name in TIME_QUANTITIES
+        for part, description in ERROR_PARTS.items():
+            values = np.array(
+                [[_error(convergences[case], name, part, t) for t in times] if timed else _error(convergences[case], name, part) for case in names]
+            )
+            if np.isnan(values).all() and name in EVENT_TIMES:
+                continue
+            bars[f"{name}_{part}_error"] = (
+                ("case", "time") if timed else "case",
+                values,
+                {"long_name": f"{description} of {name} at the production level, relative (NaN: not available)", "units": "1"},
+            )
+    return bars
+
+
+def _error(convergence: xr.Dataset, name: str, part: str, time: float | None = None) -> float:
+    quantity = find_quantity(convergence, name, time)
+    if quantity is None or (time is not None and np.isnan(convergence.quantity_time.sel(quantity=quantity))):
+        return math.nan
+    return float(convergence[f"{part}_error"].sel(quantity=quantity))
+
+
+def _resolved_at(result: xr.Dataset, times: np.ndarray) -> np.ndarray:
+    if "resolved" not in result:
+        return np.full(times.size, np.nan)
+    reported = result.resolved.isel(time=result.report_time.values == 1)
+    return reported.astype(float).reindex(time=times).values
 
 
 def _gci(convergence: xr.Dataset, name: str, time: float | None = None) -> GridConvergenceIndex:
@@ -441,9 +494,12 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
         "depletion_time_s": ds.depletion_time.values,
         "depletion_time_gci": ds.depletion_time_gci.values,
         "depletion_time_gci_kind": ds.depletion_time_gci_kind.values,
+        **{f"depletion_time_{part}_error": ds[f"depletion_time_{part}_error"].values for part in ERROR_PARTS if f"depletion_time_{part}_error" in ds},
         "c_mean_gci": ds.c_mean_gci.values,
         "c_cv_gci": ds.c_cv_gci.values,
+        **{f"{name}_{part}_error": at[f"{name}_{part}_error"].values for name in ("c_mean", "c_cv") for part in ERROR_PARTS},
         **({"common_time_s": np.full(ds.sizes["case"], ds.attrs["common_time_s"])} if "time" in ds.dims else {}),
+        **({"resolved_at_common_time": at.resolved.values} if "resolved" in at else {}),
         **{_column(name, at[name]): at[name].values for name in ("c_mean", "c_min", "c_cv", "c_within_10pct", "i_loc_cv", "cell_overpotential")},
         "c_min_over_mean": (at.c_min / at.c_mean).values,
     }
@@ -457,6 +513,8 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
                 **{name: cathode_at[name].values for name in ("lithiation_mean", "lithiation_cv", "lithiated_fraction", "uptake_cv")},
                 "lithiation_cv_gci": ds.lithiation_cv_gci.values,
                 "saturation_time_gci": ds.saturation_time_gci.values,
+                **{f"lithiation_cv_{part}_error": cathode_at[f"lithiation_cv_{part}_error"].values for part in ERROR_PARTS},
+                **{f"saturation_time_{part}_error": ds[f"saturation_time_{part}_error"].values for part in ERROR_PARTS if f"saturation_time_{part}_error" in ds},
             }
         )
     table = pd.DataFrame({"case": ds.case.values, "design": ds.design.values, "lattice": ds.lattice.values, **columns})

@@ -3,6 +3,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import netCDF4
 from snakemake.logging import logger
 
 # The science package sits beside the rules; make it importable here and in every job's script.
@@ -45,6 +46,7 @@ SOLVER_SETTINGS = SolverSettings.from_config(config)
 REPORT_TIMES = report_times(config)
 LEVELS = list(range(config["mesh"]["levels"]))
 CONVERGENCE = {"criterion": config["convergence"]["quantity"], "tolerance": config["convergence"]["tolerance"]}
+TIME_ERROR = {"tolerance_factor": config["convergence"]["time_tolerance_factor"]}
 PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["dpi"]}
 SWEEPS = enabled_sweeps(config)
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
@@ -128,7 +130,7 @@ def solve_params(case):
 
 
 EXPECTED_FINGERPRINTS = {
-    name: {"solve": fingerprint(solve_params(case)), "convergence": fingerprint({"convergence": CONVERGENCE})}
+    name: {"solve": fingerprint(solve_params(case)), "convergence": fingerprint({"convergence": CONVERGENCE, "time_error": TIME_ERROR})}
     for name, case in CASES.items()
 }
 """The config_sha256 each case's solve and convergence results must carry to be current."""
@@ -225,6 +227,19 @@ def snapshot_levels(wildcards):
             f"(results/{wildcards.case}/solve/level<N>.xdmf)"
         )
     return case_levels(wildcards)
+
+
+def production_time_error(wildcards):
+    """The time-error result of a case's production level, which its grid study (a checkpoint) chose."""
+    grid = checkpoints.grid_convergence.get(case=wildcards.case).output.convergence
+    with netCDF4.Dataset(grid) as analysis:
+        level = int(analysis.getncattr("production_level"))
+    return f"results/{wildcards.case}/time_error/level{level}.nc"
+
+
+def time_error_runtime_min(wildcards):
+    """The loose solve costs about 0.7 and the tight one about 1.5 times the production solve."""
+    return 3 * solve_level_runtime_min(wildcards)
 
 
 def case_levels(wildcards):

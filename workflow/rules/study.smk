@@ -1,10 +1,60 @@
-rule convergence:
+checkpoint grid_convergence:
     input:
         results=case_levels,
+    output:
+        convergence="results/{case}/grid_convergence.nc",
+    params:
+        convergence=CONVERGENCE,
+    log:
+        "results/logs/grid_convergence/{case}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/grid_convergence.py"
+
+
+rule time_error:
+    input:
+        mesh=case_mesh,
+        electrode_mesh=case_electrode_mesh,
+        result="results/{case}/solve/level{level}.nc",
+    output:
+        time_error="results/{case}/time_error/level{level}.nc",
+    params:
+        geometry=case_geometry,
+        mesh=case_mesh_settings,
+        physics=case_physics,
+        cathode=case_cathode,
+        solver=SOLVER_SETTINGS.as_params(),
+        report_times=REPORT_TIMES,
+        time_error=TIME_ERROR,
+    log:
+        "results/logs/time_error/{case}_level{level}.log",
+    benchmark:
+        "results/benchmarks/time_error/{case}_level{level}.tsv"
+    threads: 1
+    resources:
+        mem_mb=solve_level_memory_mb,
+        runtime=time_error_runtime_min,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/time_error.py"
+
+
+rule convergence:
+    input:
+        grid=rules.grid_convergence.output.convergence,
+        time_error=production_time_error,
     output:
         convergence="results/{case}/convergence.nc",
     params:
         convergence=CONVERGENCE,
+        time_error=TIME_ERROR,
     log:
         "results/logs/convergence/{case}.log",
     threads: 1
