@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from electrolyte3d.convergence import analyse, grid_convergence_index, table, verdicts_html
+from electrolyte3d import time_error
+from electrolyte3d.convergence import analyse, error_budget, grid_convergence_index, table, verdicts_html
 
 
 def test_gci_reproduces_celik_et_al_table_1():
@@ -107,6 +108,71 @@ def test_report_page_says_in_plain_words_which_cases_are_not_converged():
     moving = analyse(ladder([999.0, 999.0, 990.0, 989.99]), "c_mean", 1e-4)
     moving.attrs["case"] = "moving"
     page = verdicts_html([converged, moving], table(converged, 2.0))
-    assert "1 of 2 cases are not shown to be grid independent" in page
+    assert "1 of 2 cases are not shown to be converged" in page
     assert "<b>demo: converged</b>" in page and "<b>moving: not converged</b>" in page
     assert "no level meets the criterion" in page
+
+
+@pytest.mark.parametrize("order", [0.7, 1.0, 2.0])
+def test_the_time_error_estimate_recovers_a_known_order_and_limit(order):
+    exact, constant, tolerance, factor = 812.5, -3.0e5, 1e-4, 10.0
+    values = [exact + constant * t**order for t in (factor * tolerance, tolerance, tolerance / factor)]
+    estimate = time_error.estimate(*values, factor)
+    assert estimate.kind == "monotonic"
+    assert estimate.observed_order == pytest.approx(order, rel=1e-9)
+    assert estimate.extrapolated == pytest.approx(exact, rel=1e-12)
+    assert estimate.relative_error == pytest.approx(time_error.SAFETY_FACTOR * abs(values[1] - exact) / values[1], rel=1e-9)
+
+
+def test_an_unconfirmed_time_order_gets_the_larger_safety_factor():
+    alternating = time_error.estimate(1.0, 1.001, 1.0005, 10.0)  # changes of opposite sign
+    assert alternating.kind == "unconfirmed" and math.isnan(alternating.observed_order)
+    assert alternating.relative_error == pytest.approx(3.0 * 0.0005 / (1 - 1 / 10) / 1.001, rel=1e-12)
+    assert time_error.estimate(2.0, 2.0, 2.0, 10.0).relative_error == 0
+
+
+def demo_time_error(result: xr.Dataset, error: float) -> xr.Dataset:
+    """A time_error.nc in which every quantity of ``result`` has the relative time error ``error``."""
+    return xr.Dataset(
+        {
+            "time_error": ("quantity", np.full(result.sizes["quantity"], error)),
+            "time_order": ("quantity", np.ones(result.sizes["quantity"])),
+            "time_error_kind": ("quantity", np.array(["monotonic"] * result.sizes["quantity"], dtype=object)),
+        },
+        coords={"quantity": result.quantity.values},
+        attrs={"tolerance_factor": 10.0},
+    )
+
+
+def test_a_coarser_production_level_carries_its_distance_from_the_extrapolation_plus_the_gci():
+    grid = analyse(ladder([999.9, 999.99, 999.999, 999.9999]), "c_mean", 2e-4)
+    result = error_budget(grid, demo_time_error(grid, 1e-6))
+    row = result.sel(quantity="c_mean@2s")
+    production = float(row.value.sel(level=1))
+    finest = float(row.value.sel(level=3))
+    expected = (abs(production - float(row.extrapolated_value)) + float(row.gci_fine) * abs(finest)) / abs(production)
+    assert float(row.grid_error) == pytest.approx(expected, rel=1e-12)
+    assert float(row.grid_error) > 5 * float(row.gci_fine)  # the finest level's GCI alone would be too small a bar
+    assert float(row.total_error) == pytest.approx(expected + 1e-6, rel=1e-12)
+    assert result.attrs["grid_status"] == "converged" and result.attrs["error_failed_part"] == ""
+
+
+def test_a_time_error_above_the_tolerance_makes_a_converged_ladder_not_converged():
+    grid = analyse(ladder([999.9, 999.99, 999.999, 999.9999]), "c_mean", 2e-4)
+    result = error_budget(grid, demo_time_error(grid, 5e-4))
+    assert result.attrs["ladder_status"] == "converged"
+    assert result.attrs["grid_status"] == "not_converged" and result.attrs["error_failed_part"] == "time"
+    assert "the time part exceeds it" in result.attrs["grid_status_message"]
+
+
+def test_report_times_the_finest_level_does_not_resolve_are_left_out_of_the_verdict():
+    levels = ladder([999.0, 999.0, 990.0, 989.99])
+    for level in levels:
+        level["resolved"] = ("time", np.array([1, 1, 1], dtype=np.int8))
+    moving = analyse(levels, "c_mean", 1e-4)
+    for level in levels:  # the report time that moves is one the mesh does not resolve
+        level["resolved"] = ("time", np.array([1, 1, 0], dtype=np.int8))
+    judged = analyse(levels, "c_mean", 1e-4)
+    assert moving.attrs["grid_status"] == "not_converged"
+    assert list(judged.quantity_resolved.sel(quantity=["c_mean@1s", "c_mean@2s"]).values) == [1, 0]
+    assert judged.criterion_change.values[0] == pytest.approx(moving.sel(quantity="c_mean@1s").relative_change.values[0])

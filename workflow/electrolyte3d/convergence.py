@@ -404,10 +404,10 @@ def verdicts_html(results: list[xr.Dataset], rows: pd.DataFrame) -> str:
     )
     unconverged = sum(ds.attrs["grid_status"] != "converged" for ds in results)
     headline = (
-        f"{unconverged} of {len(results)} cases are not shown to be grid independent; their results come from the "
-        "finest mesh level and are labelled so in every output."
+        f"{unconverged} of {len(results)} cases are not shown to be converged (a level that passes the acceptance "
+        "criterion, with a total error bar, grid + time stepping, within its tolerance); they are labelled so in every output."
         if unconverged
-        else f"All {len(results)} cases met the acceptance criterion."
+        else f"All {len(results)} cases met the acceptance criterion, with total error bars (grid + time) within it."
     )
     return (
         "<html><head><meta charset='utf-8'><title>Grid independence</title></head><body>"

@@ -387,6 +387,8 @@ def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> p
                 "c_cv_at_common_time": float(reached.c_cv) if reached is not None else np.nan,
                 "time_steps": attrs["time_steps"],
                 "newton_per_step": attrs["newton_iterations"] / steps,
+                "factorisations": attrs.get("factorisations", np.nan),
+                "integrator": attrs.get("solver_integrator", ""),
                 "wall_s_per_step": attrs["wall_time_s"] / steps,
                 "solve_wall_s": attrs["wall_time_s"],
                 "pardiso_share": attrs["linear_solve_time_s"] / attrs["wall_time_s"],
