@@ -970,10 +970,11 @@ def _fraction_within(values: np.ndarray, update: np.ndarray, low: float, high: f
     bounds ``low`` and ``high`` anywhere along ``update``."""
     step = 1.0
     falling, rising = update < 0, update > 0
-    if falling.any():
-        step = min(step, 0.5 * np.min((values[falling] - low) / -update[falling]))
-    if rising.any() and math.isfinite(high):
-        step = min(step, 0.5 * np.min((high - values[rising]) / update[rising]))
+    with np.errstate(over="ignore"):  # a denormal update allows an infinite fraction: the 1 stands
+        if falling.any():
+            step = min(step, 0.5 * np.min((values[falling] - low) / -update[falling]))
+        if rising.any() and math.isfinite(high):
+            step = min(step, 0.5 * np.min((high - values[rising]) / update[rising]))
     return step
 
 
