@@ -11,6 +11,11 @@
    floor of that figure: a dry run of no jobs and of 20,000 trivial shell jobs.
 4. The Jacobian and a Laplacian (one implicit diffusion step, K + M) of the finest level solved
    from scratch with SciPy's SuperLU and with PARDISO.
+5. The time integrators side by side (results/bench/integrators.csv): each anode design of the
+   default config on one mesh level, solved to depletion with the old integrator at its old
+   setting (bdf2, time_rtol 1e-3) and with the variable-order one (bdf) at 1e-2, 1e-3 and the
+   default 1e-4: steps, Newton iterations, factorisations, wall time, and the time error of the
+   depletion time and of the mean interface c at the report times against bdf at 1e-7.
 """
 
 from __future__ import annotations
@@ -208,6 +213,78 @@ def _short_transient(problem, settings, end_time: float):
     return solution, time.perf_counter() - started
 
 
+INTEGRATOR_RUNS = (("bdf2", 1e-3), ("bdf", 1e-2), ("bdf", 1e-3), ("bdf", 1e-4))
+"""(integrator, time_rtol) of item 5: the old integrator at its old default, the new one at a
+tolerance giving about the old error, at the old setting, and at its default."""
+
+
+def integrator_benchmark(design: str, level: int) -> list[dict]:
+    """Item 5 for one anode design of the default config on mesh ``level``, in this process."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from electrolyte3d import geometry, mesh, solver
+    from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config, report_times
+
+    config = load_config(REPO / "config" / "config.yaml")
+    case = cases_from_config(config)[design]
+
+    def build_and_mesh():
+        geometry.build(case.geometry)
+        mesh.generate(MeshSettings.from_config(config), level)
+
+    electrolyte, _, _, _ = _meshed_electrolyte(build_and_mesh)
+    settings, times = SolverSettings.from_config(config), np.array(report_times(config))
+
+    def run(integrator: str, tolerance: float):
+        problem = solver.Problem(electrolyte, case.physics)
+        solution = solver.transient(problem, replace(settings, integrator=integrator, time_rtol=tolerance), times)
+        problem.release_linear_solvers()
+        c_mean = {snapshot.time: float(problem.split(snapshot.x)[0][problem.interface_nodes].mean()) for snapshot in solution.snapshots if snapshot.scheduled}
+        return solution, c_mean
+
+    reference, reference_c = run("bdf", 1e-7)
+    rows = []
+    for integrator, tolerance in INTEGRATOR_RUNS:
+        solution, c_mean = run(integrator, tolerance)
+        shared = sorted(set(c_mean) & set(reference_c))
+        rows.append(
+            {
+                "design": design, "level": level, "triangles": electrolyte.nelements, "integrator": integrator, "time_rtol": tolerance,
+                "status": solution.status, "steps": solution.steps, "rejected_steps": solution.rejected_steps,
+                "newton_iterations": solution.newton_iterations, "factorisations": solution.factorisations, "wall_s": solution.wall_time,
+                "depletion_time_s": solution.event_time,
+                "depletion_time_error": abs(solution.event_time - reference.event_time) / reference.event_time if solution.event_time and reference.event_time else float("nan"),
+                "c_nodal_mean_error": max((abs(c_mean[t] - reference_c[t]) / reference_c[t] for t in shared), default=float("nan")),
+            }
+        )  # fmt: skip
+    return rows
+
+
+def integrators(level: int) -> None:
+    """Item 5 alone: each design in its own process (one MKL thread), results/bench/integrators.csv."""
+    import pandas as pd
+
+    rows = []
+    for design in ("planar", "spiral", "pillar"):
+        output = subprocess.run(
+            [sys.executable, __file__, "--one-integrator", design, str(level)],
+            capture_output=True, text=True, check=True, env={**os.environ, "MKL_NUM_THREADS": "1"},
+        )  # fmt: skip
+        rows += json.loads(output.stdout.splitlines()[-1])
+        print(f"integrators: {design} done", file=sys.stderr, flush=True)
+    table = pd.DataFrame(rows)
+    old = table[table.integrator == "bdf2"].set_index("design")
+    table["wall_over_bdf2"] = table.wall_s / table.design.map(old.wall_s)
+    table["depletion_time_error_over_bdf2"] = table.depletion_time_error / table.design.map(old.depletion_time_error)
+    destination = REPO / "results" / "bench"
+    destination.mkdir(parents=True, exist_ok=True)
+    table.assign(machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")).to_csv(destination / "integrators.csv", index=False)
+    with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(table.to_string(index=False))
+
+
 def _best(action, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -322,7 +399,17 @@ def main() -> None:
     parser.add_argument("--one-level", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one-cell", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--superlu", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--integrator-level", type=int, default=1, help="mesh level of item 5")
+    parser.add_argument("--integrators", action="store_true", help="item 5 alone (results/bench/integrators.csv)")
+    parser.add_argument("--one-integrator", nargs=2, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.one_integrator is not None:
+        design, level = arguments.one_integrator
+        print(json.dumps(integrator_benchmark(design, int(level)), default=float))
+        return
+    if arguments.integrators:
+        integrators(arguments.integrator_level)
+        return
     if arguments.one_cell is not None:
         design, level = arguments.one_cell
         print(json.dumps(cell_level_benchmark(design, int(level), arguments.end_time), default=float))
@@ -350,6 +437,7 @@ def main() -> None:
     }
     if not arguments.skip_study:
         extra["default_study_wall_s"] = default_study_wall()
+    integrators(arguments.integrator_level)
     table = table.assign(**extra, machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d"))
     destination = REPO / "results" / "bench"
     destination.mkdir(parents=True, exist_ok=True)

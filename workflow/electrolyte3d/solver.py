@@ -368,18 +368,18 @@ class Problem:
     def initial_state(self, settings: SolverSettings) -> np.ndarray:
         """c = c0 everywhere and the potential that carries the applied current through it (the
         consistent initial condition)."""
-        return self.consistent_potential(self.initial_guess(), settings.newton_rtol, settings)
+        return self.consistent_potential(self.initial_guess(), settings.newton_rtol, settings, chord=False)
 
-    def consistent_potential(self, x: np.ndarray, rtol: float, settings: SolverSettings) -> np.ndarray:
+    def consistent_potential(self, x: np.ndarray, rtol: float, settings: SolverSettings, chord: bool = True) -> np.ndarray:
         """The state with x's concentrations and the potential that satisfies the current balance
         with them: Newton on the current balance with c (and c_s) fixed, until the potential
         update is below ``rtol`` of :meth:`potential_scale` and the charge balance holds to
-        ``CHARGE_RTOL``. It starts as a chord iteration on the factorisation kept from the last
-        call (the concentrations of successive calls differ little) and refactorises when that
-        converges slowly."""
+        ``CHARGE_RTOL``. With ``chord`` (a guess close to the answer, such as an interpolated
+        state) it iterates on the factorisation kept from the last call and refactorises when
+        that converges slowly; an update that grows is undone and redone on a new factorisation."""
         x = x.copy()
         potential = np.arange(self.nodes, 2 * self.nodes)
-        small_update, refactorise, previous = False, not self._potential_solver.factored, math.inf
+        small_update, refactorise, previous = False, not (chord and self._potential_solver.factored), math.inf
         for _ in range(settings.newton_max_iterations * 3):
             residual = self.residual(x)
             if small_update and self.charge_residual(residual) <= CHARGE_RTOL:
@@ -387,10 +387,13 @@ class Problem:
             if refactorise:
                 self.linear_solve(self._potential_solver.factorise, self.potential_jacobian(x))
             update = self.linear_solve(self._potential_solver.solve_factored, -residual[potential])
-            x[potential] += update
             size = np.max(np.abs(update)) / self.potential_scale(x)
+            if not refactorise and size > previous:
+                refactorise = True
+                continue
+            x[potential] += update
             small_update = size <= rtol
-            refactorise = size > CHORD_RATE_LIMIT * previous
+            refactorise = not chord or size > CHORD_RATE_LIMIT * previous
             previous = size
         raise NewtonFailure("no consistent potential: Newton on the current balance did not converge")
 
