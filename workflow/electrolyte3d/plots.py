@@ -247,9 +247,9 @@ def uniformity(ds):
             if label.startswith("CV of interface c") and "c_cv_total_error" in shown:
                 bar = np.abs(series) * shown.c_cv_total_error.sel(case=case)
                 axis.fill_between(shown.time, series - bar, series + bar, color=colour, alpha=0.25, linewidth=0)
-            if "resolved" in shown:
-                unresolved = (shown.resolved.sel(case=case) == 0).values
-                axis.plot(shown.time[unresolved], series[unresolved], "x", color="0.4", markersize=6, label="mesh-limited (unresolved)" if case == shown.case.values[0] else None)
+            unresolved = (shown.resolved.sel(case=case) == 0).values if "resolved" in shown else np.zeros(shown.sizes["time"], dtype=bool)
+            if unresolved.any():
+                axis.plot(shown.time[unresolved], series[unresolved], "x", color="0.4", markersize=6, label="mesh-limited (unresolved)")
         axis.set_xscale("log")
         axis.set_xlabel("time [s]")
         axis.set_ylabel(label)
