@@ -249,7 +249,8 @@ def uniformity(ds):
                 axis.fill_between(shown.time, series - bar, series + bar, color=colour, alpha=0.25, linewidth=0)
             unresolved = (shown.resolved.sel(case=case) == 0).values if "resolved" in shown else np.zeros(shown.sizes["time"], dtype=bool)
             if unresolved.any():
-                axis.plot(shown.time[unresolved], series[unresolved], "x", color="0.4", markersize=6, label="mesh-limited (unresolved)")
+                marked = "mesh-limited (unresolved)" in axis.get_legend_handles_labels()[1]
+                axis.plot(shown.time[unresolved], series[unresolved], "x", color="0.4", markersize=6, label=None if marked else "mesh-limited (unresolved)")
         axis.set_xscale("log")
         axis.set_xlabel("time [s]")
         axis.set_ylabel(label)
