@@ -80,7 +80,7 @@ class Problem:
         self.interface = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[INTERFACE])
         self.top = skfem.FacetBasis(mesh, element, facets=mesh.boundaries[TOP])
         self.nodes = basis.N
-        self.lumped_mass = np.asarray(asm(forms.mass, basis).sum(axis=1)).ravel()
+        self.lumped_mass = forms.lumped_mass(basis)
         laplace = forms.laplace.coo_data(basis)
         self.laplace = laplace.tocsr()
         self.applied_current_load = physics.current_density * asm(forms.boundary_flux, self.top, rate=1.0)
@@ -478,7 +478,7 @@ class CathodeProblem(Problem):
         basis = skfem.Basis(cathode_mesh, skfem.ElementTriP1())
         self.solid_nodes = basis.N
         self.solid_mass = asm(forms.mass, basis).tocsr()  # consistent; the cathode metrics need it
-        self.solid_lumped_mass = np.asarray(self.solid_mass.sum(axis=1)).ravel()
+        self.solid_lumped_mass = forms.lumped_mass(basis)
         self._solid_laplace = forms.laplace.coo_data(basis)
         self.solid_laplace = self._solid_laplace.tocsr()
         super().__init__(mesh, physics)
