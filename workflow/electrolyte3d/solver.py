@@ -742,14 +742,7 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
 
     while True:
         if table.step < settings.min_step or failures >= settings.max_step_failures:
-            reason = (
-                f"Newton failed {failures} times in a row"
-                if failures >= settings.max_step_failures
-                else f"the step fell below {settings.min_step:.3g} s"
-            )
-            solution.status = "diverged"
-            solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure})"
-            log.error("case diverged: %s", solution.message)
+            _diverge(solution, settings, failures, t, failure)
             if solution.snapshots[-1].time < t:
                 solution.snapshots.append(Snapshot(t, last_accepted))
             break
@@ -893,14 +886,7 @@ def bdf2(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -
             log.warning("t %.6e s: step %.3e s rejected: %s", t, step, failure)
             step /= 4
             if failures >= settings.max_step_failures or step < settings.min_step:
-                reason = (
-                    f"Newton failed {failures} times in a row"
-                    if failures >= settings.max_step_failures
-                    else f"the step fell below {settings.min_step:.3g} s"
-                )
-                solution.status = "diverged"
-                solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure})"
-                log.error("case diverged: %s", solution.message)
+                _diverge(solution, settings, failures, t, failure)
                 break
             continue
         solution.newton_iterations += iterations
@@ -934,6 +920,18 @@ def bdf2(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -
     if solution.snapshots[-1].time < times[-1]:
         solution.snapshots.append(Snapshot(times[-1], states[-1].copy()))
     return solution.finish(problem, started)
+
+
+def _diverge(solution: Solution, settings: SolverSettings, failures: int, t: float, failure) -> None:
+    """End a transient solve as diverged: too many Newton failures in a row, or too short a step."""
+    reason = (
+        f"Newton failed {failures} times in a row"
+        if failures >= settings.max_step_failures
+        else f"the step fell below {settings.min_step:.3g} s"
+    )
+    solution.status = "diverged"
+    solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure})"
+    log.error("case diverged: %s", solution.message)
 
 
 def _no_initial_state(problem: Problem, failure: NewtonFailure, started: float) -> Solution:
