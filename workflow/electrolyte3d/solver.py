@@ -735,14 +735,15 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
     scheduled = set(float(t) for t in report_times)
     table = bdf.DifferenceTable(x, problem.rate(x), settings.initial_step)
     storage = problem.storage
-    t, equal_steps, failures, factorised_at, failure, rate, last_accepted = 0.0, 0, 0, None, "none", None, x
+    t, equal_steps, failures, factorised_at, rate, last_accepted = 0.0, 0, 0, None, None, x
+    failure = first_failure = "none"
 
     def snapshot_at(moment: float, step_end: float) -> np.ndarray:
         return problem.consistent_potential(table.dense(moment, step_end), CHORD_TOLERANCE * local_rtol, settings)
 
     while True:
         if table.step < settings.min_step or failures >= settings.max_step_failures:
-            _diverge(solution, settings, failures, t, failure)
+            _diverge(solution, settings, failures, t, failure, first_failure)
             if solution.snapshots[-1].time < t:
                 solution.snapshots.append(Snapshot(t, last_accepted))
             break
@@ -765,6 +766,7 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
                 x_new, iterations, rate = problem.chord_newton(predicted, coefficient, history, scale, factorised_at)
         except NewtonFailure as error:
             failure = error
+            first_failure = failure if failures == 0 else first_failure
             failures += 1
             solution.rejected_steps += 1
             log.warning("t %.6e s: step %.3e s rejected: %s", t, table.step, failure)
@@ -922,15 +924,17 @@ def bdf2(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -
     return solution.finish(problem, started)
 
 
-def _diverge(solution: Solution, settings: SolverSettings, failures: int, t: float, failure) -> None:
-    """End a transient solve as diverged: too many Newton failures in a row, or too short a step."""
+def _diverge(solution: Solution, settings: SolverSettings, failures: int, t: float, failure, first_failure=None) -> None:
+    """End a transient solve as diverged: too many Newton failures in a row, or too short a step;
+    the message names the last failure and the one that began the run of failures."""
     reason = (
         f"Newton failed {failures} times in a row"
         if failures >= settings.max_step_failures
         else f"the step fell below {settings.min_step:.3g} s"
     )
+    first = f"; first failure: {first_failure}" if first_failure is not None and str(first_failure) != str(failure) else ""
     solution.status = "diverged"
-    solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure})"
+    solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure}{first})"
     log.error("case diverged: %s", solution.message)
 
 
