@@ -255,9 +255,11 @@ class CellMeshSettings(LadderSettings):
 @dataclass(frozen=True)
 class SolverSettings:
     """Numerical settings of a solve (times in s); config keys in ``solver``. ``newton_rtol``
-    bounds the scaled Newton update (c by c0, phi by max(|phi|, RT/F)); ``time_rtol`` bounds the
-    local error of c per step relative to c0; after ``max_step_failures`` Newton failures in a row,
-    or a step below ``min_step``, a transient case ends as diverged."""
+    bounds the scaled Newton update (c by c0, phi by max(|phi|, RT/F)) of the initial and
+    stationary states and of the bdf2 integrator; ``time_rtol`` is the relative time error the
+    results may have (``integrator`` bdf; for bdf2 the local error of c per step relative to c0);
+    after ``max_step_failures`` Newton failures in a row, or a step below ``min_step``, a
+    transient case ends as diverged."""
 
     mode: str
     newton_rtol: float

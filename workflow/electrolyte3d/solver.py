@@ -450,7 +450,7 @@ class Problem:
             ]
         )
 
-    def rate(self, x: np.ndarray) -> np.ndarray:
+    def time_derivative(self, x: np.ndarray) -> np.ndarray:
         """dx/dt of the stored unknowns at a consistent state x (0 for the potential and on the
         top, where c is held): -(steady residual) / lumped mass."""
         derivative = np.zeros_like(x)
@@ -733,7 +733,7 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
     if not pending or pending[-1] < settings.end_time:
         pending.append(settings.end_time)
     scheduled = set(float(t) for t in report_times)
-    table = bdf.DifferenceTable(x, problem.rate(x), settings.initial_step)
+    table = bdf.DifferenceTable(x, problem.time_derivative(x), settings.initial_step)
     storage = problem.storage
     t, equal_steps, failures, factorised_at, rate, last_accepted = 0.0, 0, 0, None, None, x
     failure = first_failure = "none"
