@@ -69,7 +69,7 @@ def slab_interface_drop(time: float, diffusivity: float, flux: float, thickness:
 def planar_transient(tmp_path_factory):
     config = study(
         physics={"D_plus": 1e-12, "D_unit": "m2/s", "t_plus": 0.3, "exchange_current_density_A_m2": 2.5},
-        solver_settings={"end_time_s": 5000, "depletion_fraction": 0.45, "time_rtol": 1e-4},
+        solver_settings={"end_time_s": 5000, "depletion_fraction": 0.45},
         mesh_settings={"electrolyte_size_um": 1.5, "interface_size_um": 0.75, "electrode_size_um": 20},
     )
     electrolyte = electrolyte_mesh(config, "film", 0, tmp_path_factory.mktemp("planar"))
@@ -93,7 +93,7 @@ def test_planar_depletion_time_matches_the_slab_series(planar_transient):
     threshold = 0.45 * physics.c0
     exact = brentq(lambda t: physics.c0 - slab_interface_drop(t, physics.D_ambipolar, flux, FILM) - threshold, 1, 5000)
     assert ds.attrs["status"] == "depleted"
-    assert ds.attrs["depletion_time_s"] == pytest.approx(exact, rel=1e-2)
+    assert ds.attrs["depletion_time_s"] == pytest.approx(exact, rel=1e-3)  # 4e-4: this mesh's own error
     assert ds.c_min.isel(time=-1).item() == pytest.approx(threshold, rel=1e-5)
     assert float(ds.c_min_domain.min()) > 0
 
