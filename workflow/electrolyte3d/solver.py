@@ -401,13 +401,10 @@ class Problem:
         """Factorise the Jacobian at x for :meth:`chord_newton`."""
         self.linear_solve(self._solver.factorise, self.jacobian(x, mass_coefficient))
 
-    def chord_newton(
-        self, guess: np.ndarray, mass_coefficient: float, history: np.ndarray, scale: np.ndarray, factorised_at: float, rate_guess: float | None = None
-    ):
+    def chord_newton(self, guess: np.ndarray, mass_coefficient: float, history: np.ndarray, scale: np.ndarray, rate_guess: float | None = None):
         """Solve the time-discrete system by chord (simplified) Newton iterations on the
-        factorisation of :meth:`factorise`, made at mass coefficient ``factorised_at``; the update
-        is scaled by 2 / (1 + mass_coefficient / factorised_at) to make up for a factorisation at
-        another step size, as SUNDIALS IDA does. The iteration error is measured in the weighted
+        factorisation of :meth:`factorise` (made at the same mass coefficient, at an earlier
+        state of this step or of an earlier one). The iteration error is measured in the weighted
         max norm of ``scale`` (per unknown) and estimated from the convergence rate: converged
         when rate / (1 - rate) * |update| <= CHORD_TOLERANCE and the charge balance holds to
         ``CHARGE_RTOL``. ``rate_guess`` is the rate the last step observed on the same
@@ -416,7 +413,6 @@ class Problem:
         Returns (x, iterations, the observed rate or None)."""
         x = guess.copy()
         x[self.top_nodes] = self.physics.c0
-        damping = 2.0 / (1.0 + mass_coefficient / factorised_at)
         previous, converged, rate = None, False, rate_guess
         for iteration in range(CHORD_MAX_ITERATIONS + 1):
             residual = self.residual(x, mass_coefficient, history)
@@ -425,7 +421,7 @@ class Problem:
             if iteration == CHORD_MAX_ITERATIONS:
                 break
             update = np.zeros_like(x)
-            update[self.free] = damping * self.linear_solve(self._solver.solve_factored, -residual[self.free])
+            update[self.free] = self.linear_solve(self._solver.solve_factored, -residual[self.free])
             if not np.all(np.isfinite(update)):
                 raise NewtonFailure(f"non-finite Newton update (singular Jacobian?) at iteration {iteration + 1}")
             size = np.max(np.abs(update) / scale)
@@ -757,13 +753,13 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
                 problem.factorise(predicted, coefficient)
                 factorised_at, rate = coefficient, None
             try:
-                x_new, iterations, rate = problem.chord_newton(predicted, coefficient, history, scale, factorised_at, rate)
+                x_new, iterations, rate = problem.chord_newton(predicted, coefficient, history, scale, rate)
             except NewtonFailure:
                 if fresh:
                     raise
                 problem.factorise(predicted, coefficient)
                 factorised_at = coefficient
-                x_new, iterations, rate = problem.chord_newton(predicted, coefficient, history, scale, factorised_at)
+                x_new, iterations, rate = problem.chord_newton(predicted, coefficient, history, scale)
         except NewtonFailure as error:
             failure = error
             first_failure = failure if failures == 0 else first_failure

@@ -334,29 +334,40 @@ def _error_bars(convergences: Mapping[str, xr.Dataset], names: list[str], times:
     """The relative grid, time and total error of every compared quantity of every case at its
     production level (convergence.nc), on the study's axes: per report time for a series (NaN
     where the levels did not all reach it), per case for an event time or a stationary value."""
+    columns = {case: _quantity_columns(convergences[case]) for case in names}
     bars = {}
     series = [name for name in TIME_QUANTITIES if name in present]
     for name in (*series, *EVENT_TIMES):
-        timed = times is not None and name in TIME_QUANTITIES
+        keys = [(name, _time_key(t)) for t in times] if times is not None and name in TIME_QUANTITIES else [(name, None)]
         for part, description in ERROR_PARTS.items():
             values = np.array(
-                [[_error(convergences[case], name, part, t) for t in times] if timed else _error(convergences[case], name, part) for case in names]
+                [[_value(convergences[case][f"{part}_error"].values, columns[case].get(key)) for key in keys] for case in names]
             )
             if np.isnan(values).all() and name in EVENT_TIMES:
                 continue
+            timed = len(keys) > 1 or keys[0][1] is not None
             bars[f"{name}_{part}_error"] = (
                 ("case", "time") if timed else "case",
-                values,
+                values if timed else values[:, 0],
                 {"long_name": f"{description} of {name} at the production level, relative (NaN: not available)", "units": "1"},
             )
     return bars
 
 
-def _error(convergence: xr.Dataset, name: str, part: str, time: float | None = None) -> float:
-    quantity = find_quantity(convergence, name, time)
-    if quantity is None or (time is not None and np.isnan(convergence.quantity_time.sel(quantity=quantity))):
-        return math.nan
-    return float(convergence[f"{part}_error"].sel(quantity=quantity))
+def _time_key(time: float | None) -> float | None:
+    return None if time is None or np.isnan(time) else round(float(time), 9)
+
+
+def _quantity_columns(convergence: xr.Dataset) -> dict:
+    """(name, report time rounded to 1e-9 s, or None) -> the quantity's column in ``convergence``."""
+    return {
+        (str(name), _time_key(float(time))): column
+        for column, (name, time) in enumerate(zip(convergence.quantity_name.values, convergence.quantity_time.values))
+    }
+
+
+def _value(values: np.ndarray, column: int | None) -> float:
+    return math.nan if column is None else float(values[column])
 
 
 def _resolved_at(result: xr.Dataset, times: np.ndarray) -> np.ndarray:
