@@ -23,6 +23,8 @@ localrules:
     cases,
     mesh_report,
     solve_report,
+    grid_convergence,
+    convergence,
     convergence_report,
 
 
