@@ -28,7 +28,7 @@ CANNOT_RUN = 77
 """start_slurm.sh's exit status when this machine cannot run the daemons."""
 
 RUN_TIMEOUT_S = 300
-LOCAL_RULES = {"all", "cases", "mesh_report", "solve_report", "convergence_report"}
+LOCAL_RULES = {"all", "cases", "mesh_report", "solve_report", "grid_convergence", "convergence", "convergence_report"}
 """The Snakefile's localrules: they run on the submitting host, not through sbatch."""
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")]
 LOCAL_PROFILE = ["--workflow-profile", str(REPO / "workflow/profiles/default")]
