@@ -206,7 +206,7 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
             "quantity_units": ("quantity", [q.units for q in compared], {"long_name": "units of value and extrapolated_value"}),
             "quantity_resolved": (
                 "quantity",
-                resolved_on(levels[-1], compared),
+                resolved,
                 {
                     "long_name": "the finest level resolves the depletion layer when the quantity is taken (else it is left out of the verdict)",
                     "flag_values": np.array([0, 1], dtype=np.int8),

@@ -690,7 +690,7 @@ def transient(problem: Problem, settings: SolverSettings, report_times: np.ndarr
 LOCAL_ERROR_FRACTION = 0.1
 """The variable-order integrator bounds each step's local error by this fraction of time_rtol
 (relative, in the max norm of :meth:`Problem.error_scale`), so that the error the steps add up
-to stays below time_rtol: tests/test_solver.py measures it on the slab series."""
+to stays below time_rtol: tests/test_time_stepping.py measures it on the slab series."""
 
 CHORD_MAX_ITERATIONS = 6
 CHORD_TOLERANCE = 0.03
@@ -772,7 +772,8 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
         solution.newton_iterations += iterations
         failures = 0
         correction = x_new - predicted
-        error = np.max(np.abs(table.local_error(correction)[storage]) / problem.error_scale(x_new, local_rtol, settings)[storage])
+        accepted_scale = problem.error_scale(x_new, local_rtol, settings)[storage]
+        error = np.max(np.abs(table.local_error(correction)[storage]) / accepted_scale)
         safety = 0.9 * (2 * CHORD_MAX_ITERATIONS + 1) / (2 * CHORD_MAX_ITERATIONS + iterations)
         if error > 1:
             solution.rejected_steps += 1
@@ -814,9 +815,8 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
         if equal_steps < table.order + 1:
             continue
         # order and step for the next steps: the order whose error estimate allows the longest step
-        scale = problem.error_scale(x_new, local_rtol, settings)[storage]
         lower, higher = table.neighbour_errors()
-        norms = np.array([np.inf if e is None else np.max(np.abs(e[storage]) / scale) for e in (lower, None, higher)])
+        norms = np.array([np.inf if e is None else np.max(np.abs(e[storage]) / accepted_scale) for e in (lower, None, higher)])
         norms[1] = error
         with np.errstate(divide="ignore"):
             factors = norms ** (-1.0 / np.arange(table.order, table.order + 3))
