@@ -1,7 +1,7 @@
 # Two commands set everything up on a machine with Python 3.11 and pip:
 #   make run    create .venv if missing, install the pinned dependencies, run the default study
 #               and write its report (results/report.html)
-#   make test   same set-up, then the test suite
+#   make test   same set-up, then the linters (make lint) and the test suite
 #   make bench  same set-up, then the benchmarks (results/bench/bench.csv)
 #   make bench-3d  the 3D unit cells' per-level costs (results/bench/bench_3d.csv)
 #   make cases  the table of cases the study defines (results/cases.csv), nothing solved
@@ -13,7 +13,7 @@ INSTALLED := $(VENV)/.installed
 PROFILE := --workflow-profile workflow/profiles/default
 STUDY_FILE := $(if $(STUDY),--configfile $(STUDY))
 
-.PHONY: run cases report bench bench-3d test test-fast dry-run lint check-gmsh clean
+.PHONY: run cases report bench bench-3d test test-fast dry-run lint format check-gmsh clean
 
 run: $(INSTALLED)
 	$(BIN)/snakemake $(PROFILE) $(STUDY_FILE) --cores all
@@ -32,7 +32,7 @@ bench: $(INSTALLED)
 bench-3d: $(INSTALLED)
 	$(BIN)/python benchmarks/bench.py --cells --end-time 1
 
-test: $(INSTALLED)
+test: lint
 	$(BIN)/pytest
 
 test-fast: $(INSTALLED)
@@ -41,8 +41,17 @@ test-fast: $(INSTALLED)
 dry-run: $(INSTALLED)
 	$(BIN)/snakemake $(PROFILE) $(STUDY_FILE) --dry-run
 
+# The formatters check, never rewrite; `make format` rewrites.
 lint: $(INSTALLED)
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/ruff check --quiet .
+	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix --quiet .
+	$(BIN)/snakefmt Snakefile workflow/rules
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
