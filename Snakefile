@@ -37,6 +37,6 @@ include: "workflow/rules/study.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_outputs(),
-    default_target: True

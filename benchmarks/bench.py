@@ -41,7 +41,6 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     import numpy as np
     import scipy.sparse
     import scipy.sparse.linalg as sla
-
     from electrolyte3d import geometry, mesh, solver, sparse
     from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config
 
@@ -160,13 +159,17 @@ def cells(end_time: float) -> None:
     import pandas as pd
     import yaml
 
-    levels = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]["mesh"]["properties"]["levels"]["default"]
+    levels = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]["mesh"][
+        "properties"
+    ]["levels"]["default"]
     rows = []
     for design in ("square", "hexagonal"):
         for level in range(levels):
             rows.append(run_cell_level(design, level, end_time, threads=2))
             print(f"{design} level {level} done", file=sys.stderr, flush=True)
-    table = pd.DataFrame(rows).assign(machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d"))
+    table = pd.DataFrame(rows).assign(
+        machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")
+    )
     destination = REPO / "results" / "bench"
     destination.mkdir(parents=True, exist_ok=True)
     table.to_csv(destination / "bench_3d.csv", index=False)
@@ -180,7 +183,6 @@ def _meshed_electrolyte(build_and_mesh):
     model's element count of its own dimension (all parts), and the wall time of meshing and of
     loading, s."""
     import gmsh
-
     from electrolyte3d import mesh
     from electrolyte3d.geometry import ELECTROLYTE, gmsh_session
 
@@ -190,7 +192,9 @@ def _meshed_electrolyte(build_and_mesh):
         build_and_mesh()
         mesh.write(str(scratch / "mesh.msh"))
         dim = gmsh.model.getDimension()
-        elements = int(sum(len(gmsh.model.mesh.getElements(dim, entity)[1][0]) for _, entity in gmsh.model.getEntities(dim)))
+        elements = int(
+            sum(len(gmsh.model.mesh.getElements(dim, entity)[1][0]) for _, entity in gmsh.model.getEntities(dim))
+        )
     meshing = time.perf_counter() - started
     mesh.save_part(mesh.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz"))
     started = time.perf_counter()
@@ -203,7 +207,6 @@ def _meshed_electrolyte(build_and_mesh):
 def _short_transient(problem, settings, end_time: float):
     """The transient solve of ``problem`` up to ``end_time`` s, and its wall time, s."""
     import numpy as np
-
     from electrolyte3d import solver
     from electrolyte3d.config import SolverSettings
 
@@ -223,7 +226,6 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
     from dataclasses import replace
 
     import numpy as np
-
     from electrolyte3d import geometry, mesh, solver
     from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config, report_times
 
@@ -241,7 +243,11 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
         problem = solver.Problem(electrolyte, case.physics)
         solution = solver.transient(problem, replace(settings, integrator=integrator, time_rtol=tolerance), times)
         problem.release_linear_solvers()
-        c_mean = {snapshot.time: float(problem.split(snapshot.x)[0][problem.interface_nodes].mean()) for snapshot in solution.snapshots if snapshot.scheduled}
+        c_mean = {
+            snapshot.time: float(problem.split(snapshot.x)[0][problem.interface_nodes].mean())
+            for snapshot in solution.snapshots
+            if snapshot.scheduled
+        }
         return solution, c_mean
 
     reference, reference_c = run("bdf", 1e-7)
@@ -251,14 +257,26 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
         shared = sorted(set(c_mean) & set(reference_c))
         rows.append(
             {
-                "design": design, "level": level, "triangles": electrolyte.nelements, "integrator": integrator, "time_rtol": tolerance,
-                "status": solution.status, "steps": solution.steps, "rejected_steps": solution.rejected_steps,
-                "newton_iterations": solution.newton_iterations, "factorisations": solution.factorisations, "wall_s": solution.wall_time,
+                "design": design,
+                "level": level,
+                "triangles": electrolyte.nelements,
+                "integrator": integrator,
+                "time_rtol": tolerance,
+                "status": solution.status,
+                "steps": solution.steps,
+                "rejected_steps": solution.rejected_steps,
+                "newton_iterations": solution.newton_iterations,
+                "factorisations": solution.factorisations,
+                "wall_s": solution.wall_time,
                 "depletion_time_s": solution.event_time,
-                "depletion_time_error": abs(solution.event_time - reference.event_time) / reference.event_time if solution.event_time and reference.event_time else float("nan"),
-                "c_nodal_mean_error": max((abs(c_mean[t] - reference_c[t]) / reference_c[t] for t in shared), default=float("nan")),
+                "depletion_time_error": abs(solution.event_time - reference.event_time) / reference.event_time
+                if solution.event_time and reference.event_time
+                else float("nan"),
+                "c_nodal_mean_error": max(
+                    (abs(c_mean[t] - reference_c[t]) / reference_c[t] for t in shared), default=float("nan")
+                ),
             }
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -270,8 +288,11 @@ def integrators(level: int) -> None:
     for design in ("planar", "spiral", "pillar"):
         output = subprocess.run(
             [sys.executable, __file__, "--one-integrator", design, str(level)],
-            capture_output=True, text=True, check=True, env={**os.environ, "MKL_NUM_THREADS": "1"},
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "MKL_NUM_THREADS": "1"},
+        )
         rows += json.loads(output.stdout.splitlines()[-1])
         print(f"integrators: {design} done", file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
@@ -280,7 +301,9 @@ def integrators(level: int) -> None:
     table["depletion_time_error_over_bdf2"] = table.depletion_time_error / table.design.map(old.depletion_time_error)
     destination = REPO / "results" / "bench"
     destination.mkdir(parents=True, exist_ok=True)
-    table.assign(machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")).to_csv(destination / "integrators.csv", index=False)
+    table.assign(machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")).to_csv(
+        destination / "integrators.csv", index=False
+    )
     with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
 
@@ -326,8 +349,11 @@ def snakemake(arguments: list[str], directory: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *arguments],
-        cwd=directory, check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=directory,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return time.perf_counter() - started
 
 
@@ -337,11 +363,15 @@ def default_study_wall() -> float:
     import yaml
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config["designs"] = {name: design for name, design in config["designs"].items() if design.get("study", config["study"]) == "anode"}
+    config["designs"] = {
+        name: design for name, design in config["designs"].items() if design.get("study", config["study"]) == "anode"
+    }
     with tempfile.TemporaryDirectory(prefix="bench-study-") as directory:
         (Path(directory) / "config").mkdir()
         (Path(directory) / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-        return snakemake(["--workflow-profile", str(REPO / "workflow/profiles/default"), "--cores", "2"], Path(directory))
+        return snakemake(
+            ["--workflow-profile", str(REPO / "workflow/profiles/default"), "--cores", "2"], Path(directory)
+        )
 
 
 def sweep_dag_seconds(cases: int) -> float:
@@ -383,9 +413,22 @@ def minimal_dag_seconds(jobs: int) -> float:
         (Path(directory) / "Snakefile").write_text(MINIMAL_WORKFLOW)
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "snakemake", "--dry-run", "--quiet", "--cores", "1", "--config", f"count={jobs // 2}"],
-            cwd=directory, check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "--dry-run",
+                "--quiet",
+                "--cores",
+                "1",
+                "--config",
+                f"count={jobs // 2}",
+            ],
+            cwd=directory,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return time.perf_counter() - started
 
 
@@ -395,7 +438,9 @@ def main() -> None:
     parser.add_argument("--end-time", type=float, default=0.2, help="transient run per level, s")
     parser.add_argument("--sweep-cases", type=int, default=10_000)
     parser.add_argument("--skip-study", action="store_true", help="leave out item 3's whole-study run")
-    parser.add_argument("--cells", action="store_true", help="the 3D unit cells' table alone (results/bench/bench_3d.csv)")
+    parser.add_argument(
+        "--cells", action="store_true", help="the 3D unit cells' table alone (results/bench/bench_3d.csv)"
+    )
     parser.add_argument("--one-level", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one-cell", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--superlu", action="store_true", help=argparse.SUPPRESS)
@@ -438,7 +483,9 @@ def main() -> None:
     if not arguments.skip_study:
         extra["default_study_wall_s"] = default_study_wall()
     integrators(arguments.integrator_level)
-    table = table.assign(**extra, machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d"))
+    table = table.assign(
+        **extra, machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")
+    )
     destination = REPO / "results" / "bench"
     destination.mkdir(parents=True, exist_ok=True)
     table.to_csv(destination / "bench.csv", index=False)

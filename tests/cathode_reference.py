@@ -77,7 +77,7 @@ def eigenfunction_terms_needed(tau: float, first_mode: float) -> int:
     modes = 0
     while True:
         mu = (first_mode + modes) * np.pi
-        ratio = np.exp(-np.pi**2 * tau * (2 * (first_mode + modes) + 1))
+        ratio = np.exp(-(np.pi**2) * tau * (2 * (first_mode + modes) + 1))
         if 2 * np.exp(-mu * mu * tau) / (mu * mu) / (1 - ratio) <= TRUNCATION_TOLERANCE:
             return modes
         modes += 1

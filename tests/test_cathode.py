@@ -4,13 +4,11 @@ against an analytic reference the solver does not use, its events and its metric
 import numpy as np
 import pytest
 import skfem
-
+from cathode_reference import PlanarCathode1D
 from electrolyte3d import dataset, geometry, mesh, metrics, solver
 from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, validate_config
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE
 from electrolyte3d.parameters import FARADAY
-
-from cathode_reference import PlanarCathode1D
 
 PHYSICS = {
     "D_plus": 1e-11,
@@ -34,7 +32,9 @@ MESH = {
 }
 
 
-def cathode_config(designs: dict, physics: dict | None = None, solver_settings: dict | None = None, mesh_settings: dict | None = None) -> dict:
+def cathode_config(
+    designs: dict, physics: dict | None = None, solver_settings: dict | None = None, mesh_settings: dict | None = None
+) -> dict:
     config = {
         "study": "cathode",
         "geometry": {"electrode_length_um": 40, "electrode_thickness_um": 30, "substrate_thickness_um": 20},
@@ -48,7 +48,14 @@ def cathode_config(designs: dict, physics: dict | None = None, solver_settings: 
 
 
 FILM = {"film": {"pillar_centres_um": []}}
-PILLARS = {"pillars": {"pillar_centres_um": [-100, 100], "pillar_width_um": 40, "pillar_height_um": 15, "geometry": {"electrode_length_um": 400}}}
+PILLARS = {
+    "pillars": {
+        "pillar_centres_um": [-100, 100],
+        "pillar_width_um": 40,
+        "pillar_height_um": 15,
+        "geometry": {"electrode_length_um": 400},
+    }
+}
 
 
 def cathode_problem(config: dict, name: str, tmp_path, level: int = 0) -> solver.CathodeProblem:
@@ -160,7 +167,9 @@ def test_pillars_spread_the_reaction_over_sides_and_tips(pillars):
     on_pillars = last.y < -1e-9
     assert float(last.i_loc.where(on_pillars).max()) > 0
     # the cathode takes up more Li next to the pillars than far below them
-    assert float(last.c_s_depth.sel(depth=5e-6, method="nearest")) > float(last.c_s_depth.sel(depth=25e-6, method="nearest"))
+    assert float(last.c_s_depth.sel(depth=5e-6, method="nearest")) > float(
+        last.c_s_depth.sel(depth=25e-6, method="nearest")
+    )
 
 
 # --- the Newton system -------------------------------------------------------------------
@@ -170,7 +179,12 @@ def test_cathode_jacobian_equals_finite_differences_of_the_residual(tmp_path):
     """Analytic Jacobian of the coupled system against central differences, at a perturbed
     state, with an OCV table so that dU_eq/dc_s enters."""
     config = cathode_config(
-        {"film": {"pillar_centres_um": [], "geometry": {"electrode_length_um": 6, "electrode_thickness_um": 4, "substrate_thickness_um": 3}}},
+        {
+            "film": {
+                "pillar_centres_um": [],
+                "geometry": {"electrode_length_um": 6, "electrode_thickness_um": 4, "substrate_thickness_um": 3},
+            }
+        },
         physics={"ocv_table": {"lithiation": [0.0, 0.3, 1.0], "U_eq_V": [0.3, 0.1, -0.2]}},
         mesh_settings={"electrolyte_size_um": 1.0},
     )
@@ -183,7 +197,9 @@ def test_cathode_jacobian_equals_finite_differences_of_the_residual(tmp_path):
     mass_coefficient = 10.0
     analytic = problem.jacobian(x, mass_coefficient).toarray()
     numeric = np.empty_like(analytic)
-    scales = np.concatenate([np.full(problem.nodes, 1.0), np.full(problem.nodes, 1e-6), np.full(problem.solid_nodes, 1.0)])
+    scales = np.concatenate(
+        [np.full(problem.nodes, 1.0), np.full(problem.nodes, 1e-6), np.full(problem.solid_nodes, 1.0)]
+    )
     for column, unknown in enumerate(problem.free):
         step = scales[unknown]
         plus, minus = x.copy(), x.copy()
@@ -201,11 +217,15 @@ def test_an_ocv_table_is_the_open_circuit_potential_at_every_lithiation():
     case = cases_from_config(config)["film"]
     lithiation = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.85])
     ocv = np.interp(lithiation, [0.05, 0.3, 0.9], [3.6, 3.4, 3.1])
-    current = case.cathode.butler_volmer(case.physics, np.full(6, case.physics.c0), -ocv, lithiation * case.cathode.max_concentration)[0]
+    current = case.cathode.butler_volmer(
+        case.physics, np.full(6, case.physics.c0), -ocv, lithiation * case.cathode.max_concentration
+    )[0]
     np.testing.assert_allclose(current, 0.0, atol=1e-12 * case.physics.exchange_current_density)
     constant = cases_from_config(cathode_config(FILM))["film"]
     x0 = constant.cathode.initial_concentration
-    assert constant.cathode.butler_volmer(constant.physics, constant.physics.c0, -constant.cathode.U_eq, x0)[0] == pytest.approx(0.0, abs=1e-12)
+    assert constant.cathode.butler_volmer(constant.physics, constant.physics.c0, -constant.cathode.U_eq, x0)[
+        0
+    ] == pytest.approx(0.0, abs=1e-12)
 
 
 # --- events and configuration ----------------------------------------------------------
@@ -213,7 +233,8 @@ def test_an_ocv_table_is_the_open_circuit_potential_at_every_lithiation():
 
 def test_a_cathode_that_fills_up_stops_as_saturated(tmp_path):
     config = cathode_config(
-        FILM, physics={"cathode_max_concentration_mol_L": 0.5, "saturation_lithiation": 0.6, "D_cathode_cm2_s": 2e-10},
+        FILM,
+        physics={"cathode_max_concentration_mol_L": 0.5, "saturation_lithiation": 0.6, "D_cathode_cm2_s": 2e-10},
         solver_settings={"end_time_s": 200},
     )
     problem = cathode_problem(config, "film", tmp_path)

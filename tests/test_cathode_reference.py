@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from scipy.linalg import eigh_tridiagonal
-
 from cathode_reference import FARADAY, GAS_CONSTANT, PlanarCathode1D, eigenfunction_response, image_response
+from scipy.linalg import eigh_tridiagonal
 
 MODEL = PlanarCathode1D(
     L_e=20e-6,

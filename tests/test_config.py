@@ -4,7 +4,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from electrolyte3d.config import (
     UM,
     ConfigError,
@@ -21,8 +20,18 @@ INVALID = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
 
 def test_default_config_is_the_papers_anode_and_cathode_studies():
     cases = cases_from_config(load_config(REPO / "config" / "config.yaml"))
-    assert list(cases) == ["planar", "spiral", "pillar", "cathode_planar", "cathode_pillar", "cathode_planar_S6", "cathode_pillar_S6"]
-    assert {name for name, case in cases.items() if case.study == "cathode"} == {name for name in cases if name.startswith("cathode")}
+    assert list(cases) == [
+        "planar",
+        "spiral",
+        "pillar",
+        "cathode_planar",
+        "cathode_pillar",
+        "cathode_planar_S6",
+        "cathode_pillar_S6",
+    ]
+    assert {name for name, case in cases.items() if case.study == "cathode"} == {
+        name for name in cases if name.startswith("cathode")
+    }
     cathode = cases["cathode_pillar"]
     assert cathode.geometry.electrode_length == pytest.approx(2000 * UM)
     assert cathode.geometry.electrode_thickness == pytest.approx(200 * UM)
@@ -131,7 +140,9 @@ def test_mesh_settings_are_si_and_scale_per_level():
 
 def test_paper_physics_in_si():
     cases = cases_from_config(load_config(REPO / "config" / "config.yaml"))
-    assert [cases[name].physics.D_plus for name in ("planar", "spiral", "pillar")] == pytest.approx([3.2e-16, 1.6e-15, 6.6e-14])
+    assert [cases[name].physics.D_plus for name in ("planar", "spiral", "pillar")] == pytest.approx(
+        [3.2e-16, 1.6e-15, 6.6e-14]
+    )
     pillar = cases["pillar"].physics
     # i0 = R T / (F (R_ct / 2) A), Table S2 p-3DSE 1st cycle, A = 1.13 cm2
     assert pillar.exchange_current_density == pytest.approx(8.314462618 * 298.15 / (96485.33212 * 435.3 / 2 * 1.13e-4))
@@ -204,7 +215,9 @@ def test_a_sweep_around_a_design_keeps_its_pillars_and_physics_and_changes_the_s
     spiral = cases["spiral"]
     thin, same = cases["around_h75_s20_tp0p3"], cases["around_h75_s37p5_tp0p3"]
     assert thin.geometry.pillar_centres == spiral.geometry.pillar_centres
-    assert thin.geometry.pillar_height == pytest.approx(75 * UM) and thin.geometry.substrate_thickness == pytest.approx(20 * UM)
+    assert thin.geometry.pillar_height == pytest.approx(75 * UM) and thin.geometry.substrate_thickness == pytest.approx(
+        20 * UM
+    )
     assert thin.physics.D_plus == spiral.physics.D_plus and thin.physics.t_plus == 0.3
     assert thin.geometry.key != same.geometry.key != spiral.geometry.key
 
@@ -217,7 +230,15 @@ def test_explicit_points_add_cases_beside_the_grid():
                 "pillar_width_um": [100],
                 "pillar_pitch_um": [400],
                 "pillar_height_um": [150],
-                "points": [{"pillar_width_um": 60, "pillar_pitch_um": 250, "pillar_height_um": 100, "pillar_count": 2, "t_plus": 0.4}],
+                "points": [
+                    {
+                        "pillar_width_um": 60,
+                        "pillar_pitch_um": 250,
+                        "pillar_height_um": 100,
+                        "pillar_count": 2,
+                        "t_plus": 0.4,
+                    }
+                ],
             }
         },
         "physics": {"D_plus": 6.6e-10, "exchange_current_density_A_m2": 1.0},

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 import xarray as xr
-
 from electrolyte3d import time_error
 from electrolyte3d.convergence import analyse, error_budget, grid_convergence_index, table, verdicts_html
 
@@ -58,13 +57,21 @@ def ladder(c_mean: list[float], statuses=None, depletion=None) -> list[xr.Datase
     times = np.array([0.0, 1.0, 2.0])
     levels = []
     for level, value in enumerate(c_mean):
-        attrs = {"case": "demo", "status": (statuses or ["completed"] * len(c_mean))[level], "triangles": 1000 * 2**level}
+        attrs = {
+            "case": "demo",
+            "status": (statuses or ["completed"] * len(c_mean))[level],
+            "triangles": 1000 * 2**level,
+        }
         if depletion:
             attrs["depletion_time_s"] = depletion[level]
-        series = {name: ("time", np.array([1000.0, value, 1000.0 - 10 * (1000.0 - value)])) for name in
-                  ("c_mean", "c_min", "c_cv", "i_loc_cv", "cell_overpotential")}
+        series = {
+            name: ("time", np.array([1000.0, value, 1000.0 - 10 * (1000.0 - value)]))
+            for name in ("c_mean", "c_min", "c_cv", "i_loc_cv", "cell_overpotential")
+        }
         levels.append(
-            xr.Dataset(series, coords={"time": times, "report_time": ("time", np.array([0, 1, 1], dtype=np.int8))}, attrs=attrs)
+            xr.Dataset(
+                series, coords={"time": times, "report_time": ("time", np.array([0, 1, 1], dtype=np.int8))}, attrs=attrs
+            )
         )
     return levels
 
@@ -121,7 +128,9 @@ def test_the_time_error_estimate_recovers_a_known_order_and_limit(order):
     assert estimate.kind == "monotonic"
     assert estimate.observed_order == pytest.approx(order, rel=1e-9)
     assert estimate.extrapolated == pytest.approx(exact, rel=1e-12)
-    assert estimate.relative_error == pytest.approx(time_error.SAFETY_FACTOR * abs(values[1] - exact) / values[1], rel=1e-9)
+    assert estimate.relative_error == pytest.approx(
+        time_error.SAFETY_FACTOR * abs(values[1] - exact) / values[1], rel=1e-9
+    )
 
 
 def test_an_unconfirmed_time_order_gets_the_larger_safety_factor():
@@ -175,4 +184,6 @@ def test_report_times_the_finest_level_does_not_resolve_are_left_out_of_the_verd
     judged = analyse(levels, "c_mean", 1e-4)
     assert moving.attrs["grid_status"] == "not_converged"
     assert list(judged.quantity_resolved.sel(quantity=["c_mean@1s", "c_mean@2s"]).values) == [1, 0]
-    assert judged.criterion_change.values[0] == pytest.approx(moving.sel(quantity="c_mean@1s").relative_change.values[0])
+    assert judged.criterion_change.values[0] == pytest.approx(
+        moving.sel(quantity="c_mean@1s").relative_change.values[0]
+    )

@@ -2,12 +2,10 @@
 
 import gmsh
 import pytest
-
+from conftest import REPO
 from electrolyte3d import geometry
 from electrolyte3d.config import UM, cases_from_config, load_config
 from electrolyte3d.mesh import physical_groups
-
-from conftest import REPO
 
 CASES = cases_from_config(load_config(REPO / "config" / "config.yaml"))
 

@@ -5,11 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import skfem
-
+from conftest import REPO
 from electrolyte3d import geometry, mesh
 from electrolyte3d.config import UM, MeshSettings, cases_from_config, load_config
-
-from conftest import REPO
 
 CONFIG = load_config(REPO / "config" / "config.yaml")
 CASES = cases_from_config(CONFIG)

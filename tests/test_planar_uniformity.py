@@ -11,12 +11,17 @@ import copy
 import numpy as np
 import pytest
 import skfem
-
-from electrolyte3d import dataset, forms, geometry, mesh, metrics, solver
-from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config, report_times, validate_config
-from electrolyte3d.geometry import ELECTROLYTE, INTERFACE
-
 from conftest import REPO
+from electrolyte3d import dataset, forms, geometry, mesh, metrics, solver
+from electrolyte3d.config import (
+    MeshSettings,
+    SolverSettings,
+    cases_from_config,
+    load_config,
+    report_times,
+    validate_config,
+)
+from electrolyte3d.geometry import ELECTROLYTE, INTERFACE
 
 LENGTH_UM = 1400
 LEVELS = (0, 1)
@@ -57,7 +62,10 @@ def film(request, tmp_path_factory):
     solution = solver.transient(problem, settings, np.array(report_times(CONFIG)))
     ds = dataset.build(problem, solution, settings, {"case": "planar"})
     reported = ds.isel(time=np.flatnonzero(ds.report_time.values == 1))
-    resolved = np.sqrt(CASE.physics.D_ambipolar * reported.time.values) >= dataset.UNRESOLVED * ds.attrs["interface_first_layer_m"]
+    resolved = (
+        np.sqrt(CASE.physics.D_ambipolar * reported.time.values)
+        >= dataset.UNRESOLVED * ds.attrs["interface_first_layer_m"]
+    )
     return request.param, reported, resolved
 
 

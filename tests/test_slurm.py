@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 import xarray as xr
 import yaml
-
 from conftest import REPO, TINY_SETTINGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
@@ -109,11 +108,14 @@ def test_slurm_study_equals_the_local_study(slurm_partition, tmp_path, record_pr
     assert mesh_reports
 
     test_settings = [
-        "--slurm-status-command", "squeue",
-        "--slurm-init-seconds-before-status-checks", "2",
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
         "--slurm-keep-successful-logs",
-        "--default-resources", f"slurm_partition={slurm_partition}",
-    ]  # fmt: skip
+        "--default-resources",
+        f"slurm_partition={slurm_partition}",
+    ]
     slurm_began = time.monotonic()
     runs = {
         solves: start_snakemake(solves, *SLURM_PROFILE, *test_settings, "--forcerun", "solve"),
@@ -205,8 +207,11 @@ def assert_ran_on_slurm(directory: Path, output: str) -> None:
     assert job_ids, f"{directory.name}: no job was submitted to SLURM:\n{output[-3000:]}"
     listed = subprocess.run(
         ["squeue", "--states=all", "--noheader", "--jobs", ",".join(job_ids), "--format", "%i|%T|%k"],
-        capture_output=True, text=True, timeout=30, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     states = {}
     rules = set()
     for line in listed.splitlines():

@@ -9,12 +9,11 @@ import pytest
 import scipy.sparse as sp
 import skfem
 import xarray as xr
-from scipy.optimize import brentq
-
 from electrolyte3d import dataset, forms, geometry, mesh, solver
 from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, validate_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import FARADAY, GAS_CONSTANT, Physics
+from scipy.optimize import brentq
 
 FILM = 37.5e-6
 """Paper's film (substrate) thickness, m."""
@@ -55,6 +54,7 @@ def solve(config: dict, case: str, electrolyte: skfem.MeshTri, report_times=()):
 
 
 # --- 1. planar transient: finite slab, constant flux at the interface, c0 at the top ---------
+
 
 def slab_interface_drop(time: float, diffusivity: float, flux: float, thickness: float, terms: int = 20000) -> float:
     """c0 - c(interface, t) for dc/dt = D c'' on (0, L), -D c'(0) = -flux (salt leaving at 0),
@@ -109,7 +109,9 @@ def test_field_files_hold_every_snapshot_and_the_xdmf_points_at_them(planar_tran
     xdmf, data_path = tmp_path / "level0.xdmf", tmp_path / "level0.fields.nc"
     dataset.write_fields(problem, solution, str(xdmf), str(data_path))
     grids = ElementTree.parse(xdmf).getroot().findall("./Domain/Grid/Grid")
-    assert [float(grid.find("Time").get("Value")) for grid in grids] == [snapshot.time for snapshot in solution.snapshots]
+    assert [float(grid.find("Time").get("Value")) for grid in grids] == [
+        snapshot.time for snapshot in solution.snapshots
+    ]
     with netCDF4.Dataset(data_path) as data:
         assert data.data_model == "NETCDF4"  # HDF5 underneath, which the XDMF's Format="HDF" needs
         for item in xdmf_items(grids):
@@ -138,6 +140,7 @@ def test_charge_is_conserved_at_every_step(planar_transient):
 
 
 # --- 2. steady planar film with Butler-Volmer -------------------------------------------------
+
 
 @pytest.mark.parametrize("t_plus", [0.5, 0.3])
 def test_steady_planar_film_matches_the_closed_form(t_plus, tmp_path):
@@ -185,6 +188,7 @@ def test_stationary_mode_reports_no_steady_state_beyond_the_limiting_current(tmp
 
 # --- 3. initial potential drop ----------------------------------------------------------------
 
+
 def test_initial_drop_is_ohmic_plus_butler_volmer(planar_transient):
     problem, solution, ds = planar_transient
     physics = problem.physics
@@ -198,8 +202,14 @@ def test_initial_drop_is_ohmic_plus_butler_volmer(planar_transient):
 
 SIDE = 50e-6
 MMS_PHYSICS = Physics(
-    D_plus=1e-12, t_plus=0.3, c0=1000.0, temperature=298.15, exchange_current_density=2.5,
-    alpha_a=0.4, alpha_c=0.6, current_density=3.0,
+    D_plus=1e-12,
+    t_plus=0.3,
+    c0=1000.0,
+    temperature=298.15,
+    exchange_current_density=2.5,
+    alpha_a=0.4,
+    alpha_c=0.6,
+    current_density=3.0,
 )
 
 
@@ -242,7 +252,13 @@ def mms_source(problem: solver.Problem, exact=manufactured) -> np.ndarray:
     @skfem.LinearForm
     def salt_boundary(v, w):
         c, c_grad, _, phi, _, _ = exact(*w.x)
-        return -(D * dot(c_grad, w.n) + w["reacting"] * physics.salt_consumed_per_charge * physics.butler_volmer(c, phi)[0]) * v
+        return (
+            -(
+                D * dot(c_grad, w.n)
+                + w["reacting"] * physics.salt_consumed_per_charge * physics.butler_volmer(c, phi)[0]
+            )
+            * v
+        )
 
     @skfem.LinearForm
     def charge_boundary(v, w):
@@ -305,6 +321,7 @@ def test_manufactured_solution_converges_at_second_order():
 
 SYMMETRY_TOLERANCE = 1e-3
 
+
 @pytest.fixture(scope="module")
 def paper_pillar(tmp_path_factory):
     """The paper's pillar geometry with the conductivity of its EIS data (model.md 3b), so that
@@ -312,8 +329,14 @@ def paper_pillar(tmp_path_factory):
     config = study(
         physics={},
         solver_settings={"end_time_s": 20, "report_times_s": [1, 20]},
-        designs={"pillar": {"pillar_centres_um": [-400, 0, 400], "pillar_width_um": 100, "pillar_height_um": 150,
-                            "physics": {"conductivity_S_cm": 2e-4, "charge_transfer_resistance_ohm": 435.3}}},
+        designs={
+            "pillar": {
+                "pillar_centres_um": [-400, 0, 400],
+                "pillar_width_um": 100,
+                "pillar_height_um": 150,
+                "physics": {"conductivity_S_cm": 2e-4, "charge_transfer_resistance_ohm": 435.3},
+            }
+        },
     )
     config["geometry"] = {}
     validate_config(config)
@@ -364,7 +387,11 @@ def test_unresolved_depletion_layer_is_flagged_in_plain_words():
         attrs={"diffusion_length_over_first_layer": 12.0, "diffusion_length_m": 1.2e-6, "interface_first_layer_m": 1e-7}
     )
     unresolved = xr.Dataset(
-        attrs={"diffusion_length_over_first_layer": 0.5, "diffusion_length_m": 1.6e-8, "interface_first_layer_m": 3.2e-8}
+        attrs={
+            "diffusion_length_over_first_layer": 0.5,
+            "diffusion_length_m": 1.6e-8,
+            "interface_first_layer_m": 3.2e-8,
+        }
     )
     assert dataset.resolution_warning(resolved) is None
     assert dataset.resolution_warning(xr.Dataset()) is None  # stationary results carry no diffusion length
@@ -399,7 +426,11 @@ def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_messa
         return failing
 
     for name in ("solve", "factorise"):
-        monkeypatch.setattr(solver.sparse.DirectSolver, name, zero_pivot_after_the_first_steps(getattr(solver.sparse.DirectSolver, name)))
+        monkeypatch.setattr(
+            solver.sparse.DirectSolver,
+            name,
+            zero_pivot_after_the_first_steps(getattr(solver.sparse.DirectSolver, name)),
+        )
     settings = SolverSettings.from_config(config)
     solution = solver.transient(problem, settings, np.array([1.0, 100.0]))
     ds = dataset.build(problem, solution, settings, {"case": "film"})
@@ -412,7 +443,7 @@ def test_vectorised_volume_terms_equal_the_scikit_fem_forms():
     """The solver evaluates forms.conduction and forms.conduction_concentration_sensitivity from
     precomputed P1 geometry; they must equal scikit-fem's assembly of the forms themselves."""
     points = np.linspace(0, 1e-5, 7)
-    square = skfem.MeshTri.init_tensor(points, points ** 1.3 / 1e-5 ** 0.3).with_boundaries(
+    square = skfem.MeshTri.init_tensor(points, points**1.3 / 1e-5**0.3).with_boundaries(
         {"interface": lambda x: np.isclose(x[1], 0), "top": lambda x: np.isclose(x[1], 1e-5)}
     )
     assert_vectorised_volume_terms_equal_the_forms(square)
@@ -430,8 +461,12 @@ def assert_vectorised_volume_terms_equal_the_forms(mesh: skfem.Mesh) -> None:
     expected = forms.conduction.assemble(reference, kappa=k * reference.interpolate(c))
     got = sp.coo_matrix((problem.conduction_data(c), tuple(problem.element_pairs)), shape=expected.shape)
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
-    expected = forms.conduction_concentration_sensitivity.assemble(reference, dkappa_dc=k, grad_phi=reference.interpolate(phi).grad)
-    got = sp.coo_matrix((problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=expected.shape)
+    expected = forms.conduction_concentration_sensitivity.assemble(
+        reference, dkappa_dc=k, grad_phi=reference.interpolate(phi).grad
+    )
+    got = sp.coo_matrix(
+        (problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=expected.shape
+    )
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
     x = np.concatenate([c, phi])
     potential = np.searchsorted(problem.free, np.arange(problem.nodes, 2 * problem.nodes))

@@ -11,19 +11,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skfem
-from scipy.optimize import brentq
-
 from electrolyte3d import forms, geometry, mesh, metrics, solver, unit_cell
 from electrolyte3d.config import CellMeshSettings, SolverSettings, UnitCell, cases_from_config, load_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import Physics
-from test_solver import MMS_PHYSICS, assert_vectorised_volume_terms_equal_the_forms, mms_source, mms_squared_error, slab_interface_drop
+from scipy.optimize import brentq
+from test_solver import (
+    MMS_PHYSICS,
+    assert_vectorised_volume_terms_equal_the_forms,
+    mms_source,
+    mms_squared_error,
+    slab_interface_drop,
+)
 
 UM = 1e-6
 
 TRANSIENT_PHYSICS = Physics(
-    D_plus=1e-12, t_plus=0.3, c0=1000.0, temperature=298.15, exchange_current_density=2.5,
-    alpha_a=0.5, alpha_c=0.5, current_density=3.0,
+    D_plus=1e-12,
+    t_plus=0.3,
+    c0=1000.0,
+    temperature=298.15,
+    exchange_current_density=2.5,
+    alpha_a=0.5,
+    alpha_c=0.5,
+    current_density=3.0,
 )
 """The 2D planar_transient fixture's physics (tests/test_solver.py)."""
 
@@ -45,6 +56,7 @@ def interface_statistics(problem: solver.Problem, c: np.ndarray) -> tuple[float,
 
 
 # --- 1. vectorised volume terms and the analytic Jacobian on tetrahedra ----------------------
+
 
 def distorted_box(cells: int = 4, side: float = 1e-5) -> skfem.MeshTet:
     """A box of graded tetrahedra whose interior nodes are moved at random (volume ratio of the
@@ -143,7 +155,9 @@ def mms_errors(cells: int) -> np.ndarray:
         {
             "interface": lambda x: np.isclose(x[2], 0),
             "top": lambda x: np.isclose(x[2], SIDE),
-            "insulation": lambda x: np.isclose(x[0], 0) | np.isclose(x[0], SIDE) | np.isclose(x[1], 0) | np.isclose(x[1], SIDE),
+            "insulation": lambda x: (
+                np.isclose(x[0], 0) | np.isclose(x[0], SIDE) | np.isclose(x[1], 0) | np.isclose(x[1], SIDE)
+            ),
         }
     )
     assert sum(cube.boundaries[name].size for name in ("interface", "top", "insulation")) == cube.boundary_facets().size
@@ -153,7 +167,9 @@ def mms_errors(cells: int) -> np.ndarray:
     assert solution.status == "completed", solution.message
     c, phi = problem.split(solution.snapshots[-1].x)
     fine = skfem.Basis(cube, skfem.ElementTetP1(), intorder=4)
-    errors = mms_squared_error(manufactured).elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
+    errors = (
+        mms_squared_error(manufactured).elemental(fine, c=fine.interpolate(c), phi=fine.interpolate(phi)).sum(axis=-1)
+    )
     return np.sqrt(errors) / SIDE**1.5 / np.array([1000.0, 0.05])
 
 
@@ -241,17 +257,31 @@ def cell_mesh(cell: UnitCell, settings: CellMeshSettings, directory) -> skfem.Me
 def test_charge_is_conserved_in_a_unit_cell_with_pillars(lattice, tmp_path):
     """The real cell (quarter cylinders on the corners; on the hexagonal lattice two of them, one
     turned to face in): the interface current equals the applied current at every snapshot."""
-    cell = UnitCell(lattice, pillar_diameter=4 * UM, pillar_pitch=8 * UM, pillar_height=4 * UM, substrate_thickness=6 * UM, electrode_thickness=6 * UM)
+    cell = UnitCell(
+        lattice,
+        pillar_diameter=4 * UM,
+        pillar_pitch=8 * UM,
+        pillar_height=4 * UM,
+        substrate_thickness=6 * UM,
+        electrode_thickness=6 * UM,
+    )
     settings = CellMeshSettings(
-        refinement_ratio=1.5, electrolyte_size=2 * UM, interface_size=0.8 * UM, rim_size=0.4 * UM,
-        rim_radius=1 * UM, electrode_size=4 * UM, grading_distance=2 * UM,
+        refinement_ratio=1.5,
+        electrolyte_size=2 * UM,
+        interface_size=0.8 * UM,
+        rim_size=0.4 * UM,
+        rim_radius=1 * UM,
+        electrode_size=4 * UM,
+        grading_distance=2 * UM,
     )
     problem = solver.Problem(cell_mesh(cell, settings, tmp_path), TRANSIENT_PHYSICS)
     # the faceted mantles lose a little area; the flat top none
     assert problem.interface_measure == pytest.approx(cell.interface_area, rel=5e-3)
     assert problem.top_measure == pytest.approx(cell.cell_area, rel=1e-12)
     started = time.perf_counter()
-    solution = solver.transient(problem, SolverSettings("transient", 1e-8, 20, 1e-3, 20.0, 1e-3, 0.1), np.array([0.1, 1.0, 5.0, 20.0]))
+    solution = solver.transient(
+        problem, SolverSettings("transient", 1e-8, 20, 1e-3, 20.0, 1e-3, 0.1), np.array([0.1, 1.0, 5.0, 20.0])
+    )
     print(f"{lattice} cell: {problem.nodes} nodes, {solution.steps} steps, {time.perf_counter() - started:.1f} s")
     assert solution.status == "completed" and solution.steps > 10
     assert len(solution.snapshots) == 5
@@ -267,11 +297,23 @@ def test_charge_is_conserved_in_a_unit_cell_with_pillars(lattice, tmp_path):
 
 # --- 4. a unit cell without pillars is the 1D finite slab ---------------------------------------
 
-FLAT_CELL = UnitCell("square", pillar_diameter=2 * UM, pillar_pitch=4 * UM, pillar_height=0.0, substrate_thickness=10 * UM, electrode_thickness=2 * UM)
+FLAT_CELL = UnitCell(
+    "square",
+    pillar_diameter=2 * UM,
+    pillar_pitch=4 * UM,
+    pillar_height=0.0,
+    substrate_thickness=10 * UM,
+    electrode_thickness=2 * UM,
+)
 """A 2 um x 2 um column of a 10 um film: the slab is 1D, so the cell can be narrow."""
 FLAT_MESH = CellMeshSettings(
-    refinement_ratio=1.5, electrolyte_size=0.5 * UM, interface_size=0.25 * UM, rim_size=0.125 * UM,
-    rim_radius=1 * UM, electrode_size=2 * UM, grading_distance=4 * UM,
+    refinement_ratio=1.5,
+    electrolyte_size=0.5 * UM,
+    interface_size=0.25 * UM,
+    rim_size=0.125 * UM,
+    rim_radius=1 * UM,
+    electrode_size=2 * UM,
+    grading_distance=4 * UM,
 )
 """First layer about 0.28 um: the depletion layer sqrt(D_amb t) is 0.9 um at the first report time."""
 FLAT_PHYSICS = dataclasses.replace(TRANSIENT_PHYSICS, current_density=15.0)
@@ -317,7 +359,9 @@ def test_flat_cell_interface_concentration_follows_the_slab_series(flat_cell):
     scheduled = [snapshot for snapshot in solution.snapshots if snapshot.scheduled]
     np.testing.assert_allclose([snapshot.time for snapshot in scheduled], FLAT_REPORT_FRACTIONS * depletion, rtol=1e-12)
     for snapshot in scheduled:
-        exact = physics.c0 - slab_interface_drop(snapshot.time, physics.D_ambipolar, flux, FLAT_CELL.substrate_thickness)
+        exact = physics.c0 - slab_interface_drop(
+            snapshot.time, physics.D_ambipolar, flux, FLAT_CELL.substrate_thickness
+        )
         mean, cv = interface_statistics(problem, problem.split(snapshot.x)[0])
         assert mean == pytest.approx(exact, rel=1e-3), snapshot.time
         assert cv < 5e-4, snapshot.time  # a 1D problem stays 1D
@@ -334,12 +378,15 @@ def test_flat_cell_depletion_time_matches_the_slab_series(flat_cell):
 
 # --- area-weighted interface statistics ---------------------------------------------------------
 
+
 def test_area_weighted_statistics_of_a_linear_field_on_a_flat_interface():
     """f = 1 + x / a on the square [0, a]^2: mean 1.5, std 1 / sqrt(12), and |f - 1.5| <= 0.15 on
     30 % of the area, whatever the triangles."""
     side = 20e-6
     points = np.linspace(0, side, 6)
-    box = skfem.MeshTet.init_tensor(points, points ** 1.4 / side**0.4, points).with_boundaries({"interface": lambda x: np.isclose(x[2], 0)})
+    box = skfem.MeshTet.init_tensor(points, points**1.4 / side**0.4, points).with_boundaries(
+        {"interface": lambda x: np.isclose(x[2], 0)}
+    )
     surface = metrics.interface_surface(box)
     statistics = metrics.over_surface(1 + surface.points[0] / side, surface)
     assert surface.area == pytest.approx(side**2, rel=1e-12)
@@ -376,5 +423,7 @@ def test_the_film_check_study_depletes_at_the_slab_series_time():
     physics, thickness = case.physics, case.geometry.substrate_thickness
     flux = physics.salt_consumed_per_charge * physics.current_density
     threshold = config["solver"]["depletion_fraction"] * physics.c0
-    exact = brentq(lambda t: physics.c0 - slab_interface_drop(t, physics.D_ambipolar, flux, thickness) - threshold, 1, 3600)
+    exact = brentq(
+        lambda t: physics.c0 - slab_interface_drop(t, physics.D_ambipolar, flux, thickness) - threshold, 1, 3600
+    )
     assert exact == pytest.approx(173.7, abs=0.05)

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from electrolyte3d.sparse import BlockPattern, DirectSolver
 
 
@@ -20,7 +19,9 @@ def test_block_pattern_sums_terms_like_scipy_and_drops_the_fixed_unknowns():
 
     expected = sp.csr_matrix((2 * nodes, 2 * nodes))
     for (block, p), data in zip(terms, values):
-        expected = expected + sp.coo_matrix((data, (p[0] + block[0] * nodes, p[1] + block[1] * nodes)), shape=(2 * nodes, 2 * nodes))
+        expected = expected + sp.coo_matrix(
+            (data, (p[0] + block[0] * nodes, p[1] + block[1] * nodes)), shape=(2 * nodes, 2 * nodes)
+        )
     np.testing.assert_allclose(matrix.toarray(), expected.toarray()[np.ix_(free, free)], atol=1e-14)
     assert matrix.has_sorted_indices and matrix.nnz == pattern.nnz
 
@@ -41,7 +42,9 @@ def test_blocks_of_different_sizes_land_at_their_offsets():
     total = offsets[-1]
     expected = sp.csr_matrix((total, total))
     for (block, p), data in zip(terms, values):
-        expected = expected + sp.coo_matrix((data, (p[0] + offsets[block[0]], p[1] + offsets[block[1]])), shape=(total, total))
+        expected = expected + sp.coo_matrix(
+            (data, (p[0] + offsets[block[0]], p[1] + offsets[block[1]])), shape=(total, total)
+        )
     np.testing.assert_allclose(matrix.toarray(), expected.toarray()[np.ix_(free, free)], atol=1e-14)
 
 

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 import xarray as xr
-
 from conftest import REPO
 from electrolyte3d import plots, study, time_error
 from electrolyte3d.config import UM, cases_from_config, load_config
@@ -33,15 +32,34 @@ def solved(case: str, level: int, length: float, stop: float | None = None, stat
         },
         coords={"time": times, "report_time": ("time", flags), "s": s, "x": ("s", s - length / 2), "y": ("s", 0 * s)},
         attrs={
-            "case": case, "mesh_level": level, "status": status, "status_message": status, "triangles": 1000 * 2**level,
-            "interface_length_m": length, **({"depletion_time_s": stop} if stop else {}),
-            "physics_D_plus_m2_s": 1e-14, "physics_D_ambipolar_m2_s": 1e-14, "physics_t_plus": 0.5,
-            "physics_exchange_current_density_A_m2": 1.0, "physics_current_density_A_m2": 3.0,
-            "physics_c0_mol_m3": 1000.0, "physics_temperature_K": 298.15,
+            "case": case,
+            "mesh_level": level,
+            "status": status,
+            "status_message": status,
+            "triangles": 1000 * 2**level,
+            "interface_length_m": length,
+            **({"depletion_time_s": stop} if stop else {}),
+            "physics_D_plus_m2_s": 1e-14,
+            "physics_D_ambipolar_m2_s": 1e-14,
+            "physics_t_plus": 0.5,
+            "physics_exchange_current_density_A_m2": 1.0,
+            "physics_current_density_A_m2": 3.0,
+            "physics_c0_mol_m3": 1000.0,
+            "physics_temperature_K": 298.15,
         },
-    )  # fmt: skip
-    for name in ("c_within_10pct", "i_loc_mean", "i_loc_min", "i_loc_max", "i_loc_std", "i_loc_cv",
-                 "i_loc_within_10pct", "cell_overpotential", "interface_current", "c_min_domain"):  # fmt: skip
+    )
+    for name in (
+        "c_within_10pct",
+        "i_loc_mean",
+        "i_loc_min",
+        "i_loc_max",
+        "i_loc_std",
+        "i_loc_cv",
+        "i_loc_within_10pct",
+        "cell_overpotential",
+        "interface_current",
+        "c_min_domain",
+    ):
         ds[name] = ("time", np.ones(times.size), {"long_name": name, "units": "1"})
     return ds
 
@@ -55,11 +73,17 @@ def analysed(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.D
 
 
 def paper_designs(spiral_stop: float, spiral_status: str = "completed") -> xr.Dataset:
-    cases = {name: case for name, case in cases_from_config(load_config(REPO / "config/config.yaml")).items() if case.study == "anode"}
+    cases = {
+        name: case
+        for name, case in cases_from_config(load_config(REPO / "config/config.yaml")).items()
+        if case.study == "anode"
+    }
     lengths = {"planar": 1400 * UM, "spiral": 2600 * UM, "pillar": 2300 * UM}
     stops = {"planar": None, "spiral": spiral_stop, "pillar": None}
     statuses = {"planar": "completed", "spiral": spiral_status, "pillar": "completed"}
-    levels = {name: [solved(name, level, lengths[name], stops[name], statuses[name]) for level in range(3)] for name in cases}
+    levels = {
+        name: [solved(name, level, lengths[name], stops[name], statuses[name]) for level in range(3)] for name in cases
+    }
     convergences = {name: analysed(levels[name], "c_mean", 1e-4) for name in cases}
     results = {name: levels[name][convergences[name].attrs["production_level"]] for name in cases}
     descriptors = {name: study.descriptors(case) for name, case in cases.items()}
@@ -105,10 +129,20 @@ def test_case_coordinates_carry_the_design_parameters(paper_study):
 def test_summary_has_one_row_per_case_with_units_in_the_column_names(paper_study):
     table = study.summary(paper_study)
     assert table["case"].tolist() == ["planar", "spiral", "pillar"]
-    assert {"pillar_width_m", "D_plus_m2_s", "c_mean_mol_m3", "c_cv", "c_min_over_mean", "common_time_s"} <= set(table.columns)
+    assert {"pillar_width_m", "D_plus_m2_s", "c_mean_mol_m3", "c_cv", "c_min_over_mean", "common_time_s"} <= set(
+        table.columns
+    )
     assert (table["common_time_s"] == 1.0).all()
-    skipped = {"name": "array_w450_p400_h150_n3", "design": "array", "reason": "pillars overlap",
-               "pillar_width": 450 * UM, "pillar_pitch": 400 * UM, "pillar_height": 150 * UM, "pillar_count": 3, "pillar_diameter": float("nan")}  # fmt: skip
+    skipped = {
+        "name": "array_w450_p400_h150_n3",
+        "design": "array",
+        "reason": "pillars overlap",
+        "pillar_width": 450 * UM,
+        "pillar_pitch": 400 * UM,
+        "pillar_height": 150 * UM,
+        "pillar_count": 3,
+        "pillar_diameter": float("nan"),
+    }
     with_skipped = study.summary(paper_study, [skipped])
     assert len(with_skipped) == 4
     row = with_skipped.iloc[-1]
@@ -126,9 +160,10 @@ def test_figures_leave_out_failed_cases_and_name_them(paper_study):
 
 
 def test_sweep_figure_has_a_heatmap_column_per_height():
-    cases = cases_from_config({**load_config(REPO / "config/config.yaml"), "designs": {}} | {
-        "sweeps": {"array": {**load_config(REPO / "config/config.yaml")["sweeps"]["pillar_array"], "enabled": True}}
-    })
+    cases = cases_from_config(
+        {**load_config(REPO / "config/config.yaml"), "designs": {}}
+        | {"sweeps": {"array": {**load_config(REPO / "config/config.yaml")["sweeps"]["pillar_array"], "enabled": True}}}
+    )
     levels = {name: [solved(name, level, 2000 * UM, stop=1.5 + level / 100) for level in range(3)] for name in cases}
     convergences = {name: analysed(levels[name], "c_mean", 1.0) for name in cases}
     results = {name: levels[name][0] for name in cases}
@@ -141,7 +176,11 @@ def test_sweep_figure_has_a_heatmap_column_per_height():
 
 def test_a_sweep_around_a_design_plots_its_metrics_against_the_swept_parameter():
     config = load_config(REPO / "config/studies/t-plus.yaml")
-    cases = {name: case for name, case in cases_from_config(config).items() if name == "pillar" or case.design == "pillar_tplus"}
+    cases = {
+        name: case
+        for name, case in cases_from_config(config).items()
+        if name == "pillar" or case.design == "pillar_tplus"
+    }
     assert sorted(case.physics.t_plus for case in cases.values()) == [0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
     assert {case.base for case in cases.values()} == {"", "pillar"}
     assert len({case.geometry.key for case in cases.values()}) == 1
@@ -151,7 +190,12 @@ def test_a_sweep_around_a_design_plots_its_metrics_against_the_swept_parameter()
         for result in levels[name]:
             result.attrs["physics_t_plus"] = case.physics.t_plus
     convergences = {name: analysed(levels[name], "c_mean", 1.0) for name in cases}
-    ds = study.build({name: study.descriptors(case) for name, case in cases.items()}, convergences, {n: levels[n][0] for n in cases}, {})
+    ds = study.build(
+        {name: study.descriptors(case) for name, case in cases.items()},
+        convergences,
+        {n: levels[n][0] for n in cases},
+        {},
+    )
     figure = plots.sweep(ds, "pillar_tplus", 1.0)
     depletion = figure.axes[1]
     assert depletion.get_xlabel() == "t+ [-]" and depletion.get_ylabel().startswith("time to depletion [s]")

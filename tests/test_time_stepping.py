@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 import skfem
 import xarray as xr
-from scipy.optimize import brentq
-
 from electrolyte3d import bdf, convergence, solver, time_error
 from electrolyte3d.config import SolverSettings, cases_from_config, validate_config
+from scipy.optimize import brentq
 from test_solver import FILM, slab_interface_drop
 
-
 # --- the formulas: order k on a smooth problem --------------------------------------------------
+
 
 def constant_step_error(order: int, steps: int) -> float:
     """Max-norm error at t = 1 of the order-``order`` formula with ``steps`` equal steps on
@@ -61,6 +60,7 @@ def test_the_dense_output_interpolates_the_step_at_its_order():
 
 # --- the 1D film at the default settings against the slab series --------------------------------
 
+
 def film_line(thickness: float, first: float, ratio: float, largest: float) -> skfem.MeshLine1:
     """A 1D film, x = 0 the interface and x = thickness the top, graded from ``first`` by
     ``ratio`` up to cells of ``largest``: fine enough that its spatial error is below 2e-5."""
@@ -75,15 +75,31 @@ def film_line(thickness: float, first: float, ratio: float, largest: float) -> s
 FILMS = {
     # the planar film of the issue that found the old integrator's 1 % error
     "issue": (
-        {"D_unit": "m2/s", "D_plus": 6.0e-12, "t_plus": 0.3, "exchange_current_density_A_m2": 2.5, "current_density_mA_cm2": 3.0},
+        {
+            "D_unit": "m2/s",
+            "D_plus": 6.0e-12,
+            "t_plus": 0.3,
+            "exchange_current_density_A_m2": 2.5,
+            "current_density_mA_cm2": 3.0,
+        },
         {"depletion_fraction": 0.1},
         (1e-8, 1.05),
     ),
     # the paper's printed film: D in cm2/s, a depletion layer of nanometres
-    "printed D": ({"D_plus": 3.2e-12, "charge_transfer_resistance_ohm": 1556.7}, {"depletion_fraction": 0.1}, (1e-11, 1.01)),
+    "printed D": (
+        {"D_plus": 3.2e-12, "charge_transfer_resistance_ohm": 1556.7},
+        {"depletion_fraction": 0.1},
+        (1e-11, 1.01),
+    ),
     # near depletion: reported down to 2 % of c0
     "near depletion": (
-        {"D_unit": "m2/s", "D_plus": 1.0e-12, "t_plus": 0.4, "exchange_current_density_A_m2": 1.0, "current_density_mA_cm2": 2.0},
+        {
+            "D_unit": "m2/s",
+            "D_plus": 1.0e-12,
+            "t_plus": 0.4,
+            "exchange_current_density_A_m2": 1.0,
+            "current_density_mA_cm2": 2.0,
+        },
         {"depletion_fraction": 0.01},
         (5e-10, 1.025),
     ),
@@ -127,7 +143,9 @@ def test_the_default_time_tolerance_reproduces_the_slab_series_to_1e_4(film):
     interface, depletion = exact_film(physics, settings)
     report_times = depletion * np.array([0.01, 0.1, 0.5, 0.99])
     _, settings_with_reports = film_case(physics_settings, {**solver_settings, "report_times_s": report_times.tolist()})
-    solution, reported = solve_film(physics, settings_with_reports, film_line(FILM, first, ratio, FILM / 1000), report_times)
+    solution, reported = solve_film(
+        physics, settings_with_reports, film_line(FILM, first, ratio, FILM / 1000), report_times
+    )
     assert solution.status == "depleted"
     assert solution.event_time == pytest.approx(depletion, rel=1e-4)
     for time in report_times:
@@ -152,6 +170,7 @@ def test_a_tighter_time_tolerance_gives_a_smaller_error_of_the_depletion_time():
 
 # --- the error bars of a grid study cover the exact error -----------------------------------------
 
+
 def ladder_level(level: int, refinement: float = 1.5) -> skfem.MeshLine1:
     """A coarse 1D ladder: every cell size (first cell 40 nm, grading 1.2, cells of at most
     4 um on level 0) divided by ``refinement`` per level, so that the cell count grows by it."""
@@ -165,9 +184,14 @@ def film_result(physics, settings, mesh, report_times, level: int) -> xr.Dataset
     solution, reported = solve_film(physics, settings, mesh, report_times)
     times = np.array(sorted(reported))
     attrs = {
-        "case": "film", "mesh_level": level, "status": solution.status, "triangles": mesh.nelements, "dimension": 1,
-        "solver_time_rtol": settings.time_rtol, **({"depletion_time_s": solution.event_time} if solution.event_time else {}),
-    }  # fmt: skip
+        "case": "film",
+        "mesh_level": level,
+        "status": solution.status,
+        "triangles": mesh.nelements,
+        "dimension": 1,
+        "solver_time_rtol": settings.time_rtol,
+        **({"depletion_time_s": solution.event_time} if solution.event_time else {}),
+    }
     return xr.Dataset(
         {"c_mean": ("time", [reported[t] for t in times]), "resolved": ("time", np.ones(times.size, dtype=np.int8))},
         coords={"time": times, "report_time": ("time", np.ones(times.size, dtype=np.int8))},
@@ -176,8 +200,9 @@ def film_result(physics, settings, mesh, report_times, level: int) -> xr.Dataset
 
 
 def test_the_total_error_bar_covers_the_exact_error_of_the_planar_film():
-    """A coarse ladder (:func:`ladder_level`, grid errors of 2e-5 - 4e-3) at the default time tolerance: the total error bar of the production value of the
-    mean interface c at every report time and of the depletion time is at least its true error."""
+    """A coarse ladder (:func:`ladder_level`, grid errors of 2e-5 - 4e-3) at the default time tolerance:
+    the total error bar of the production value of the mean interface c at every report time and of
+    the depletion time is at least its true error."""
     physics_settings, solver_settings, _ = FILMS["issue"]
     physics, settings = film_case(physics_settings, solver_settings)
     interface, depletion = exact_film(physics, settings)
@@ -197,7 +222,11 @@ def test_the_total_error_bar_covers_the_exact_error_of_the_planar_film():
         row = analysed.sel(quantity=quantity)
         produced = float(row.value.sel(level=production))
         true_error = abs(produced - value) / abs(value)
-        assert np.isfinite(row.total_error) and true_error <= float(row.total_error), (quantity, true_error, float(row.total_error))
+        assert np.isfinite(row.total_error) and true_error <= float(row.total_error), (
+            quantity,
+            true_error,
+            float(row.total_error),
+        )
         assert float(row.grid_error) + float(row.time_error) == pytest.approx(float(row.total_error))
     # the bars are not vacuous: the ladder's errors are well above round-off, and the verdict says so
     assert max(float(analysed.sel(quantity=q).total_error) for q in exact) > 1e-5
@@ -212,6 +241,9 @@ def test_the_time_error_is_negligible_at_every_level_of_a_ladder():
     physics, settings = film_case(physics_settings, {**solver_settings, "report_times_s": report_times})
     for level in (0, 2):
         mesh = ladder_level(level)
-        solves = {name: film_result(physics, tolerance, mesh, report_times, level) for name, tolerance in time_error.settings_for(settings, 10.0).items()}
+        solves = {
+            name: film_result(physics, tolerance, mesh, report_times, level)
+            for name, tolerance in time_error.settings_for(settings, 10.0).items()
+        }
         measured = time_error.analyse(solves, 10.0)
         assert float(measured.time_error.max()) < 0.3e-4, level

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import skfem
-
 from electrolyte3d import geometry, mesh, unit_cell
 from electrolyte3d.config import UM, CellMeshSettings, UnitCell
 
@@ -210,9 +209,25 @@ def test_refinement_multiplies_tetrahedra_by_about_ratio_cubed(tmp_path):
 
 
 def test_ladder_table_mixes_sections_and_cells():
-    section = {"geometry": "g2d", "triangles": 100, "triangles_per_group": {"electrolyte": 80}, "line_elements_per_group": {"interface": 10}}
-    cell = {"geometry": "g3d", "dimension": 3, "tetrahedra": 1000, "tetrahedra_per_group": {"electrolyte": 600}, "triangles_per_group": {"interface": 50}}
-    reports = [{**section, "level": 0}, {**section, "level": 1, "triangles": 400}, {**cell, "level": 0}, {**cell, "level": 1, "tetrahedra": 8000}]
+    section = {
+        "geometry": "g2d",
+        "triangles": 100,
+        "triangles_per_group": {"electrolyte": 80},
+        "line_elements_per_group": {"interface": 10},
+    }
+    cell = {
+        "geometry": "g3d",
+        "dimension": 3,
+        "tetrahedra": 1000,
+        "tetrahedra_per_group": {"electrolyte": 600},
+        "triangles_per_group": {"interface": 50},
+    }
+    reports = [
+        {**section, "level": 0},
+        {**section, "level": 1, "triangles": 400},
+        {**cell, "level": 0},
+        {**cell, "level": 1, "tetrahedra": 8000},
+    ]
     table = mesh.ladder_table(reports, [1.0, 2.0, 3.0, 4.0], {"g2d": ["planar"], "g3d": ["cell"]})
     assert table["cells"].tolist() == [100, 400, 1000, 8000]
     assert table["dimension"].tolist() == [2, 2, 3, 3]

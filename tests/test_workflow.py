@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 import xarray as xr
 import yaml
-
 from conftest import REPO, TINY_SETTINGS
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -92,9 +91,21 @@ def test_a_study_file_replaces_the_default_study(tmp_path):
     result = snakemake("--dry-run", "--cores", "1", "--configfile", str(study), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert planned_jobs(result.stdout) == {
-        "cases": 1, "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
-        "grid_convergence": 1, "convergence": 1, "convergence_plot": 1, "convergence_report": 1, "collect": 1, "plots": 1,
-        "field_snapshot": 1, "all": 1,
+        "cases": 1,
+        "geometry": 1,
+        "mesh": 3,
+        "mesh_preview": 1,
+        "mesh_report": 1,
+        "solve": 3,
+        "solve_report": 1,
+        "grid_convergence": 1,
+        "convergence": 1,
+        "convergence_plot": 1,
+        "convergence_report": 1,
+        "collect": 1,
+        "plots": 1,
+        "field_snapshot": 1,
+        "all": 1,
     }
 
 
@@ -198,9 +209,18 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study
 
 AGGREGATES = {"convergence_report": 1, "collect": 1, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1}
 NEW_CASE = {
-    "cases": 1, "geometry": 1, "mesh": 3, "mesh_preview": 1, "mesh_report": 1, "solve": 3, "solve_report": 1,
-    "grid_convergence": 1, "convergence": 1, "convergence_plot": 1, **AGGREGATES,
-}  # fmt: skip
+    "cases": 1,
+    "geometry": 1,
+    "mesh": 3,
+    "mesh_preview": 1,
+    "mesh_report": 1,
+    "solve": 3,
+    "solve_report": 1,
+    "grid_convergence": 1,
+    "convergence": 1,
+    "convergence_plot": 1,
+    **AGGREGATES,
+}
 """A dry run lists no time_error job downstream of a grid study that has to run first (a
 checkpoint: its production level decides which level's time error is measured)."""
 CONFIG_EDITS = {
@@ -218,14 +238,35 @@ CONFIG_EDITS = {
         {"convergence": {"time_tolerance_factor": 4}},
         {"time_error": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
     ),
-    "figure resolution": ({"plots": {"dpi": 100}}, {"convergence_plot": 2, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1}),
+    "figure resolution": (
+        {"plots": {"dpi": 100}},
+        {"convergence_plot": 2, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1},
+    ),
     "a fourth mesh level": (
         {"mesh": {"levels": 4}},
-        {"mesh": 2, "mesh_report": 1, "solve": 2, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+        {
+            "mesh": 2,
+            "mesh_report": 1,
+            "solve": 2,
+            "solve_report": 1,
+            "grid_convergence": 2,
+            "convergence": 2,
+            "convergence_plot": 2,
+            **AGGREGATES,
+        },
     ),
     "a diffusivity axis (same geometry, no remeshing)": (
         {"sweeps": {"grid": {"D_plus": [6.6e-10, 1.0e-9]}}},
-        {"cases": 1, "mesh_report": 1, "solve": 6, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+        {
+            "cases": 1,
+            "mesh_report": 1,
+            "solve": 6,
+            "solve_report": 1,
+            "grid_convergence": 2,
+            "convergence": 2,
+            "convergence_plot": 2,
+            **AGGREGATES,
+        },
     ),
 }
 
@@ -268,7 +309,14 @@ def check_study_outputs(results: Path, cases: list[str]) -> None:
         swept = study.sel(case=cases[1])
         assert float(swept.pillar_pitch) == pytest.approx(400e-6) and int(swept.pillar_count) == 2
         assert str(swept.design.values) == "grid"
-        for name in ("pillar_width", "pillar_height", "D_plus", "t_plus", "exchange_current_density", "current_density"):
+        for name in (
+            "pillar_width",
+            "pillar_height",
+            "D_plus",
+            "t_plus",
+            "exchange_current_density",
+            "current_density",
+        ):
             assert study[name].dims == ("case",) and "units" in study[name].attrs, name
         for name, variable in study.data_vars.items():
             assert "long_name" in variable.attrs, name
@@ -326,8 +374,11 @@ def test_a_solve_killed_mid_run_costs_only_itself_and_resuming_gives_the_same_st
 
     run = subprocess.Popen(
         [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), *PROFILE, "--cores", "1"],
-        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 300
     killed = None
     while killed is None and time.monotonic() < deadline and run.poll() is None:
@@ -349,7 +400,10 @@ def test_a_solve_killed_mid_run_costs_only_itself_and_resuming_gives_the_same_st
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert (resumed.stdout + resumed.stderr).count("rule solve:") == len(missing), resumed.stderr
     assert all(path.stat().st_mtime_ns == mtime for path, mtime in kept.items())
-    with xr.open_dataset(tiny_study / "results" / "study.nc") as reference, xr.open_dataset(results / "study.nc") as study:
+    with (
+        xr.open_dataset(tiny_study / "results" / "study.nc") as reference,
+        xr.open_dataset(results / "study.nc") as study,
+    ):
         xr.testing.assert_allclose(study, reference, rtol=1e-9, atol=0)
 
 
@@ -396,7 +450,13 @@ def test_cathode_study_runs_end_to_end_and_a_cathode_edit_reruns_only_solves(tmp
     with xr.open_dataset(results / "study.nc") as study:
         assert list(study.study.values) == ["cathode", "cathode"]
         assert study.c_s_depth.dims == ("case", "time", "depth_norm") and study.c_s_depth.attrs["units"] == "mol m-3"
-        for name in ("lithiation_cv", "lithiated_fraction", "lithiation_mean", "lithiation_interface", "lithium_gained"):
+        for name in (
+            "lithiation_cv",
+            "lithiated_fraction",
+            "lithiation_mean",
+            "lithiation_interface",
+            "lithium_gained",
+        ):
             assert "units" in study[name].attrs and np.isfinite(study[name].sel(time=10)).all(), name
         assert (study.lithium_balance_error < 1e-8).all()
         assert study.D_cathode.values.tolist() == pytest.approx([5e-17, 5e-17])
@@ -411,20 +471,41 @@ def test_cathode_study_runs_end_to_end_and_a_cathode_edit_reruns_only_solves(tmp
     config.write_text(yaml.safe_dump(edited(CATHODE, {"physics": {"D_cathode_cm2_s": 5.0e-12}})))
     planned = planned_jobs(snakemake("--dry-run", "--cores", "1", cwd=tmp_path).stdout)
     assert planned == {
-        "cases": 1, "solve": 6, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, "convergence_report": 1,
-        "collect": 1, "plots": 1, "cathode_plot": 1, "field_snapshot": 2, "all": 1,
-    }  # fmt: skip
+        "cases": 1,
+        "solve": 6,
+        "solve_report": 1,
+        "grid_convergence": 2,
+        "convergence": 2,
+        "convergence_plot": 2,
+        "convergence_report": 1,
+        "collect": 1,
+        "plots": 1,
+        "cathode_plot": 1,
+        "field_snapshot": 2,
+        "all": 1,
+    }
 
 
 RIDGE_AND_CELL = {
     "geometry": {"electrode_length_um": 400, "electrode_thickness_um": 100, "substrate_thickness_um": 20},
     "designs": {
-        "square": {"dimension": 3, "lattice": "square", "pillar_diameter_um": 100, "pillar_pitch_um": 400, "pillar_height_um": 40},
+        "square": {
+            "dimension": 3,
+            "lattice": "square",
+            "pillar_diameter_um": 100,
+            "pillar_pitch_um": 400,
+            "pillar_height_um": 40,
+        },
     },
     # the ridge array's unit cell: one ridge in one pitch
-    "sweeps": {"ridge": {"pillar_width_um": [100], "pillar_pitch_um": [400], "pillar_height_um": [40], "pillar_count": [1]}},
+    "sweeps": {
+        "ridge": {"pillar_width_um": [100], "pillar_pitch_um": [400], "pillar_height_um": [40], "pillar_count": [1]}
+    },
     **TINY_SETTINGS,
-    "mesh": {**TINY_SETTINGS["mesh"], "cell": {"electrolyte_size_um": 40, "interface_size_um": 20, "rim_size_um": 10, "electrode_size_um": 100}},
+    "mesh": {
+        **TINY_SETTINGS["mesh"],
+        "cell": {"electrolyte_size_um": 40, "interface_size_um": 20, "rim_size_um": 10, "electrode_size_um": 100},
+    },
 }
 
 
@@ -449,7 +530,10 @@ def test_a_3d_cell_runs_beside_a_2d_ridge_and_a_cell_size_edit_remeshes_only_the
         assert np.isnan(float(study.pillar_diameter.sel(case=RIDGE)))
         cell = study.sel(case="square", time=10)
         assert 0 < float(cell.c_cv) < 1 and 0 < float(cell.c_within_10pct) <= 1
-        assert np.isnan(cell.c_interface.values).all() and np.isfinite(study.sel(case=RIDGE, time=10).c_interface.values).all()
+        assert (
+            np.isnan(cell.c_interface.values).all()
+            and np.isfinite(study.sel(case=RIDGE, time=10).c_interface.values).all()
+        )
         assert float(cell.interface_area) == pytest.approx(200e-6 * 200e-6 + np.pi * 100e-6 / 4 * 40e-6, rel=5e-3)
     with xr.open_dataset(results / "square" / "solve" / "level2.nc") as level:
         assert level.c_interface.dims == ("time", "interface_node")
@@ -466,6 +550,18 @@ def test_a_3d_cell_runs_beside_a_2d_ridge_and_a_cell_size_edit_remeshes_only_the
     config.write_text(yaml.safe_dump(edited(RIDGE_AND_CELL, {"mesh": {"cell": {"interface_size_um": 15}}})))
     planned = planned_jobs(snakemake("--dry-run", "--cores", "1", cwd=tmp_path).stdout)
     assert planned == {
-        "mesh": 3, "mesh_report": 1, "mesh_preview": 1, "solve": 3, "solve_report": 1, "grid_convergence": 1, "convergence": 1, "convergence_plot": 1,
-        "convergence_report": 1, "collect": 1, "plots": 1, "ridge_vs_cell_plot": 1, "sweep_plot": 1, "all": 1,
-    }  # fmt: skip
+        "mesh": 3,
+        "mesh_report": 1,
+        "mesh_preview": 1,
+        "solve": 3,
+        "solve_report": 1,
+        "grid_convergence": 1,
+        "convergence": 1,
+        "convergence_plot": 1,
+        "convergence_report": 1,
+        "collect": 1,
+        "plots": 1,
+        "ridge_vs_cell_plot": 1,
+        "sweep_plot": 1,
+        "all": 1,
+    }

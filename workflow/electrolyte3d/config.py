@@ -225,11 +225,7 @@ class MeshSettings(LadderSettings):
         return cls(
             refinement_ratio=mesh["refinement_ratio"],
             boundary_layer_ratio=mesh["boundary_layer_ratio"],
-            **{
-                key.removesuffix("_um"): mesh[key] * UM
-                for key in mesh
-                if key.endswith("_um")
-            },
+            **{key.removesuffix("_um"): mesh[key] * UM for key in mesh if key.endswith("_um")},
         )
 
 
@@ -249,7 +245,10 @@ class CellMeshSettings(LadderSettings):
     @classmethod
     def from_config(cls, config: Mapping) -> CellMeshSettings:
         cell = config["mesh"]["cell"]
-        return cls(refinement_ratio=config["mesh"]["refinement_ratio"], **{key.removesuffix("_um"): cell[key] * UM for key in cell})
+        return cls(
+            refinement_ratio=config["mesh"]["refinement_ratio"],
+            **{key.removesuffix("_um"): cell[key] * UM for key in cell},
+        )
 
 
 @dataclass(frozen=True)
@@ -318,14 +317,18 @@ def _check_solver(config: Mapping) -> None:
     end = solver["end_time_s"]
     late = [t for t in solver.get("report_times_s", []) if t > end]
     if late:
-        raise ConfigError(f"config key solver/report_times_s: {_format(max(late))} s is after end_time_s = {_format(end)} s")
+        raise ConfigError(
+            f"config key solver/report_times_s: {_format(max(late))} s is after end_time_s = {_format(end)} s"
+        )
     if "report_times_s" not in solver and solver["report_first_s"] >= end:
         raise ConfigError(
-            f"config key solver/report_first_s: {_format(solver['report_first_s'])} s must be before end_time_s = {_format(end)} s"
+            f"config key solver/report_first_s: {_format(solver['report_first_s'])} s must be before end_time_s "
+            f"= {_format(end)} s"
         )
     if solver["initial_step_s"] >= end:
         raise ConfigError(
-            f"config key solver/initial_step_s: {_format(solver['initial_step_s'])} s must be shorter than end_time_s = {_format(end)} s"
+            f"config key solver/initial_step_s: {_format(solver['initial_step_s'])} s must be shorter than "
+            f"end_time_s = {_format(end)} s"
         )
 
 
@@ -416,7 +419,8 @@ def cases_from_config(config: Mapping) -> dict[str, Case]:
     for case in itertools.chain(_design_cases(config), _sweep_cases(config)):
         if case.name in RESERVED_NAMES:
             raise ConfigError(
-                f"case '{case.name}': the name is taken by a results folder ({', '.join(sorted(RESERVED_NAMES))}); rename it"
+                f"case '{case.name}': the name is taken by a results folder "
+                f"({', '.join(sorted(RESERVED_NAMES))}); rename it"
             )
         if case.name in cases:
             raise ConfigError(
@@ -453,15 +457,24 @@ def _design_cases(config: Mapping) -> Iterator[Case]:
         if design.get("dimension", 2) == 3:
             for key in CROSS_SECTION_KEYS:
                 if key in design:
-                    raise ConfigError(f"case '{name}': {key} describes a 2D cross-section; a 3D cell (dimension: 3) takes {', '.join(CELL_KEYS)}")
+                    raise ConfigError(
+                        f"case '{name}': {key} describes a 2D cross-section; a 3D cell (dimension: 3) takes "
+                        f"{', '.join(CELL_KEYS)}"
+                    )
             missing = [key for key in (*CELL_KEYS, "pillar_height_um") if key not in design]
             if missing:
                 raise ConfigError(f"case '{name}': a 3D unit cell (dimension: 3) needs {', '.join(missing)}")
             _refuse_electrode_length(f"case '{name}'", design)
             cell = _cell(
-                name, domain, design["lattice"], design["pillar_diameter_um"], design["pillar_pitch_um"], design["pillar_height_um"],
-                study, _smallest_cell_feature(config),
-            )  # fmt: skip
+                name,
+                domain,
+                design["lattice"],
+                design["pillar_diameter_um"],
+                design["pillar_pitch_um"],
+                design["pillar_height_um"],
+                study,
+                _smallest_cell_feature(config),
+            )
             yield Case(
                 name=name,
                 design=name,
@@ -605,7 +618,9 @@ def _sweep_values(config: Mapping, sweep_name: str) -> Iterator[dict]:
     sweep = config["sweeps"][sweep_name]
     grid_keys = [axis.key for axis in SWEEP_AXES if axis.key in sweep]
     if not grid_keys and "points" not in sweep:
-        raise ConfigError(f"sweep '{sweep_name}' lists no values: give at least one axis (e.g. t_plus: [0.3, 0.4]) or points")
+        raise ConfigError(
+            f"sweep '{sweep_name}' lists no values: give at least one axis (e.g. t_plus: [0.3, 0.4]) or points"
+        )
     if grid_keys:
         for values in itertools.product(*(sweep[key] for key in grid_keys)):
             yield dict(zip(grid_keys, values, strict=True))
@@ -673,7 +688,9 @@ def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_CellSweepP
     _refuse_electrode_length(f"sweep '{sweep_name}'", sweep)
     for key in ("pillar_width_um", "pillar_count"):
         if any(key in entry for entry in [sweep, *sweep.get("points", [])]):
-            raise ConfigError(f"sweep '{sweep_name}': {key} describes 2D cross-sections; a 3D sweep takes {', '.join(CELL_AXES)}")
+            raise ConfigError(
+                f"sweep '{sweep_name}': {key} describes 2D cross-sections; a 3D sweep takes {', '.join(CELL_AXES)}"
+            )
     lattice = sweep.get("lattice", base.get("lattice"))
     if lattice is None:
         raise ConfigError(f"sweep '{sweep_name}': a 3D sweep needs lattice: square or hexagonal")
@@ -684,19 +701,32 @@ def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_CellSweepP
         cell = {key: values.get(key, base.get(key)) for key in CELL_AXES}
         missing = [key for key, value in cell.items() if value is None]
         if missing:
-            raise ConfigError(f"sweep '{sweep_name}': a 3D cell needs {', '.join(missing)} at every point (from the sweep or its design)")
+            raise ConfigError(
+                f"sweep '{sweep_name}': a 3D cell needs {', '.join(missing)} at every point (from the sweep or "
+                "its design)"
+            )
         tags = [axis for axis in SWEEP_AXES if axis.key in values]
         name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
         axes = {axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values}
         physics = _overridden(_overridden(base.get("physics", {}), sweep.get("physics", {})), axes)
-        yield _CellSweepPoint(sweep_name, name, domain, lattice, *(cell[key] for key in CELL_AXES), physics, _smallest_cell_feature(config))
+        yield _CellSweepPoint(
+            sweep_name,
+            name,
+            domain,
+            lattice,
+            *(cell[key] for key in CELL_AXES),
+            physics,
+            _smallest_cell_feature(config),
+        )
 
 
 def _sweep_design(config: Mapping, sweep_name: str) -> Mapping:
     """The design named by a sweep's ``design:`` (empty without one), checked to exist."""
     sweep = config["sweeps"][sweep_name]
     if sweep_name in config["designs"]:
-        raise ConfigError(f"sweep '{sweep_name}': a design has this name too; rename the sweep (its name leads its cases' names)")
+        raise ConfigError(
+            f"sweep '{sweep_name}': a design has this name too; rename the sweep (its name leads its cases' names)"
+        )
     if "design" not in sweep:
         return {}
     if sweep["design"] not in config["designs"]:
@@ -750,7 +780,9 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                 "set study: cathode or sweep around a cathode design"
             )
         if study != "anode" and sweep_dimension(config, sweep_name) == 3:
-            raise ConfigError(f"sweep '{sweep_name}': a 3D unit cell (dimension: 3) solves the anode study only; set study: anode")
+            raise ConfigError(
+                f"sweep '{sweep_name}': a 3D unit cell (dimension: 3) solves the anode study only; set study: anode"
+            )
         for point in _sweep_points(config, sweep_name):
             try:
                 point.check()
@@ -827,7 +859,9 @@ def _physics(owner: str, shared: Mapping, overrides: Mapping) -> Physics:
         given = [key for key in keys if key in merged]
         if len(given) != 1:
             problem = "both " + " and ".join(given) + " are set" if given else "none of " + ", ".join(keys) + " is set"
-            raise ConfigError(f"{where}: the {quantity} needs exactly one of physics/{keys[0]} and physics/{keys[1]}; {problem}")
+            raise ConfigError(
+                f"{where}: the {quantity} needs exactly one of physics/{keys[0]} and physics/{keys[1]}; {problem}"
+            )
     c0 = merged["c0_mol_L"] * MOL_L
     temperature = merged["temperature_K"]
     if "D_plus" in merged:
@@ -867,7 +901,10 @@ def _cathode(where: str, physics: Mapping) -> Cathode:
     if any(right <= left for left, right in itertools.pairwise(lithiation)):
         raise ConfigError(f"{where}: physics/ocv_table/lithiation must increase strictly, got {lithiation}")
     initial, saturation = physics["cathode_initial_lithiation"], physics["saturation_lithiation"]
-    for key, reason in (("saturation_lithiation", "the case would stop at once"), ("lithiated_threshold", "all of the cathode would count as lithiated from the start")):
+    for key, reason in (
+        ("saturation_lithiation", "the case would stop at once"),
+        ("lithiated_threshold", "all of the cathode would count as lithiated from the start"),
+    ):
         if physics[key] <= initial:
             raise ConfigError(
                 f"{where}: physics/{key} = {_format(physics[key])} must exceed "
@@ -922,7 +959,9 @@ def _smallest_cell_feature(config: Mapping) -> float:
 
 def _refuse_electrode_length(where: str, entry: Mapping) -> None:
     if "electrode_length_um" in entry.get("geometry", {}):
-        raise ConfigError(f"{where}: geometry/electrode_length_um does not apply to a 3D unit cell (its size follows from the pitch)")
+        raise ConfigError(
+            f"{where}: geometry/electrode_length_um does not apply to a 3D unit cell (its size follows from the pitch)"
+        )
 
 
 def _cell(
@@ -939,7 +978,8 @@ def _cell(
         )
     if height > 0 and min(diameter, pitch - diameter) < smallest:
         raise ConfigError(
-            f"case '{case}': pillar_diameter_um = {_format(diameter)} at pillar_pitch_um = {_format(pitch)} leaves a pillar "
+            f"case '{case}': pillar_diameter_um = {_format(diameter)} at pillar_pitch_um = {_format(pitch)} "
+            "leaves a pillar "
             f"or a gap between pillars narrower than mesh/cell/rim_size_um = {_format(smallest)}, the smallest element "
             "the 3D mesh places; the cell cannot be meshed faithfully"
         )

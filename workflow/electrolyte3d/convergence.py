@@ -125,7 +125,9 @@ def resolved_on(result: xr.Dataset, compared: list[Quantity]) -> np.ndarray:
     if "resolved" not in result:
         return np.ones(len(compared), dtype=np.int8)
     last = int(result.resolved.isel(time=-1))
-    return np.array([last if math.isnan(q.time) else int(result.resolved.sel(time=q.time)) for q in compared], dtype=np.int8)
+    return np.array(
+        [last if math.isnan(q.time) else int(result.resolved.sel(time=q.time)) for q in compared], dtype=np.int8
+    )
 
 
 def quantities(levels: list[xr.Dataset]) -> tuple[np.ndarray, dict[Quantity, np.ndarray]]:
@@ -182,15 +184,21 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     ]
 
     resolved = resolved_on(levels[-1], compared)
-    criterion_columns = [column for column, variable in enumerate(variables) if variable == criterion and resolved[column]]
+    criterion_columns = [
+        column for column, variable in enumerate(variables) if variable == criterion and resolved[column]
+    ]
     criterion_change = (
         np.max(change[:, criterion_columns], axis=1) if criterion_columns else np.full(len(levels), np.nan)
     )
-    unfinished = [level for level, status in enumerate(statuses) if status not in ("completed", "depleted", "saturated")]
+    unfinished = [
+        level for level, status in enumerate(statuses) if status not in ("completed", "depleted", "saturated")
+    ]
     meets = np.zeros(len(levels), dtype=bool)
     for level in range(len(levels) - 1):
         meets[level] = bool(np.all(criterion_change[level:-1] <= tolerance))
-    production, status, reason = _verdict(meets, unfinished, statuses, criterion, criterion_columns, tolerance, criterion_change)
+    production, status, reason = _verdict(
+        meets, unfinished, statuses, criterion, criterion_columns, tolerance, criterion_change
+    )
 
     level_axis = np.arange(len(levels))
     ds = xr.Dataset(
@@ -203,19 +211,28 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
                 [q.time for q in compared],
                 {"long_name": "report time of the quantity (NaN: not a time series value)", "units": "s"},
             ),
-            "quantity_units": ("quantity", [q.units for q in compared], {"long_name": "units of value and extrapolated_value"}),
+            "quantity_units": (
+                "quantity",
+                [q.units for q in compared],
+                {"long_name": "units of value and extrapolated_value"},
+            ),
             "quantity_resolved": (
                 "quantity",
                 resolved,
                 {
-                    "long_name": "the finest level resolves the depletion layer when the quantity is taken (else it is left out of the verdict)",
+                    "long_name": "the finest level resolves the depletion layer when the quantity is taken "
+                    "(else it is left out of the verdict)",
                     "flag_values": np.array([0, 1], dtype=np.int8),
                     "flag_meanings": "unresolved resolved",
                 },
             ),
         }
     )
-    ds["elements"] = ("level", elements, {"long_name": "electrolyte elements, the solved domain (triangles in 2D, tetrahedra in 3D)", "units": "1"})
+    ds["elements"] = (
+        "level",
+        elements,
+        {"long_name": "electrolyte elements, the solved domain (triangles in 2D, tetrahedra in 3D)", "units": "1"},
+    )
     ds["solve_status"] = ("level", np.array(statuses, dtype=object), {"long_name": "status of the solve on the level"})
     ds["value"] = (("level", "quantity"), values, {"long_name": "quantity on the level (units: quantity_units)"})
     ds["relative_change"] = (
@@ -231,15 +248,34 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     ds["meets_criterion"] = (
         "level",
         meets.astype(np.int8),
-        {"long_name": f"criterion_change <= {tolerance:g} on this and every finer level", "flag_values": np.array([0, 1], dtype=np.int8), "flag_meanings": "no yes"},
+        {
+            "long_name": f"criterion_change <= {tolerance:g} on this and every finer level",
+            "flag_values": np.array([0, 1], dtype=np.int8),
+            "flag_meanings": "no yes",
+        },
     )
     gci_fields = {
-        "gci_kind": ("kind", {"long_name": "convergence on the three finest levels: monotonic, oscillatory, divergent, grid_independent"}),
+        "gci_kind": (
+            "kind",
+            {
+                "long_name": "convergence on the three finest levels: "
+                "monotonic, oscillatory, divergent, grid_independent"
+            },
+        ),
         "observed_order": ("observed_order", {"long_name": "observed order of convergence p", "units": "1"}),
         "extrapolated_value": ("extrapolated", {"long_name": "Richardson-extrapolated value (units: quantity_units)"}),
-        "approximate_relative_error": ("approximate_relative_error", {"long_name": "e_a21 = |phi1 - phi2| / |phi1|", "units": "1"}),
-        "extrapolated_relative_error": ("extrapolated_relative_error", {"long_name": "e_ext21 = |phi_ext - phi1| / |phi_ext|", "units": "1"}),
-        "gci_fine": ("gci_fine", {"long_name": f"grid convergence index of the finest level (safety factor {SAFETY_FACTOR})", "units": "1"}),
+        "approximate_relative_error": (
+            "approximate_relative_error",
+            {"long_name": "e_a21 = |phi1 - phi2| / |phi1|", "units": "1"},
+        ),
+        "extrapolated_relative_error": (
+            "extrapolated_relative_error",
+            {"long_name": "e_ext21 = |phi_ext - phi1| / |phi_ext|", "units": "1"},
+        ),
+        "gci_fine": (
+            "gci_fine",
+            {"long_name": f"grid convergence index of the finest level (safety factor {SAFETY_FACTOR})", "units": "1"},
+        ),
     }
     for variable, (field, attrs) in gci_fields.items():
         column = [getattr(index, field) for index in indices]
@@ -268,18 +304,31 @@ def _verdict(meets, unfinished, statuses, criterion, criterion_columns, toleranc
         listed = ", ".join(f"level {level} {statuses[level]}" for level in unfinished)
         return finest, "not_converged", f"not every level finished ({listed}), so grid independence cannot be judged"
     if not criterion_columns:
-        return finest, "not_converged", f"{criterion} is not available on every level at a time the finest level resolves (e.g. a level did not deplete)"
+        return (
+            finest,
+            "not_converged",
+            f"{criterion} is not available on every level at a time the finest level resolves (e.g. a level did "
+            "not deplete)",
+        )
     if meets.any():
         level = int(np.argmax(meets))
-        return level, "converged", (
-            f"level {level} is the coarsest level whose {criterion} changes by at most {tolerance:g} "
-            "(relative) under every further refinement"
+        return (
+            level,
+            "converged",
+            (
+                f"level {level} is the coarsest level whose {criterion} changes by at most {tolerance:g} "
+                "(relative) under every further refinement"
+            ),
         )
     changes = ", ".join(f"{change:.2g}" for change in criterion_change[:-1])
-    return finest, "not_converged", (
-        f"no level meets the criterion: {criterion} still changes by {changes} (relative, levels 0 to {finest - 1} "
-        f"against the next finer) against a tolerance of {tolerance:g}; results use the finest level {finest}, "
-        "which is not shown to be grid independent"
+    return (
+        finest,
+        "not_converged",
+        (
+            f"no level meets the criterion: {criterion} still changes by {changes} (relative, levels 0 to {finest - 1} "
+            f"against the next finer) against a tolerance of {tolerance:g}; results use the finest level {finest}, "
+            "which is not shown to be grid independent"
+        ),
     )
 
 
@@ -303,14 +352,43 @@ def error_budget(grid: xr.Dataset, time: xr.Dataset) -> xr.Dataset:
         distance = np.abs(value - ds.extrapolated_value) + ds.gci_fine * np.abs(finest)
         grid_error = xr.where(production == ds.level.values[-1], ds.gci_fine, distance / np.abs(value))
     time_error = time.time_error.reindex(quantity=ds.quantity)
-    ds["grid_error"] = ("quantity", grid_error.values, {"long_name": "estimated grid error of the production-level value, relative", "units": "1"})
-    ds["time_error"] = ("quantity", time_error.values, {"long_name": "estimated time-stepping error of the production-level value, relative (time_error.nc)", "units": "1"})
-    ds["time_order"] = ("quantity", time.time_order.reindex(quantity=ds.quantity).values, {"long_name": "observed order of the time error in the time tolerance", "units": "1"})
-    ds["time_error_kind"] = ("quantity", time.time_error_kind.reindex(quantity=ds.quantity, fill_value="not_reached").values.astype(object), time.time_error_kind.attrs)
-    ds["total_error"] = ("quantity", (grid_error + time_error).values, {"long_name": "grid_error + time_error: the numerical error bar of the production-level value, relative", "units": "1"})
+    ds["grid_error"] = (
+        "quantity",
+        grid_error.values,
+        {"long_name": "estimated grid error of the production-level value, relative", "units": "1"},
+    )
+    ds["time_error"] = (
+        "quantity",
+        time_error.values,
+        {
+            "long_name": "estimated time-stepping error of the production-level value, relative (time_error.nc)",
+            "units": "1",
+        },
+    )
+    ds["time_order"] = (
+        "quantity",
+        time.time_order.reindex(quantity=ds.quantity).values,
+        {"long_name": "observed order of the time error in the time tolerance", "units": "1"},
+    )
+    ds["time_error_kind"] = (
+        "quantity",
+        time.time_error_kind.reindex(quantity=ds.quantity, fill_value="not_reached").values.astype(object),
+        time.time_error_kind.attrs,
+    )
+    ds["total_error"] = (
+        "quantity",
+        (grid_error + time_error).values,
+        {
+            "long_name": "grid_error + time_error: the numerical error bar of the production-level value, relative",
+            "units": "1",
+        },
+    )
     criterion, tolerance = ds.attrs["criterion_quantity"], ds.attrs["criterion_tolerance"]
     judged = (ds.quantity_name.values == criterion) & (ds.quantity_resolved.values == 1)
-    worst = {part: float(np.max(ds[f"{part}_error"].values[judged])) if judged.any() else math.nan for part in ("grid", "time", "total")}
+    worst = {
+        part: float(np.max(ds[f"{part}_error"].values[judged])) if judged.any() else math.nan
+        for part in ("grid", "time", "total")
+    }
     ds.attrs.update(
         ladder_status=ds.attrs["grid_status"],
         ladder_status_message=ds.attrs["grid_status_message"],
@@ -321,7 +399,8 @@ def error_budget(grid: xr.Dataset, time: xr.Dataset) -> xr.Dataset:
     if ds.attrs["grid_status"] == "converged" and worst["total"] <= tolerance:
         ds.attrs["error_failed_part"] = ""
         ds.attrs["grid_status_message"] += (
-            f"; its total error bar is {worst['total']:.2g} (grid {worst['grid']:.2g}, time {worst['time']:.2g}), within {tolerance:g}"
+            f"; its total error bar is {worst['total']:.2g} (grid {worst['grid']:.2g}, time "
+            f"{worst['time']:.2g}), within {tolerance:g}"
         )
         return ds
     ds.attrs["error_failed_part"] = " and ".join(failed) if failed else "sum"
@@ -329,12 +408,14 @@ def error_budget(grid: xr.Dataset, time: xr.Dataset) -> xr.Dataset:
     if ds.attrs["ladder_status"] == "converged":
         ds.attrs["grid_status_message"] = (
             f"level {production} passes the change criterion, but the total error bar of its {criterion} is "
-            f"{worst['total']:.2g} (grid {worst['grid']:.2g}, time {worst['time']:.2g}) against a tolerance of {tolerance:g}: "
+            f"{worst['total']:.2g} (grid {worst['grid']:.2g}, time {worst['time']:.2g}) against a tolerance of "
+            f"{tolerance:g}: "
             + (f"the {ds.attrs['error_failed_part']} part exceeds it" if failed else "their sum exceeds it")
         )
     else:
         ds.attrs["grid_status_message"] += (
-            f"; the total error bar of its {criterion} is {worst['total']:.2g} (grid {worst['grid']:.2g}, time {worst['time']:.2g})"
+            f"; the total error bar of its {criterion} is {worst['total']:.2g} (grid {worst['grid']:.2g}, time "
+            f"{worst['time']:.2g})"
         )
     return ds
 
@@ -354,7 +435,9 @@ def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
             "elements": int(ds.elements.sel(level=level)),
             "time_s": time if time is not None else math.nan,
             "c_mean_mol_m3": float(ds.value.sel(level=level, quantity=c_mean)) if c_mean else math.nan,
-            "c_mean_relative_change": float(ds.relative_change.sel(level=level, quantity=c_mean)) if c_mean else math.nan,
+            "c_mean_relative_change": float(ds.relative_change.sel(level=level, quantity=c_mean))
+            if c_mean
+            else math.nan,
             "depletion_time_s": float(ds.value.sel(level=level, quantity=depletion)) if depletion else math.nan,
             "criterion_change": float(ds.criterion_change.sel(level=level)),
             "meets_criterion": bool(ds.meets_criterion.sel(level=level)),
@@ -365,10 +448,18 @@ def table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
         for label, quantity in (("c_mean", c_mean), ("depletion_time", depletion)):
             selected = ds.sel(quantity=quantity) if quantity else None
             for part in ("grid", "time", "total"):
-                bar = float(selected[f"{part}_error"]) if selected is not None and f"{part}_error" in selected else math.nan
+                bar = (
+                    float(selected[f"{part}_error"])
+                    if selected is not None and f"{part}_error" in selected
+                    else math.nan
+                )
                 row[f"{label}_{part}_error"] = bar if row["production"] else math.nan
             if label == "c_mean":
-                row["c_mean_time_order"] = float(selected.time_order) if selected is not None and "time_order" in selected and row["production"] else math.nan
+                row["c_mean_time_order"] = (
+                    float(selected.time_order)
+                    if selected is not None and "time_order" in selected and row["production"]
+                    else math.nan
+                )
             row[f"{label}_gci_fine"] = float(selected.gci_fine) if selected is not None else math.nan
             row[f"{label}_order"] = float(selected.observed_order) if selected is not None else math.nan
             row[f"{label}_extrapolated"] = float(selected.extrapolated_value) if selected is not None else math.nan
@@ -405,7 +496,8 @@ def verdicts_html(results: list[xr.Dataset], rows: pd.DataFrame) -> str:
     unconverged = sum(ds.attrs["grid_status"] != "converged" for ds in results)
     headline = (
         f"{unconverged} of {len(results)} cases are not shown to be converged (a level that passes the acceptance "
-        "criterion, with a total error bar, grid + time stepping, within its tolerance); they are labelled so in every output."
+        "criterion, with a total error bar, grid + time stepping, within its tolerance); they are labelled so "
+        "in every output."
         if unconverged
         else f"All {len(results)} cases met the acceptance criterion, with total error bars (grid + time) within it."
     )

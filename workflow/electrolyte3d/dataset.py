@@ -65,22 +65,42 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
             "y": ("s", path.y, _attrs("vertical position of the interface point (0 at the substrate underside)", "m")),
         }
         weighted, measure, current_units = "length-weighted", "length", "A m-1"
-        extent = {"interface_length_m": path.length, "top_length_m": problem.top_measure, "applied_current_A_m": problem.applied_current}
+        extent = {
+            "interface_length_m": path.length,
+            "top_length_m": problem.top_measure,
+            "applied_current_A_m": problem.applied_current,
+        }
     else:
         surface = interface_surface(problem.mesh)
         nodes, along, statistics = surface.nodes, "interface_node", lambda values: over_surface(values, surface)
         interface_coords = {
-            "interface_node": ("interface_node", np.arange(nodes.size), {"long_name": "index of the interface node in the interface mesh", "units": "1"}),
+            "interface_node": (
+                "interface_node",
+                np.arange(nodes.size),
+                {"long_name": "index of the interface node in the interface mesh", "units": "1"},
+            ),
             **{
-                axis: ("interface_node", surface.points[index], _attrs(f"{axis} position of the interface node{where}", "m"))
+                axis: (
+                    "interface_node",
+                    surface.points[index],
+                    _attrs(f"{axis} position of the interface node{where}", "m"),
+                )
                 for index, (axis, where) in enumerate(
                     [("x", ""), ("y", ""), ("z", " (0 at the substrate underside, negative down the pillars)")]
                 )
             },
-            "interface_node_area": ("interface_node", surface.node_areas, _attrs("interface area the node stands for (a third of each triangle at it)", "m2")),
+            "interface_node_area": (
+                "interface_node",
+                surface.node_areas,
+                _attrs("interface area the node stands for (a third of each triangle at it)", "m2"),
+            ),
         }
         weighted, measure, current_units = "area-weighted", "area", "A"
-        extent = {"interface_area_m2": surface.area, "top_area_m2": problem.top_measure, "applied_current_A": problem.applied_current}
+        extent = {
+            "interface_area_m2": surface.area,
+            "top_area_m2": problem.top_measure,
+            "applied_current_A": problem.applied_current,
+        }
     fields = np.array([problem.split(x) for x in states]).reshape(len(times), 2, problem.nodes)
     c, phi = fields[:, 0, nodes], fields[:, 1, nodes]
     i_loc = np.array([problem.local_current(x, nodes) for x in states]).reshape(c.shape)
@@ -103,14 +123,22 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     )
     ds["c_interface"] = (("time", along), c, _attrs(FIELDS["c"][0], FIELDS["c"][1]))
     ds["i_loc"] = (("time", along), i_loc, _attrs(FIELDS["i_loc"][0], FIELDS["i_loc"][1]))
-    ds["phi_interface"] = (("time", along), phi, _attrs("electrolyte potential at the interface (electrode at 0 V)", "V"))
+    ds["phi_interface"] = (
+        ("time", along),
+        phi,
+        _attrs("electrolyte potential at the interface (electrode at 0 V)", "V"),
+    )
     for field, (long_name, units) in FIELDS.items():
         table = [statistics(row) for row in profiles[field]]
         for statistic, description in STATISTICS.items():
             values = np.array([row[statistic] for row in table])
             dimensionless = statistic in ("cv", "within_10pct")
             description = description.format(weighted=weighted, measure=measure)
-            ds[f"{field}_{statistic}"] = ("time", values, _attrs(f"{description} of the {long_name}", "1" if dimensionless else units))
+            ds[f"{field}_{statistic}"] = (
+                "time",
+                values,
+                _attrs(f"{description} of the {long_name}", "1" if dimensionless else units),
+            )
     ds["cell_overpotential"] = (
         "time",
         np.array([_top_mean(problem, potential) for potential in fields[:, 1]]),
@@ -120,16 +148,24 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         "time",
         np.array([problem.interface_current(x) for x in states]).reshape(times.shape),
         _attrs(
-            "reaction current through the whole interface (into the electrode)" + (" per unit depth" if dimension == 2 else " of the unit cell"),
+            "reaction current through the whole interface (into the electrode)"
+            + (" per unit depth" if dimension == 2 else " of the unit cell"),
             current_units,
         ),
     )
-    ds["c_min_domain"] = ("time", fields[:, 0].min(axis=1), _attrs("minimum salt concentration in the electrolyte", "mol m-3"))
+    ds["c_min_domain"] = (
+        "time",
+        fields[:, 0].min(axis=1),
+        _attrs("minimum salt concentration in the electrolyte", "mol m-3"),
+    )
     cathode_attrs = {}
     if isinstance(problem, CathodeProblem) and times.size:
         cathode = cathode_variables(problem, states, times, path)
         ds = ds.merge(cathode)
-        cathode_attrs = {**cathode.attrs, **{f"cathode_{key}": value for key, value in problem.cathode.si_values().items()}}
+        cathode_attrs = {
+            **cathode.attrs,
+            **{f"cathode_{key}": value for key, value in problem.cathode.si_values().items()},
+        }
     ds.attrs = {
         "title": "electrolyte3d: Li+ transport in a 3D-structured solid electrolyte, interface results",
         "Conventions": "CF-1.10",
@@ -172,7 +208,9 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     resolved = np.sqrt(physics.D_ambipolar * times) >= UNRESOLVED * first_layer
     if isinstance(problem, CathodeProblem):
         solid, cathode_mesh = np.sqrt(problem.cathode.diffusivity * times[-1]), problem.cathode_mesh
-        solid_first = first_layer_thickness(cathode_mesh.p.T, cathode_mesh.t.T, cathode_mesh.facets[:, cathode_mesh.boundaries[INTERFACE]].T)
+        solid_first = first_layer_thickness(
+            cathode_mesh.p.T, cathode_mesh.t.T, cathode_mesh.facets[:, cathode_mesh.boundaries[INTERFACE]].T
+        )
         ds.attrs.update(
             cathode_diffusion_length_m=solid,
             cathode_interface_first_layer_m=solid_first,
@@ -183,7 +221,8 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         "time",
         resolved.astype(np.int8),
         {
-            "long_name": f"the mesh resolves the depletion layer (and a cathode's lithiated layer): sqrt(D t) >= {UNRESOLVED:g} first-layer heights",
+            "long_name": "the mesh resolves the depletion layer (and a cathode's lithiated layer): "
+            f"sqrt(D t) >= {UNRESOLVED:g} first-layer heights",
             "flag_values": np.array([0, 1], dtype=np.int8),
             "flag_meanings": "unresolved resolved",
         },
@@ -209,7 +248,11 @@ def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: 
     ds = xr.Dataset(
         coords={"depth": ("depth", depths, _attrs("depth below the substrate underside (top of the cathode)", "m"))},
         data_vars={
-            "c_s_mean": ("time", mean, _attrs("area mean of the intercalated Li concentration in the cathode", "mol m-3")),
+            "c_s_mean": (
+                "time",
+                mean,
+                _attrs("area mean of the intercalated Li concentration in the cathode", "mol m-3"),
+            ),
             "lithiation_mean": ("time", mean / cathode.max_concentration, _attrs(f"area mean {lithiation_name}", "1")),
             "lithiation_cv": (
                 "time",
@@ -218,23 +261,36 @@ def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: 
             ),
             "lithiated_fraction": (
                 "time",
-                np.array([area_fraction_above(mesh, row / cathode.max_concentration, cathode.lithiated_threshold) for row in solid]),
+                np.array(
+                    [
+                        area_fraction_above(mesh, row / cathode.max_concentration, cathode.lithiated_threshold)
+                        for row in solid
+                    ]
+                ),
                 _attrs(f"fraction of the cathode area lithiated above {cathode.lithiated_threshold:g}", "1"),
             ),
             "c_s_depth": (
                 ("time", "depth"),
                 (average_at_depth @ solid.T).T,
-                _attrs("intercalated Li concentration averaged along the length of the cathode at each depth", "mol m-3"),
+                _attrs(
+                    "intercalated Li concentration averaged along the length of the cathode at each depth", "mol m-3"
+                ),
             ),
             "lithiation_interface": (
                 ("time", "s"),
                 solid[:, problem.to_solid[path.nodes]] / cathode.max_concentration,
                 _attrs(f"{lithiation_name} at the interface", "1"),
             ),
-            "lithium_gained": ("time", gained, _attrs("Li taken up by the cathode since t = 0, per unit depth", "mol m-1")),
+            "lithium_gained": (
+                "time",
+                gained,
+                _attrs("Li taken up by the cathode since t = 0, per unit depth", "mol m-1"),
+            ),
         },
     )
-    ds.attrs["lithium_balance_error"] = float(np.max(np.abs(gained - delivered)) / max(np.max(delivered), np.finfo(float).tiny))
+    ds.attrs["lithium_balance_error"] = float(
+        np.max(np.abs(gained - delivered)) / max(np.max(delivered), np.finfo(float).tiny)
+    )
     return ds
 
 
@@ -248,13 +304,18 @@ def resolution_warning(ds: xr.Dataset) -> str | None:
     lithiated layer) at the last time (when the depletion time is decided), else None."""
     warnings = []
     setting = "mesh/cell/interface_size_um" if ds.attrs.get("dimension") == 3 else "mesh/boundary_layer_first_um"
-    for prefix, what, layer in (("", "sqrt(D_amb t)", "depletion layer"), ("cathode_", "sqrt(D_cathode t) in the cathode", "cathode's lithiated layer")):
+    for prefix, what, layer in (
+        ("", "sqrt(D_amb t)", "depletion layer"),
+        ("cathode_", "sqrt(D_cathode t) in the cathode", "cathode's lithiated layer"),
+    ):
         ratio = ds.attrs.get(f"{prefix}diffusion_length_over_first_layer")
         if ratio is None or ratio >= UNRESOLVED:
             continue
         warnings.append(
-            f"the diffusion length {what} = {ds.attrs[f'{prefix}diffusion_length_m'] * 1e6:.3g} um at the last time is only "
-            f"{ratio:.2g} times the height of the interface's first element layer ({ds.attrs[f'{prefix}interface_first_layer_m'] * 1e6:.3g} um): "
+            f"the diffusion length {what} = {ds.attrs[f'{prefix}diffusion_length_m'] * 1e6:.3g} um at the last "
+            "time is only "
+            f"{ratio:.2g} times the height of the interface's first element layer "
+            f"({ds.attrs[f'{prefix}interface_first_layer_m'] * 1e6:.3g} um): "
             f"the {layer} is not resolved, so the results that depend on it are mesh-limited; "
             f"refine the interface mesh ({setting})"
         )
@@ -267,7 +328,9 @@ def _solver_attrs(settings: SolverSettings) -> dict:
 
 
 def _top_mean(problem: Problem, phi: np.ndarray) -> float:
-    return asm(forms.boundary_integral, problem.top, rate=np.asarray(problem.top.interpolate(phi))) / problem.top_measure
+    return (
+        asm(forms.boundary_integral, problem.top, rate=np.asarray(problem.top.interpolate(phi))) / problem.top_measure
+    )
 
 
 def write_netcdf(ds: xr.Dataset, path: str) -> None:
@@ -281,7 +344,10 @@ MESH_FIELDS = {"c": ("c_mol_m-3", "mol m-3"), "phi": ("phi_V", "V")}
 the XDMF attribute name and units ParaView shows."""
 CATHODE_FIELDS = {"c_s": ("c_s_mol_m-3", "mol m-3")}
 """Field arrays on a cathode's nodes (prefixed ``cathode_`` in the data file's mesh arrays)."""
-CELLS = {2: ("triangle", "triangles", "Triangle", "xy", "XY"), 3: ("tetrahedron", "tetrahedra", "Tetrahedron", "xyz", "XYZ")}
+CELLS = {
+    2: ("triangle", "triangles", "Triangle", "xy", "XY"),
+    3: ("tetrahedron", "tetrahedra", "Tetrahedron", "xyz", "XYZ"),
+}
 """Per mesh dimension: the data file's names of a cell's dimension and of the cells' array, the
 XDMF topology, and the coordinate dimension's name in the file and in XDMF."""
 
@@ -317,29 +383,39 @@ def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path
                         variable.units = fields[name][1]
                         variable[:] = values
     collections = [
-        _xdmf_collection("electrolyte" if not prefix else prefix.rstrip("_"), Path(data_path).name, prefix, mesh, fields, times)
+        _xdmf_collection(
+            "electrolyte" if not prefix else prefix.rstrip("_"), Path(data_path).name, prefix, mesh, fields, times
+        )
         for prefix, mesh, fields, _ in parts
     ]
     with io.atomic_path(xdmf_path) as partial:
-        Path(partial).write_text('<?xml version="1.0"?>\n<Xdmf Version="3.0">\n<Domain>\n' + "".join(collections) + "</Domain>\n</Xdmf>\n")
+        Path(partial).write_text(
+            '<?xml version="1.0"?>\n<Xdmf Version="3.0">\n<Domain>\n' + "".join(collections) + "</Domain>\n</Xdmf>\n"
+        )
 
 
 def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict, times: list[float]) -> str:
     def item(dataset: str, dimensions: str, number_type: str) -> str:
-        return f'<DataItem Dimensions="{dimensions}" NumberType="{number_type}" Precision="8" Format="HDF">{data_file}:/{dataset}</DataItem>'
+        return (
+            f'<DataItem Dimensions="{dimensions}" NumberType="{number_type}" Precision="8" '
+            f'Format="HDF">{data_file}:/{dataset}</DataItem>'
+        )
 
     nodes, count, dim = mesh.nvertices, mesh.nelements, mesh.dim()
     _, cells, topology, _, geometry = CELLS[dim]
     steps = []
     for step, time in enumerate(times):
         attributes = "".join(
-            f'<Attribute Name="{label}" AttributeType="Scalar" Center="Node">{item(f"{field}_{step}", str(nodes), "Float")}</Attribute>'
+            f'<Attribute Name="{label}" AttributeType="Scalar" '
+            f'Center="Node">{item(f"{field}_{step}", str(nodes), "Float")}</Attribute>'
             for field, (label, _) in fields.items()
         )
         steps.append(
             f'<Grid Name="{name}{step}" GridType="Uniform"><Time Value="{float(time)!r}"/>'
-            f'<Topology TopologyType="{topology}" NumberOfElements="{count}">{item(f"{prefix}{cells}", f"{count} {dim + 1}", "Int")}</Topology>'
-            f'<Geometry GeometryType="{geometry}">{item(f"{prefix}points", f"{nodes} {dim}", "Float")}</Geometry>{attributes}</Grid>'
+            f'<Topology TopologyType="{topology}" '
+            f'NumberOfElements="{count}">{item(f"{prefix}{cells}", f"{count} {dim + 1}", "Int")}</Topology>'
+            f'<Geometry GeometryType="{geometry}">{item(f"{prefix}points", f"{nodes} {dim}", "Float")}</Geometry>'
+            f"{attributes}</Grid>"
         )
     body = "\n".join(steps)
     return f'<Grid Name="{name}" GridType="Collection" CollectionType="Temporal">\n{body}\n</Grid>\n'

@@ -79,7 +79,10 @@ def lumped_mass(basis) -> np.ndarray:
     cotangent = dots / cross
     length_following = np.einsum("dvt,dvt->vt", to_following, to_following)
     # vertex v's Voronoi area: (|e to following|^2 cot(at preceding) + |e to preceding|^2 cot(at following)) / 8
-    voronoi = (length_following * np.roll(cotangent, 1, axis=0) + np.roll(length_following, 1, axis=0) * np.roll(cotangent, -1, axis=0)) / 8
+    voronoi = (
+        length_following * np.roll(cotangent, 1, axis=0)
+        + np.roll(length_following, 1, axis=0) * np.roll(cotangent, -1, axis=0)
+    ) / 8
     area = cross[0] / 2
     obtuse = dots < 0
     mixed = np.where(obtuse, area / 2, area / 4)

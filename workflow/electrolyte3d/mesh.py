@@ -20,8 +20,8 @@ import skfem
 from electrolyte3d import io
 from electrolyte3d.config import CellMeshSettings, MeshSettings
 from electrolyte3d.geometry import (
-    ELECTROLYTE,
     ELECTRODE,
+    ELECTROLYTE,
     GMSH_LENGTH_UNIT,
     INSULATION,
     INTERFACE,
@@ -108,7 +108,9 @@ def set_size_fields(settings: MeshSettings, level: int, electrode_solved: bool =
         # of the interface, ending where the interface meets the domain sides and fanning at the
         # pillar tips, the electrode's re-entrant corners
         tips = [point for point in corners if point not in roots]
-        _boundary_layer(settings, level, groups[INTERFACE], interface_ends(groups), excluded=groups[ELECTROLYTE], fans=tips)
+        _boundary_layer(
+            settings, level, groups[INTERFACE], interface_ends(groups), excluded=groups[ELECTROLYTE], fans=tips
+        )
 
 
 def _distance(entity_list: str, tags: list[int], longest: float, spacing: float) -> int:
@@ -132,7 +134,9 @@ def _use_smallest(sizes: list[int]) -> None:
         gmsh.option.setNumber(f"Mesh.{option}", 0)
 
 
-def _boundary_layer(settings: MeshSettings, level: int, curves: list[int], ends: list[int], excluded: list[int], fans: list[int]) -> None:
+def _boundary_layer(
+    settings: MeshSettings, level: int, curves: list[int], ends: list[int], excluded: list[int], fans: list[int]
+) -> None:
     """An anisotropic boundary layer on ``curves``, on the side away from the ``excluded`` surfaces."""
     to_model = settings.size_factor(level) / GMSH_LENGTH_UNIT
     field = gmsh.model.mesh.field
@@ -203,7 +207,9 @@ def generate(settings: MeshSettings, level: int, electrode_solved: bool = False)
     try:
         gmsh.model.mesh.generate(2)
         if not electrode_solved:
-            _remesh_electrode_without_layer(settings.boundary_layer_thickness * settings.size_factor(level) / GMSH_LENGTH_UNIT)
+            _remesh_electrode_without_layer(
+                settings.boundary_layer_thickness * settings.size_factor(level) / GMSH_LENGTH_UNIT
+            )
         split_layer_quadrangles()
     except Exception as error:
         raise MeshingError(
@@ -235,7 +241,9 @@ def _remesh_electrode_without_layer(thickness: float) -> None:
         order = np.argsort(parameters)
         tags, coordinates, parameters = tags[order], coordinates.reshape(-1, 3)[order], parameters[order]
         corner = next(tag for _, tag in gmsh.model.getBoundary([(1, curve)], combined=False) if tag in ends)
-        far = np.linalg.norm(coordinates - np.array(gmsh.model.getValue(0, corner, [])), axis=1) > thickness * (1 + 1e-6)
+        far = np.linalg.norm(coordinates - np.array(gmsh.model.getValue(0, corner, [])), axis=1) > thickness * (
+            1 + 1e-6
+        )
         inner = np.flatnonzero(far[1:-1]) + 1  # the first and last nodes are the curve's end points
         kept[curve] = (tags[0], tags[inner], coordinates[inner], parameters[inner], tags[-1])
     gmsh.model.mesh.clear([(2, surface) for surface in groups[ELECTRODE]] + [(1, curve) for curve in sides])
@@ -243,7 +251,9 @@ def _remesh_electrode_without_layer(thickness: float) -> None:
         gmsh.model.mesh.addNodes(1, curve, tags.tolist(), coordinates.ravel().tolist(), parameters.tolist())
         chain = np.concatenate([[first], tags, [last]]).astype(np.int64)
         start = int(gmsh.model.mesh.getMaxElementTag()) + 1
-        gmsh.model.mesh.addElementsByType(curve, 1, list(range(start, start + chain.size - 1)), np.stack([chain[:-1], chain[1:]], 1).ravel().tolist())
+        gmsh.model.mesh.addElementsByType(
+            curve, 1, list(range(start, start + chain.size - 1)), np.stack([chain[:-1], chain[1:]], 1).ravel().tolist()
+        )
     gmsh.option.setNumber("Mesh.MeshOnlyVisible", 1)
     gmsh.model.setVisibility(gmsh.model.getEntities(), 0)
     gmsh.model.setVisibility([(2, surface) for surface in groups[ELECTRODE]], 1)
@@ -287,7 +297,9 @@ def split_layer_quadrangles() -> None:
         quads = np.asarray(quad_nodes, dtype=np.int64).reshape(-1, 4)
         triangles = _split(quads, _layer_starts(quads, seeds), position)
         gmsh.model.mesh.removeElements(2, surface, quad_tags)
-        gmsh.model.mesh.addElementsByType(surface, 2, list(range(next_tag, next_tag + len(triangles))), triangles.ravel().tolist())
+        gmsh.model.mesh.addElementsByType(
+            surface, 2, list(range(next_tag, next_tag + len(triangles))), triangles.ravel().tolist()
+        )
         next_tag += len(triangles)
 
 
@@ -372,7 +384,9 @@ def set_cell_size_fields(settings: CellMeshSettings, level: int) -> None:
     interface_distance = _distance("SurfacesList", groups[INTERFACE], longest, interface_size)
     sizes = []
     for volume, bulk_size in ((ELECTROLYTE, settings.electrolyte_size), (ELECTRODE, settings.electrode_size)):
-        graded = _threshold(interface_distance, size_min=interface_size, size_max=bulk_size * to_model, distance_max=grading)
+        graded = _threshold(
+            interface_distance, size_min=interface_size, size_max=bulk_size * to_model, distance_max=grading
+        )
         restricted = field.add("Restrict")
         field.setNumber(restricted, "InField", graded)
         field.setNumbers(restricted, "VolumesList", groups[volume])
@@ -591,13 +605,23 @@ def ladder_table(reports: list[dict], wall_seconds: list[float], cases: Mapping[
     counts the elements of either kind: triangles of a 2D section, tetrahedra of a 3D unit cell."""
     rows = []
     for report, seconds in zip(reports, wall_seconds, strict=True):
-        row = {key: value for key, value in report.items() if not isinstance(value, dict) and key not in io.PROVENANCE_KEYS}
+        row = {
+            key: value for key, value in report.items() if not isinstance(value, dict) and key not in io.PROVENANCE_KEYS
+        }
         for group, counts in report.items():
             if group.endswith("_per_group"):
                 row.update({f"{group.split('_per_')[0]}_{name}": count for name, count in counts.items()})
         dimension = report.get("dimension", 2)
         cells = report["tetrahedra"] if dimension == 3 else report["triangles"]
-        rows.append({**row, "cases": " ".join(cases[report["geometry"]]), "mesh_wall_s": seconds, "dimension": dimension, "cells": cells})
+        rows.append(
+            {
+                **row,
+                "cases": " ".join(cases[report["geometry"]]),
+                "mesh_wall_s": seconds,
+                "dimension": dimension,
+                "cells": cells,
+            }
+        )
     table = pd.DataFrame(rows).sort_values(["geometry", "level"], ignore_index=True)
     previous = table.groupby("geometry")["cells"].shift()
     growth = table["cells"] / previous

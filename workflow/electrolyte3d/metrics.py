@@ -54,10 +54,14 @@ def along_path(values: np.ndarray, s: np.ndarray) -> dict[str, float]:
     mean, min, max, std, cv (std / mean), and within_10pct (fraction of the length within
     +-10 % of the mean). Integrals are exact for piecewise-linear fields."""
     segments = np.stack([np.arange(values.size - 1), np.arange(1, values.size)])
-    return _weighted_statistics(values, segments, np.diff(s), lambda ends, band: _fraction_in_band(ends[0], ends[1], -band, band))
+    return _weighted_statistics(
+        values, segments, np.diff(s), lambda ends, band: _fraction_in_band(ends[0], ends[1], -band, band)
+    )
 
 
-def _weighted_statistics(values: np.ndarray, simplices: np.ndarray, measures: np.ndarray, fraction_in_band) -> dict[str, float]:
+def _weighted_statistics(
+    values: np.ndarray, simplices: np.ndarray, measures: np.ndarray, fraction_in_band
+) -> dict[str, float]:
     """The statistics of :func:`along_path` for a field linear on each simplex (segments or
     triangles; ``simplices``: vertex indices into ``values``, one column each, with their lengths
     or areas ``measures``), exact: on a simplex of k vertices the integral of a linear f squared
@@ -68,7 +72,11 @@ def _weighted_statistics(values: np.ndarray, simplices: np.ndarray, measures: np
     mean = np.sum(measures * vertex.mean(axis=0)) / total
     deviation = vertex - mean
     vertices = simplices.shape[0]
-    variance = np.sum(measures * (np.sum(deviation**2, axis=0) + deviation.sum(axis=0) ** 2)) / (vertices * (vertices + 1)) / total
+    variance = (
+        np.sum(measures * (np.sum(deviation**2, axis=0) + deviation.sum(axis=0) ** 2))
+        / (vertices * (vertices + 1))
+        / total
+    )
     std = np.sqrt(max(variance, 0.0))
     return {
         "mean": mean,
@@ -105,12 +113,16 @@ class InterfaceSurface:
     @property
     def triangle_areas(self) -> np.ndarray:
         corners = self.points[:, self.triangles]  # (xyz, vertex, triangle)
-        return 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0], axis=0), axis=0)
+        return 0.5 * np.linalg.norm(
+            np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0], axis=0), axis=0
+        )
 
     @property
     def node_areas(self) -> np.ndarray:
         """A third of the area of every triangle at a node (the lumped weight of the node), m2."""
-        return np.bincount(self.triangles.ravel(), weights=np.tile(self.triangle_areas / 3, 3), minlength=self.nodes.size)
+        return np.bincount(
+            self.triangles.ravel(), weights=np.tile(self.triangle_areas / 3, 3), minlength=self.nodes.size
+        )
 
     @property
     def area(self) -> float:
@@ -130,7 +142,9 @@ def over_surface(values: np.ndarray, surface: InterfaceSurface) -> dict[str, flo
         values,
         surface.triangles,
         surface.triangle_areas,
-        lambda deviations, band: _triangle_fraction_above(deviations, -band) - _triangle_fraction_above(deviations, band),
+        lambda deviations, band: (
+            _triangle_fraction_above(deviations, -band) - _triangle_fraction_above(deviations, band)
+        ),
     )
 
 

@@ -83,7 +83,12 @@ class Physics:
     def sand_time(self) -> float:
         """Time for the interface of a semi-infinite film to deplete at the applied current, s:
         pi D_amb (c0 F)^2 / (4 (i (1 - t+))^2)."""
-        return math.pi * self.D_ambipolar * (self.c0 * FARADAY) ** 2 / (4 * (self.current_density * (1 - self.t_plus)) ** 2)
+        return (
+            math.pi
+            * self.D_ambipolar
+            * (self.c0 * FARADAY) ** 2
+            / (4 * (self.current_density * (1 - self.t_plus)) ** 2)
+        )
 
     def si_values(self) -> dict:
         """The parameters and the quantities derived from them, SI, units in the names (the
@@ -121,8 +126,17 @@ class Physics:
         if current_density == 0:
             bracket = self.thermal_voltage
         else:
-            bracket = self.thermal_voltage * (1 + 2 * abs(math.asinh(current_density / self.exchange_current_density)) / min(self.alpha_a, self.alpha_c))
-        return brentq(lambda phi: self.butler_volmer(c, phi)[0] - current_density, -bracket - 1, bracket + 1, xtol=1e-15, rtol=1e-14)
+            bracket = self.thermal_voltage * (
+                1
+                + 2 * abs(math.asinh(current_density / self.exchange_current_density)) / min(self.alpha_a, self.alpha_c)
+            )
+        return brentq(
+            lambda phi: self.butler_volmer(c, phi)[0] - current_density,
+            -bracket - 1,
+            bracket + 1,
+            xtol=1e-15,
+            rtol=1e-14,
+        )
 
     def as_params(self) -> dict:
         return asdict(self)
@@ -213,7 +227,9 @@ class Cathode:
 
     @classmethod
     def from_params(cls, params: dict) -> Cathode:
-        return cls(**{**params, "ocv_lithiation": tuple(params["ocv_lithiation"]), "ocv_voltage": tuple(params["ocv_voltage"])})
+        return cls(
+            **{**params, "ocv_lithiation": tuple(params["ocv_lithiation"]), "ocv_voltage": tuple(params["ocv_voltage"])}
+        )
 
 
 def diffusivity_from_conductivity(conductivity: float, t_plus: float, c0: float, temperature: float) -> float:

@@ -94,7 +94,9 @@ def _label(ds, case: str) -> str:
 def _shown(ds):
     """The cases with usable results, and a note naming the ones left out."""
     usable = ~ds.status.isin(study.UNUSABLE)
-    left_out = [f"{case} ({status})" for case, status in zip(ds.case.values[~usable.values], ds.status.values[~usable.values])]
+    left_out = [
+        f"{case} ({status})" for case, status in zip(ds.case.values[~usable.values], ds.status.values[~usable.values])
+    ]
     note = f"not shown: {', '.join(left_out)}" if left_out else ""
     return ds.sel(case=usable), note
 
@@ -123,7 +125,9 @@ def cell_preview(whole: skfem.MeshTet, title: str):
     section = figure.add_subplot(1, 2, 2)
     in_electrolyte = np.zeros(whole.nelements, dtype=bool)
     in_electrolyte[whole.subdomains[ELECTROLYTE]] = True
-    on_plane = whole.boundaries[INSULATION][np.all(np.abs(whole.p[1, whole.facets[:, whole.boundaries[INSULATION]]]) < 1e-3 * UM, axis=0)]
+    on_plane = whole.boundaries[INSULATION][
+        np.all(np.abs(whole.p[1, whole.facets[:, whole.boundaries[INSULATION]]]) < 1e-3 * UM, axis=0)
+    ]
     for name, inside in ((ELECTROLYTE, True), (ELECTRODE, False)):
         facets = whole.facets[:, on_plane[in_electrolyte[whole.f2t[0, on_plane]] == inside]]
         triangulation = Triangulation(whole.p[0] / UM, whole.p[2] / UM, facets.T)
@@ -156,22 +160,40 @@ def convergence(ds, time: float | None):
     picks = [(name, label, quantity) for name, label, quantity in picks if quantity is not None]
     figure, axes = plt.subplots(1, len(picks), figsize=(4 * len(picks), 3.4), layout="constrained", squeeze=False)
     production = ds.attrs["production_level"]
-    for axis, (name, label, quantity) in zip(axes[0], picks):
+    for axis, (_name, label, quantity) in zip(axes[0], picks):
         row = ds.sel(quantity=quantity)
         axis.plot(ds.elements, row.value, "o-", color="C0", label="levels")
-        axis.plot(ds.elements[production], row.value[production], "o", markersize=12, markerfacecolor="none", color="C3", label=f"production level {production}")
+        axis.plot(
+            ds.elements[production],
+            row.value[production],
+            "o",
+            markersize=12,
+            markerfacecolor="none",
+            color="C3",
+            label=f"production level {production}",
+        )
         value, elements = float(row.value[production]), float(ds.elements[production])
         for part, shift, colour in (("grid", 0.93, "C2"), ("total", 1.07, "C3")):
             bar = float(row[f"{part}_error"]) * abs(value)
             if np.isfinite(bar):
-                axis.errorbar(elements * shift, value, yerr=bar, fmt="none", capsize=4, color=colour, label=f"{part} error" + (" (grid + time)" if part == "total" else ""))
+                axis.errorbar(
+                    elements * shift,
+                    value,
+                    yerr=bar,
+                    fmt="none",
+                    capsize=4,
+                    color=colour,
+                    label=f"{part} error" + (" (grid + time)" if part == "total" else ""),
+                )
         if np.isfinite(row.extrapolated_value):
             axis.axhline(float(row.extrapolated_value), color="0.3", linestyle="--", label="Richardson extrapolation")
         gci, grid_error, time_error = float(row.gci_fine), float(row.grid_error), float(row.time_error)
         kind = str(row.gci_kind.values)
         resolved = "" if int(row.quantity_resolved) else ", NOT resolved"
         axis.set_title(
-            f"{quantity}{resolved}\nGCI fine {gci:.2g} ({kind}); error grid {grid_error:.2g}, time {time_error:.2g}" if np.isfinite(gci) else f"{quantity}{resolved}\n{kind}; time error {time_error:.2g}",
+            f"{quantity}{resolved}\nGCI fine {gci:.2g} ({kind}); error grid {grid_error:.2g}, time {time_error:.2g}"
+            if np.isfinite(gci)
+            else f"{quantity}{resolved}\n{kind}; time error {time_error:.2g}",
             fontsize="small",
         )
         axis.set_xscale("log")
@@ -200,7 +222,14 @@ def interface_profiles(ds, time: float | None):
         axis.set_axis_off()
         return figure
     at = shown.sel(time=time, method="nearest") if time is not None else shown
-    figure, axes = plt.subplots(2, shown.sizes["case"], figsize=(3.6 * shown.sizes["case"], 5.2), layout="constrained", squeeze=False, sharey="row")
+    figure, axes = plt.subplots(
+        2,
+        shown.sizes["case"],
+        figsize=(3.6 * shown.sizes["case"], 5.2),
+        layout="constrained",
+        squeeze=False,
+        sharey="row",
+    )
     for column, case in enumerate(shown.case.values):
         profile = at.sel(case=case)
         s = profile.s_norm * profile.interface_length / UM
@@ -247,17 +276,28 @@ def uniformity(ds):
             if label.startswith("CV of interface c") and "c_cv_total_error" in shown:
                 bar = np.abs(series) * shown.c_cv_total_error.sel(case=case)
                 axis.fill_between(shown.time, series - bar, series + bar, color=colour, alpha=0.25, linewidth=0)
-            unresolved = (shown.resolved.sel(case=case) == 0).values if "resolved" in shown else np.zeros(shown.sizes["time"], dtype=bool)
+            unresolved = (
+                (shown.resolved.sel(case=case) == 0).values
+                if "resolved" in shown
+                else np.zeros(shown.sizes["time"], dtype=bool)
+            )
             if unresolved.any():
                 marked = "mesh-limited (unresolved)" in axis.get_legend_handles_labels()[1]
-                axis.plot(shown.time[unresolved], series[unresolved], "x", color="0.4", markersize=6, label=None if marked else "mesh-limited (unresolved)")
+                axis.plot(
+                    shown.time[unresolved],
+                    series[unresolved],
+                    "x",
+                    color="0.4",
+                    markersize=6,
+                    label=None if marked else "mesh-limited (unresolved)",
+                )
         axis.set_xscale("log")
         axis.set_xlabel("time [s]")
         axis.set_ylabel(label)
     axes[0].legend(fontsize="small", title="case (dotted: depletion)")
     figure.suptitle(
-        "interface uniformity over time; band: total error of the CV (grid + time); x: the mesh does not resolve the depletion layer"
-        + (f"; {note}" if note else ""),
+        "interface uniformity over time; band: total error of the CV (grid + time); x: the mesh does not "
+        "resolve the depletion layer" + (f"; {note}" if note else ""),
         fontsize="medium",
     )
     return figure
@@ -271,10 +311,16 @@ def cathode(ds):
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds.sel(case=ds.study == "cathode"))
     time = ds.attrs["cathode_common_time_s"]
-    labels = {case: f"{_label(shown, case)}, D_s {float(shown.D_cathode.sel(case=case)):.2g} m2/s" for case in shown.case.values}
+    labels = {
+        case: f"{_label(shown, case)}, D_s {float(shown.D_cathode.sel(case=case)):.2g} m2/s"
+        for case in shown.case.values
+    }
     colours = dict(zip(shown.case.values, sns.color_palette(n_colors=shown.sizes["case"])))
     figure, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained")
-    for axis, (name, label) in zip(axes[0], (("lithiation_cv", "CV of c_s over the cathode [-]"), ("lithiated_fraction", "lithiated area fraction [-]"))):
+    for axis, (name, label) in zip(
+        axes[0],
+        (("lithiation_cv", "CV of c_s over the cathode [-]"), ("lithiated_fraction", "lithiated area fraction [-]")),
+    ):
         for case in shown.case.values:
             series = shown[name].sel(case=case).dropna("time")
             axis.plot(series.time, series, "o-", markersize=3, color=colours[case], label=labels[case])
@@ -284,7 +330,9 @@ def cathode(ds):
         axis.set_ylabel(label)
     threshold = ds.lithiated_fraction.attrs.get("long_name", "")
     axes[0][1].set_title(threshold, fontsize="small")
-    axes[0][0].set_title(f"dotted: t = {time:.3g} s, the latest report time every cathode case reached", fontsize="small")
+    axes[0][0].set_title(
+        f"dotted: t = {time:.3g} s, the latest report time every cathode case reached", fontsize="small"
+    )
     at = shown.sel(time=time)
     for case in shown.case.values:
         profile = at.sel(case=case)
@@ -335,11 +383,15 @@ def sweep(ds, design: str, time: float):
     shown, note = _shown(ds.sel(case=members | ds.case.isin(list(bases))))
     at = shown.sel(time=time) if "time" in shown.dims else shown
     axes_of = {name: axis for name, axis in PLOT_AXES.items() if name in shown.coords}
-    table = pd.DataFrame({label: np.round(shown[name].values * factor, 12) for name, (label, factor) in axes_of.items()})
+    table = pd.DataFrame(
+        {label: np.round(shown[name].values * factor, 12) for name, (label, factor) in axes_of.items()}
+    )
     table["cv"] = at.c_cv.values
     table["depletion"] = shown.depletion_time.values
     table["cv_error"] = at.c_cv_total_error.values
-    table["depletion_error"] = shown.depletion_time_total_error.values if "depletion_time_total_error" in shown else np.nan
+    table["depletion_error"] = (
+        shown.depletion_time_total_error.values if "depletion_time_total_error" in shown else np.nan
+    )
     varying = [label for label, _ in axes_of.values() if table[label].nunique() > 1]
     when = f"t = {time:.3g} s" if time is not None else "steady state"
     metrics = {"cv": f"CV of interface c at {when} [-]", "depletion": "time to depletion [s] (blank: none)"}
@@ -359,7 +411,9 @@ def sweep(ds, design: str, time: float):
                 axis.set_xscale("log")
     unconverged = int((shown.grid_status != "converged").sum())
     if unconverged:
-        note = "; ".join(filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"]))
+        note = "; ".join(
+            filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"])
+        )
     title = f"sweep {design}; bars and ±: total numerical error (grid + time)" + (f"; {note}" if note else "")
     figure.suptitle("\n".join(textwrap.wrap(title, width=int(12 * figure.get_figwidth()))), fontsize="medium")
     return figure
@@ -376,11 +430,28 @@ def _size_pitch_grid(table: pd.DataFrame, metrics: dict, size: str):
             axis = axes[row][column]
             axis.set_title(f"height {height:g} um", fontsize="small")
             if grid.isna().all(axis=None):
-                axis.text(0.5, 0.5, f"{label}:\nno value (no case depleted)", ha="center", va="center", transform=axis.transAxes)
+                axis.text(
+                    0.5,
+                    0.5,
+                    f"{label}:\nno value (no case depleted)",
+                    ha="center",
+                    va="center",
+                    transform=axis.transAxes,
+                )
                 axis.set_axis_off()
                 continue
-            errors = subset.pivot_table(index=size, columns="pitch [um]", values=f"{metric}_error", dropna=False).reindex_like(grid)
-            annotations = np.vectorize(lambda value, error: "" if np.isnan(value) else f"{value:.3g}\n±{error:.1%}" if np.isfinite(error) else f"{value:.3g}\n± ?")(grid.values, errors.values)
+            errors = subset.pivot_table(
+                index=size, columns="pitch [um]", values=f"{metric}_error", dropna=False
+            ).reindex_like(grid)
+            annotations = np.vectorize(
+                lambda value, error: (
+                    ""
+                    if np.isnan(value)
+                    else f"{value:.3g}\n±{error:.1%}"
+                    if np.isfinite(error)
+                    else f"{value:.3g}\n± ?"
+                )
+            )(grid.values, errors.values)
             sns.heatmap(grid, annot=annotations, fmt="", cmap="viridis", ax=axis, cbar_kws={"label": label})
         for row, (metric, label) in enumerate(metrics.items(), start=2):
             sns.lineplot(subset, x="pitch [um]", y=metric, hue=size, marker="o", ax=axes[row][column], palette="crest")
@@ -394,7 +465,16 @@ def _error_bars(axis, table: pd.DataFrame, x: str, metric: str) -> None:
     bars = table[metric].abs() * table[f"{metric}_error"]
     shown = np.isfinite(bars) & table[metric].notna()
     if shown.any():
-        axis.errorbar(table[x][shown], table[metric][shown], yerr=bars[shown], fmt="none", ecolor="0.2", elinewidth=0.8, capsize=3, label="error bar (grid + time)")
+        axis.errorbar(
+            table[x][shown],
+            table[metric][shown],
+            yerr=bars[shown],
+            fmt="none",
+            ecolor="0.2",
+            elinewidth=0.8,
+            capsize=3,
+            label="error bar (grid + time)",
+        )
 
 
 def ridge_against_cell(ds, time: float | None):
@@ -412,7 +492,10 @@ def ridge_against_cell(ds, time: float | None):
         {
             "case": [case for _, case in compared],
             "arrangement": [
-                f"3D {shown.lattice.sel(case=case).item()}" if shown.dimension.sel(case=case).item() == 3 else "2D ridge" for _, case in compared
+                f"3D {shown.lattice.sel(case=case).item()}"
+                if shown.dimension.sel(case=case).item() == 3
+                else "2D ridge"
+                for _, case in compared
             ],
             "pillars": [label for label, _ in compared],
             "depletion": [shown.depletion_time.sel(case=case).item() for _, case in compared],
@@ -423,12 +506,22 @@ def ridge_against_cell(ds, time: float | None):
     figure, axes = plt.subplots(1, 3 if over_time else 2, figsize=(13 if over_time else 9, 4), layout="constrained")
     order = sorted(table.arrangement.unique())
     when = f"t = {time:.3g} s" if over_time else "steady state"
-    panels = (("depletion", "time to depletion [s]", "no compared case depleted"), ("cv", f"CV of interface c at {when} [-]", "no value"))
+    panels = (
+        ("depletion", "time to depletion [s]", "no compared case depleted"),
+        ("cv", f"CV of interface c at {when} [-]", "no value"),
+    )
     for axis, (metric, label, empty) in zip(axes[:2], panels, strict=True):
         axis.set_xlabel("pillar width or diameter / pitch / height")
         axis.set_ylabel(label)
         if table[metric].isna().all():
-            axis.text(0.5, 0.5, empty if not table.empty else "no ridge and cell with the same pillars", ha="center", va="center", transform=axis.transAxes)
+            axis.text(
+                0.5,
+                0.5,
+                empty if not table.empty else "no ridge and cell with the same pillars",
+                ha="center",
+                va="center",
+                transform=axis.transAxes,
+            )
             continue
         sns.barplot(table, x="pillars", y=metric, hue="arrangement", hue_order=order, ax=axis, palette="deep")
     if over_time:
@@ -457,7 +550,9 @@ def field_snapshot(result, time: float, points, triangles, c, grid_status: str):
     x, y = result.x.values / UM, result.y.values / UM
     lowest = int(np.argmin(profile.c_interface.values))
     triangulation = Triangulation(points[:, 0] / UM, points[:, 1] / UM, triangles)
-    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(12, 3.4), gridspec_kw={"width_ratios": [3, 1]}, layout="constrained")
+    figure, (whole, zoom) = plt.subplots(
+        1, 2, figsize=(12, 3.4), gridspec_kw={"width_ratios": [3, 1]}, layout="constrained"
+    )
     for axis in (whole, zoom):
         image = axis.tripcolor(triangulation, c, shading="gouraud", cmap="viridis", rasterized=True)
         axis.plot(x, y, color="#d62728", linewidth=1.2, label="interface (electrode outline)")
@@ -467,7 +562,9 @@ def field_snapshot(result, time: float, points, triangles, c, grid_status: str):
         axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
     zoom.set_xlim(x[lowest] - half, x[lowest] + half)
     zoom.set_ylim(y[lowest] - half, y[lowest] + half)
-    zoom.set_title(f"zoom on the lowest interface c ({float(profile.c_interface[lowest]):.4g} mol m-3)", fontsize="small")
+    zoom.set_title(
+        f"zoom on the lowest interface c ({float(profile.c_interface[lowest]):.4g} mol m-3)", fontsize="small"
+    )
     grid = "" if grid_status == "converged" else ", not grid-converged"
     case, level = result.attrs["case"], result.attrs["mesh_level"]
     whole.set_title(f"{case} (level {level}{grid}): c at t = {time:.3g} s", fontsize="small")

@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from pypardiso.pardiso_wrapper import PyPardisoError
 import scipy.sparse as sp
-from scipy.optimize import brentq
 import skfem
+from pypardiso.pardiso_wrapper import PyPardisoError
+from scipy.optimize import brentq
 from skfem import asm
 
 from electrolyte3d import bdf, forms, sparse
@@ -115,7 +115,12 @@ class Problem:
         self.element_pairs = laplace.indices
         facet_pairs = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=1.0).indices
         # c couples to phi only through the interface reaction
-        blocks = {(0, 0): self.element_pairs, (0, 1): facet_pairs, (1, 0): self.element_pairs, (1, 1): self.element_pairs}
+        blocks = {
+            (0, 0): self.element_pairs,
+            (0, 1): facet_pairs,
+            (1, 0): self.element_pairs,
+            (1, 1): self.element_pairs,
+        }
         blocks.update(self._electrode_blocks(facet_pairs))
         self.pattern = sparse.BlockPattern(blocks, self.field_sizes, self.free)
         diagonal = np.arange(self.nodes)
@@ -137,9 +142,14 @@ class Problem:
         self._plan_electrode(facet_pairs)
         self._jacobian_terms = self.pattern.terms(self._jacobian_scatters)
         # the initial state solves the current balance alone: the phi-phi block on its own pattern
-        self.potential_pattern = sparse.BlockPattern({(1, 1): self.element_pairs}, (self.nodes, self.nodes), np.arange(self.nodes, 2 * self.nodes))
+        self.potential_pattern = sparse.BlockPattern(
+            {(1, 1): self.element_pairs}, (self.nodes, self.nodes), np.arange(self.nodes, 2 * self.nodes)
+        )
         self._potential_terms = self.potential_pattern.terms(
-            [self.potential_pattern.scatter((1, 1), *self.element_pairs), self.potential_pattern.scatter((1, 1), *facet_pairs)]
+            [
+                self.potential_pattern.scatter((1, 1), *self.element_pairs),
+                self.potential_pattern.scatter((1, 1), *facet_pairs),
+            ]
         )
 
     @property
@@ -220,17 +230,22 @@ class Problem:
         rows, cols = self.element_pairs
         plating = asm(forms.boundary_flux, self.interface, rate=self.interface_rate(x)[0])
         laplace_c = self.laplace @ c
-        residual = np.concatenate(
-            [
-                physics.D_ambipolar * laplace_c + physics.salt_consumed_per_charge * plating,
-                np.bincount(rows, weights=self.conduction_data(c) * phi[cols], minlength=self.nodes)
-                + physics.diffusion_current_coefficient * laplace_c
-                + plating
-                - self.applied_current_load,
-                self._electrode_residual(x, plating),
-            ]
-        ) + self.source
-        residual[self.storage] += self.storage_mass * (mass_coefficient * x[self.storage] + (0 if history is None else history))
+        residual = (
+            np.concatenate(
+                [
+                    physics.D_ambipolar * laplace_c + physics.salt_consumed_per_charge * plating,
+                    np.bincount(rows, weights=self.conduction_data(c) * phi[cols], minlength=self.nodes)
+                    + physics.diffusion_current_coefficient * laplace_c
+                    + plating
+                    - self.applied_current_load,
+                    self._electrode_residual(x, plating),
+                ]
+            )
+            + self.source
+        )
+        residual[self.storage] += self.storage_mass * (
+            mass_coefficient * x[self.storage] + (0 if history is None else history)
+        )
         self.timer.assembly += time.perf_counter() - started
         return residual
 
@@ -265,7 +280,9 @@ class Problem:
         started = time.perf_counter()
         rate_dphi = self.interface_rate(x)[1][1]
         plating_dphi = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=rate_dphi).data
-        block = self.potential_pattern.fill(self._potential_terms, [self.conduction_data(self.split(x)[0]), plating_dphi])
+        block = self.potential_pattern.fill(
+            self._potential_terms, [self.conduction_data(self.split(x)[0]), plating_dphi]
+        )
         self.timer.assembly += time.perf_counter() - started
         return block
 
@@ -370,7 +387,9 @@ class Problem:
         consistent initial condition)."""
         return self.consistent_potential(self.initial_guess(), settings.newton_rtol, settings, chord=False)
 
-    def consistent_potential(self, x: np.ndarray, rtol: float, settings: SolverSettings, chord: bool = True) -> np.ndarray:
+    def consistent_potential(
+        self, x: np.ndarray, rtol: float, settings: SolverSettings, chord: bool = True
+    ) -> np.ndarray:
         """The state with x's concentrations and the potential that satisfies the current balance
         with them: Newton on the current balance with c (and c_s) fixed, until the potential
         update is below ``rtol`` of :meth:`potential_scale` and the charge balance holds to
@@ -401,7 +420,14 @@ class Problem:
         """Factorise the Jacobian at x for :meth:`chord_newton`."""
         self.linear_solve(self._solver.factorise, self.jacobian(x, mass_coefficient))
 
-    def chord_newton(self, guess: np.ndarray, mass_coefficient: float, history: np.ndarray, scale: np.ndarray, rate_guess: float | None = None):
+    def chord_newton(
+        self,
+        guess: np.ndarray,
+        mass_coefficient: float,
+        history: np.ndarray,
+        scale: np.ndarray,
+        rate_guess: float | None = None,
+    ):
         """Solve the time-discrete system by chord (simplified) Newton iterations on the
         factorisation of :meth:`factorise` (made at the same mass coefficient, at an earlier
         state of this step or of an earlier one). The iteration error is measured in the weighted
@@ -427,11 +453,17 @@ class Problem:
             size = np.max(np.abs(update) / scale)
             if previous is not None:
                 rate = size / previous
-            if previous is not None and (rate >= 1 or rate ** (CHORD_MAX_ITERATIONS - iteration) / (1 - rate) * size > CHORD_TOLERANCE):
-                raise NewtonFailure(f"chord iteration converges too slowly (rate {rate:.3g} at iteration {iteration + 1})")
+            if previous is not None and (
+                rate >= 1 or rate ** (CHORD_MAX_ITERATIONS - iteration) / (1 - rate) * size > CHORD_TOLERANCE
+            ):
+                raise NewtonFailure(
+                    f"chord iteration converges too slowly (rate {rate:.3g} at iteration {iteration + 1})"
+                )
             step = self.step_length(x, update)
             x += step * update
-            converged = step == 1.0 and (size == 0 or (rate is not None and rate / (1 - rate) * size <= CHORD_TOLERANCE))
+            converged = step == 1.0 and (
+                size == 0 or (rate is not None and rate / (1 - rate) * size <= CHORD_TOLERANCE)
+            )
             previous = size
         raise NewtonFailure(f"chord iteration did not converge in {CHORD_MAX_ITERATIONS} iterations")
 
@@ -538,9 +570,10 @@ class CathodeProblem(Problem):
             pattern.scatter((2, 2), self.to_solid[rows], self.to_solid[cols]),
         ]
         diffusion = pattern.terms([pattern.scatter((2, 2), *self._solid_laplace.indices)])
-        self._jacobian_constant = self._jacobian_constant + pattern.fill(
-            diffusion, [self.cathode.diffusivity * self._solid_laplace.data]
-        ).data
+        self._jacobian_constant = (
+            self._jacobian_constant
+            + pattern.fill(diffusion, [self.cathode.diffusivity * self._solid_laplace.data]).data
+        )
 
     def _solid_at_interface_nodes(self, x: np.ndarray) -> np.ndarray:
         """c_s on the electrolyte's node numbering: its value at the interface nodes, 0 elsewhere."""
@@ -551,13 +584,18 @@ class CathodeProblem(Problem):
     def interface_rate(self, x: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         c, phi = self.split(x)
         current, d_dc, d_dphi, d_dcs = self.cathode.butler_volmer(
-            self.physics, self.at_interface(c), self.at_interface(phi), self.at_interface(self._solid_at_interface_nodes(x))
+            self.physics,
+            self.at_interface(c),
+            self.at_interface(phi),
+            self.at_interface(self._solid_at_interface_nodes(x)),
         )
         return current, {0: d_dc, 1: d_dphi, 2: d_dcs}
 
     def local_current(self, x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
         c, phi = self.split(x)
-        return self.cathode.butler_volmer(self.physics, c[nodes], phi[nodes], self.solid(x)[self._solid_nodes_of(nodes)])[0]
+        return self.cathode.butler_volmer(
+            self.physics, c[nodes], phi[nodes], self.solid(x)[self._solid_nodes_of(nodes)]
+        )[0]
 
     def _electrode_residual(self, x: np.ndarray, plating: np.ndarray) -> np.ndarray:
         nodes = self.interface_nodes
@@ -581,10 +619,14 @@ class CathodeProblem(Problem):
         return min(super().step_length(x, update), solid)
 
     def scaled_update(self, x: np.ndarray, update: np.ndarray) -> float:
-        return max(super().scaled_update(x, update), np.max(np.abs(self.solid(update))) / self.cathode.max_concentration)
+        return max(
+            super().scaled_update(x, update), np.max(np.abs(self.solid(update))) / self.cathode.max_concentration
+        )
 
     def storage_error(self, difference: np.ndarray) -> float:
-        return max(super().storage_error(difference), np.max(np.abs(self.solid(difference))) / self.cathode.max_concentration)
+        return max(
+            super().storage_error(difference), np.max(np.abs(self.solid(difference))) / self.cathode.max_concentration
+        )
 
     def error_scale(self, x: np.ndarray, rtol: float, settings: SolverSettings) -> np.ndarray:
         """As :meth:`Problem.error_scale`, and ``rtol`` times c_s (no less than its initial value)."""
@@ -611,7 +653,9 @@ class CathodeProblem(Problem):
     def initial_guess(self) -> np.ndarray:
         """c = c0, c_s = c_s0, and the interface potential that carries the mean current then."""
         guess = super().initial_guess()
-        guess[self.nodes :] -= self.cathode.standard_potential(self.physics, np.array(self.cathode.initial_lithiation))[0]
+        guess[self.nodes :] -= self.cathode.standard_potential(self.physics, np.array(self.cathode.initial_lithiation))[
+            0
+        ]
         return np.concatenate([guess, np.full(self.solid_nodes, self.cathode.initial_concentration)])
 
     def lithium_gained(self, x: np.ndarray) -> float:
@@ -619,7 +663,9 @@ class CathodeProblem(Problem):
         return float(self.solid_lumped_mass @ (self.solid(x) - self.cathode.initial_concentration))
 
 
-def problem_for(mesh: skfem.Mesh, physics: Physics, cathode_mesh: skfem.MeshTri | None = None, cathode: Cathode | None = None) -> Problem:
+def problem_for(
+    mesh: skfem.Mesh, physics: Physics, cathode_mesh: skfem.MeshTri | None = None, cathode: Cathode | None = None
+) -> Problem:
     """The discrete problem of a case: on a Li metal anode, or with ``cathode`` on its mesh."""
     return Problem(mesh, physics) if cathode is None else CathodeProblem(mesh, cathode_mesh, physics, cathode)
 
@@ -777,7 +823,13 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
         safety = 0.9 * (2 * CHORD_MAX_ITERATIONS + 1) / (2 * CHORD_MAX_ITERATIONS + iterations)
         if error > 1:
             solution.rejected_steps += 1
-            log.info("t %.6e s: step %.3e s (order %d) rejected, local error %.2f x tolerance", t, table.step, table.order, error)
+            log.info(
+                "t %.6e s: step %.3e s (order %d) rejected, local error %.2f x tolerance",
+                t,
+                table.step,
+                table.order,
+                error,
+            )
             table.rescale(max(STEP_FACTOR_LIMITS[0], safety * error ** (-1 / (table.order + 1))))
             equal_steps = 0
             continue
@@ -789,14 +841,24 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
         imbalance = problem.charge_imbalance(x_new)
         solution.max_charge_imbalance = max(solution.max_charge_imbalance, imbalance)
         log.info(
-            "t %.6e s  dt %.3e s  order %d  newton %d  local error %.2f x tolerance  min c_interface %.6g mol/m3  charge imbalance %.1e",
-            step_end, table.step, table.order, iterations, error, problem.split(x_new)[0][problem.interface_nodes].min(), imbalance,
+            "t %.6e s  dt %.3e s  order %d  newton %d  local error %.2f x tolerance  min c_interface %.6g "
+            "mol/m3  charge imbalance %.1e",
+            step_end,
+            table.step,
+            table.order,
+            iterations,
+            error,
+            problem.split(x_new)[0][problem.interface_nodes].min(),
+            imbalance,
         )
         event_time = None
         if problem.event_margin(x_new, settings)[0] < 0:
             event_time = brentq(
-                lambda moment: problem.event_margin(table.dense(moment, step_end), settings)[0],
-                t, step_end, xtol=1e-15 * step_end, rtol=4 * np.finfo(float).eps,
+                lambda moment, step_end=step_end: problem.event_margin(table.dense(moment, step_end), settings)[0],
+                t,
+                step_end,
+                xtol=1e-15 * step_end,
+                rtol=4 * np.finfo(float).eps,
             )
         horizon = step_end if event_time is None else event_time
         while pending and pending[0] <= horizon * (1 + 1e-12):
@@ -816,7 +878,9 @@ def variable_order_bdf(problem: Problem, settings: SolverSettings, report_times:
             continue
         # order and step for the next steps: the order whose error estimate allows the longest step
         lower, higher = table.neighbour_errors()
-        norms = np.array([np.inf if e is None else np.max(np.abs(e[storage]) / accepted_scale) for e in (lower, None, higher)])
+        norms = np.array(
+            [np.inf if e is None else np.max(np.abs(e[storage]) / accepted_scale) for e in (lower, None, higher)]
+        )
         norms[1] = error
         with np.errstate(divide="ignore"):
             factors = norms ** (-1.0 / np.arange(table.order, table.order + 3))
@@ -866,7 +930,12 @@ def bdf2(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -
         solution.max_charge_imbalance = max(solution.max_charge_imbalance, imbalance)
         log.info(
             "t %.6e s  dt %.3e s  newton %d  update %.2e  min c_interface %.6g mol/m3  charge imbalance %.1e",
-            t, dt, iterations, update, c_min, imbalance,
+            t,
+            dt,
+            iterations,
+            update,
+            c_min,
+            imbalance,
         )
 
     while times[-1] < settings.end_time * (1 - 1e-12):
@@ -920,7 +989,9 @@ def bdf2(problem: Problem, settings: SolverSettings, report_times: np.ndarray) -
     return solution.finish(problem, started)
 
 
-def _diverge(solution: Solution, settings: SolverSettings, failures: int, t: float, failure, first_failure=None) -> None:
+def _diverge(
+    solution: Solution, settings: SolverSettings, failures: int, t: float, failure, first_failure=None
+) -> None:
     """End a transient solve as diverged: too many Newton failures in a row, or too short a step;
     the message names the last failure and the one that began the run of failures."""
     reason = (
@@ -928,7 +999,9 @@ def _diverge(solution: Solution, settings: SolverSettings, failures: int, t: flo
         if failures >= settings.max_step_failures
         else f"the step fell below {settings.min_step:.3g} s"
     )
-    first = f"; first failure: {first_failure}" if first_failure is not None and str(first_failure) != str(failure) else ""
+    first = (
+        f"; first failure: {first_failure}" if first_failure is not None and str(first_failure) != str(failure) else ""
+    )
     solution.status = "diverged"
     solution.message = f"{reason} at t = {t:.6g} s (last failure: {failure}{first})"
     log.error("case diverged: %s", solution.message)
@@ -1013,7 +1086,13 @@ def stationary(problem: Problem, settings: SolverSettings) -> Solution:
         solution.newton_iterations += iterations
         solution.max_charge_imbalance = problem.charge_imbalance(x)
         solution.steps += 1
-        log.info("current fraction %.6g converged in %d Newton iterations (update %.2e), min c %.6g mol/m3", fraction, iterations, update, problem.split(x)[0].min())
+        log.info(
+            "current fraction %.6g converged in %d Newton iterations (update %.2e), min c %.6g mol/m3",
+            fraction,
+            iterations,
+            update,
+            problem.split(x)[0].min(),
+        )
         increment *= 2
     problem.applied_current_load = full_load
     solution.current_fraction = fraction

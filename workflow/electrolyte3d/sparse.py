@@ -1,9 +1,10 @@
 """Sparse linear algebra of the Newton solver.
 
 The Jacobian of the (c, phi) system (and of (c, phi, c_s) with a cathode) is a block matrix whose
-blocks live on the P1 node patterns of the meshes, so its sparsity never changes. :class:`BlockPattern` fixes that pattern
-(restricted to the free unknowns) once and scatters scikit-fem's element data straight into it,
-without the sorting and zero elimination of a COO -> CSR conversion per Newton iteration.
+blocks live on the P1 node patterns of the meshes, so its sparsity never changes.
+:class:`BlockPattern` fixes that pattern (restricted to the free unknowns) once and scatters
+scikit-fem's element data straight into it, without the sorting and zero elimination of a COO -> CSR
+conversion per Newton iteration.
 :class:`DirectSolver` runs PARDISO's analysis (phase 11) once per pattern and only the numerical
 factorisation and solve (phase 23) per matrix; ``pypardiso.spsolve`` re-analyses on every call
 whose values differ (pypardiso issue #88).
@@ -57,7 +58,9 @@ class BlockPattern:
         keys = _distinct(np.concatenate(per_block))
         self._keys_sorted = keys
         self.indices = (keys % self.size).astype(np.int32)
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(keys // self.size, minlength=self.size))]).astype(np.int32)
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(keys // self.size, minlength=self.size))]).astype(
+            np.int32
+        )
         self.nnz = keys.size
 
     def _pair_keys(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -95,7 +98,9 @@ class BlockPattern:
         return Scatter(entries.astype(np.int32), position[inverse[entries]].astype(np.int32))
 
     def terms(self, scatters: list[Scatter]) -> Terms:
-        return Terms(tuple(scatter.keep for scatter in scatters), np.concatenate([scatter.positions for scatter in scatters]))
+        return Terms(
+            tuple(scatter.keep for scatter in scatters), np.concatenate([scatter.positions for scatter in scatters])
+        )
 
     def fill(self, terms: Terms, values: list[np.ndarray], constant: np.ndarray | None = None) -> sp.csr_matrix:
         """The matrix summing each term's COO ``values`` (in the order of ``terms``) and
@@ -191,4 +196,3 @@ class DirectSolver:
         self._pardiso.set_phase(phase)
         # pypardiso's public solve() chooses the phase itself (13 unless the values are unchanged)
         return self._pardiso._call_pardiso(matrix, np.asfortranarray(rhs, dtype=np.float64))
-

@@ -12,13 +12,22 @@ import xarray as xr
 
 from electrolyte3d import io
 from electrolyte3d.config import Case, InvalidCase
-from electrolyte3d.convergence import EVENT_TIMES, TIME_QUANTITIES, GridConvergenceIndex, electrolyte_elements, find_quantity
+from electrolyte3d.convergence import (
+    EVENT_TIMES,
+    TIME_QUANTITIES,
+    GridConvergenceIndex,
+    electrolyte_elements,
+    find_quantity,
+)
 
 PROFILE_POINTS = 401
 """Points of the common normalised arc length onto which interface profiles are interpolated."""
 
 GEOMETRY_COORDINATES = {
-    "dimension": ("2: cross-section (pillars are ridges of infinite length); 3: unit cell of an array of cylindrical pillars", "1"),
+    "dimension": (
+        "2: cross-section (pillars are ridges of infinite length); 3: unit cell of an array of cylindrical pillars",
+        "1",
+    ),
     "pillar_width": ("pillar width (0 for a planar film; NaN: 3D case)", "m"),
     "pillar_diameter": ("diameter of the cylindrical pillars (NaN: 2D case)", "m"),
     "pillar_pitch": ("centre-to-centre pillar spacing (NaN: fewer than two pillars or uneven spacing)", "m"),
@@ -38,10 +47,22 @@ PHYSICS_COORDINATES = {
     "temperature": ("physics_temperature_K", "temperature", "K"),
 }
 SERIES = (
-    "c_mean", "c_min", "c_max", "c_std", "c_cv", "c_within_10pct",
-    "i_loc_mean", "i_loc_min", "i_loc_max", "i_loc_std", "i_loc_cv", "i_loc_within_10pct",
-    "cell_overpotential", "interface_current", "c_min_domain",
-)  # fmt: skip
+    "c_mean",
+    "c_min",
+    "c_max",
+    "c_std",
+    "c_cv",
+    "c_within_10pct",
+    "i_loc_mean",
+    "i_loc_min",
+    "i_loc_max",
+    "i_loc_std",
+    "i_loc_cv",
+    "i_loc_within_10pct",
+    "cell_overpotential",
+    "interface_current",
+    "c_min_domain",
+)
 PROFILES = ("c_interface", "i_loc")
 CATHODE_SERIES = ("c_s_mean", "lithiation_mean", "lithiation_cv", "lithiated_fraction", "lithium_gained", "uptake_cv")
 CATHODE_PROFILES = ("lithiation_interface",)
@@ -102,7 +123,14 @@ def descriptors(case: Case) -> dict:
     }
 
 
-RIDGE_CELL_KEYS = ("dimension", "pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "substrate_thickness")
+RIDGE_CELL_KEYS = (
+    "dimension",
+    "pillar_width",
+    "pillar_diameter",
+    "pillar_pitch",
+    "pillar_height",
+    "substrate_thickness",
+)
 """What decides whether a 2D ridge and a 3D cell are the same pillars (see :func:`ridge_cell_groups`)."""
 
 
@@ -116,7 +144,10 @@ def ridge_cell_groups(cases: Mapping[str, Mapping]) -> dict[str, list[str]]:
         size = case["pillar_diameter"] if case["dimension"] == 3 else case["pillar_width"]
         if not case["pillar_height"] > 0 or not math.isfinite(case["pillar_pitch"]):
             continue
-        key = tuple(round(value / 1e-9) for value in (size, case["pillar_pitch"], case["pillar_height"], case["substrate_thickness"]))
+        key = tuple(
+            round(value / 1e-9)
+            for value in (size, case["pillar_pitch"], case["pillar_height"], case["substrate_thickness"])
+        )
         groups.setdefault(key, []).append(name)
     return {
         f"{key[0] / 1e3:g} / {key[1] / 1e3:g} / {key[2] / 1e3:g} um": names
@@ -142,7 +173,10 @@ def invalid_case_row(case: InvalidCase) -> dict:
     return {
         "case": case.name,
         "design": case.design,
-        **{_si_column(name): getattr(case, name) for name in ("pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "pillar_count")},
+        **{
+            _si_column(name): getattr(case, name)
+            for name in ("pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "pillar_count")
+        },
         "status": "invalid_geometry",
         "reason": case.reason,
     }
@@ -174,25 +208,54 @@ def build(
     ds = ds.assign_coords(case=np.array(names, dtype=str))
     ds["s_norm"].attrs = {"long_name": "arc length along the interface divided by the interface length", "units": "1"}
     if with_cathode:
-        ds["depth_norm"].attrs = {"long_name": "depth below the top of the cathode divided by the cathode thickness", "units": "1"}
+        ds["depth_norm"].attrs = {
+            "long_name": "depth below the top of the cathode divided by the cathode thickness",
+            "units": "1",
+        }
         first_cathode = next(name for name in names if cases[name]["study"] == "cathode")
         for name in (*CATHODE_SERIES, *CATHODE_PROFILES, "c_s_depth"):
-            ds[name].attrs = {**on_common_axes[names.index(first_cathode)][name].attrs, "comment": "NaN for anode cases"}
+            ds[name].attrs = {
+                **on_common_axes[names.index(first_cathode)][name].attrs,
+                "comment": "NaN for anode cases",
+            }
 
     ds = ds.assign_coords(
-        {name: ("case", [cases[case][name] for case in names], {"long_name": long_name, "units": units})
-         for name, (long_name, units) in GEOMETRY_COORDINATES.items()}
-    )  # fmt: skip
+        {
+            name: ("case", [cases[case][name] for case in names], {"long_name": long_name, "units": units})
+            for name, (long_name, units) in GEOMETRY_COORDINATES.items()
+        }
+    )
     ds = ds.assign_coords(
-        {name: ("case", [results[case].attrs[key] for case in names], {"long_name": long_name, "units": units})
-         for name, (key, long_name, units) in PHYSICS_COORDINATES.items()}
-    )  # fmt: skip
+        {
+            name: ("case", [results[case].attrs[key] for case in names], {"long_name": long_name, "units": units})
+            for name, (key, long_name, units) in PHYSICS_COORDINATES.items()
+        }
+    )
     ds = ds.assign_coords(
-        design=("case", [cases[case]["design"] for case in names], {"long_name": "design or sweep the case belongs to"}),
+        design=(
+            "case",
+            [cases[case]["design"] for case in names],
+            {"long_name": "design or sweep the case belongs to"},
+        ),
         study=("case", [cases[case]["study"] for case in names], {"long_name": "study type"}),
-        base=("case", [cases[case]["base"] for case in names], {"long_name": "design whose own case is a point of this case's sweep (empty for designs, regular arrays, and sweeps that change other values too)"}),
-        geometry=("case", [cases[case]["geometry"] for case in names], {"long_name": "geometry key: directory results/geometries/<key> of its geometry and meshes"}),
-        lattice=("case", [cases[case]["lattice"] for case in names], {"long_name": "lattice of the pillars of a 3D case: square or hexagonal (empty: 2D case)"}),
+        base=(
+            "case",
+            [cases[case]["base"] for case in names],
+            {
+                "long_name": "design whose own case is a point of this case's sweep "
+                "(empty for designs, regular arrays, and sweeps that change other values too)"
+            },
+        ),
+        geometry=(
+            "case",
+            [cases[case]["geometry"] for case in names],
+            {"long_name": "geometry key: directory results/geometries/<key> of its geometry and meshes"},
+        ),
+        lattice=(
+            "case",
+            [cases[case]["lattice"] for case in names],
+            {"long_name": "lattice of the pillars of a 3D case: square or hexagonal (empty: 2D case)"},
+        ),
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
     if with_cathode:
@@ -216,15 +279,27 @@ def build(
     attrs_of = {case: results[case].attrs for case in names}
     depletion_gci = {case: _gci(convergences[case], "depletion_time") for case in names}
     per_case = {
-        "status": ([attrs_of[c]["status"] for c in names], "solve status: completed, depleted, saturated, diverged, no_steady_state", None),
+        "status": (
+            [attrs_of[c]["status"] for c in names],
+            "solve status: completed, depleted, saturated, diverged, no_steady_state",
+            None,
+        ),
         "status_message": ([attrs_of[c]["status_message"] for c in names], "solve status in words", None),
         "grid_status": (
             [convergences[c].attrs["grid_status"] for c in names],
             "grid independence: converged, or not_converged (the finest level stands in)",
             None,
         ),
-        "grid_status_message": ([convergences[c].attrs["grid_status_message"] for c in names], "grid independence verdict in words", None),
-        "production_level": ([convergences[c].attrs["production_level"] for c in names], "mesh level the case's results come from", "1"),
+        "grid_status_message": (
+            [convergences[c].attrs["grid_status_message"] for c in names],
+            "grid independence verdict in words",
+            None,
+        ),
+        "production_level": (
+            [convergences[c].attrs["production_level"] for c in names],
+            "mesh level the case's results come from",
+            "1",
+        ),
         "elements": (
             [electrolyte_elements(attrs_of[c]) for c in names],
             "electrolyte elements of the production level (triangles in 2D, tetrahedra in 3D)",
@@ -294,14 +369,21 @@ def build(
         )
     if cathode_compared_at is not None:
         cathode_gci = {
-            "lithiation_cv": (cathode_compared_at, "of the coefficient of variation of c_s over the cathode at the cathode common time"),
+            "lithiation_cv": (
+                cathode_compared_at,
+                "of the coefficient of variation of c_s over the cathode at the cathode common time",
+            ),
             "saturation_time": (None, "of the time to saturation"),
         }
         for name, (time, description) in cathode_gci.items():
             ds[f"{name}_gci"] = (
                 "case",
                 np.array([_gci(convergences[case], name, time).gci_fine for case in names]),
-                {"long_name": f"grid convergence index {description} (finest level; NaN: anode case, not available or divergent)", "units": "1"},
+                {
+                    "long_name": f"grid convergence index {description} "
+                    "(finest level; NaN: anode case, not available or divergent)",
+                    "units": "1",
+                },
             )
     ds = ds.assign(_error_bars(convergences, names, times, list(ds.data_vars)))
     if transient:
@@ -309,7 +391,8 @@ def build(
             ("case", "time"),
             np.array([_resolved_at(results[case], times) for case in names]),
             {
-                "long_name": "the production mesh resolves the depletion layer at the report time (1), or not (0: mesh-limited, left out of the verdict); NaN after the case stopped",
+                "long_name": "the production mesh resolves the depletion layer at the report time (1), "
+                "or not (0: mesh-limited, left out of the verdict); NaN after the case stopped",
                 "units": "1",
             },
         )
@@ -330,7 +413,9 @@ ERROR_PARTS = {
 }
 
 
-def _error_bars(convergences: Mapping[str, xr.Dataset], names: list[str], times: np.ndarray | None, present: list[str]) -> dict:
+def _error_bars(
+    convergences: Mapping[str, xr.Dataset], names: list[str], times: np.ndarray | None, present: list[str]
+) -> dict:
     """The relative grid, time and total error of every compared quantity of every case at its
     production level (convergence.nc), on the study's axes: per report time for a series (NaN
     where the levels did not all reach it), per case for an event time or a stationary value."""
@@ -338,10 +423,15 @@ def _error_bars(convergences: Mapping[str, xr.Dataset], names: list[str], times:
     bars = {}
     series = [name for name in TIME_QUANTITIES if name in present]
     for name in (*series, *EVENT_TIMES):
-        keys = [(name, _time_key(t)) for t in times] if times is not None and name in TIME_QUANTITIES else [(name, None)]
+        keys = (
+            [(name, _time_key(t)) for t in times] if times is not None and name in TIME_QUANTITIES else [(name, None)]
+        )
         for part, description in ERROR_PARTS.items():
             values = np.array(
-                [[_value(convergences[case][f"{part}_error"].values, columns[case].get(key)) for key in keys] for case in names]
+                [
+                    [_value(convergences[case][f"{part}_error"].values, columns[case].get(key)) for key in keys]
+                    for case in names
+                ]
             )
             if np.isnan(values).all() and name in EVENT_TIMES:
                 continue
@@ -349,7 +439,10 @@ def _error_bars(convergences: Mapping[str, xr.Dataset], names: list[str], times:
             bars[f"{name}_{part}_error"] = (
                 ("case", "time") if timed else "case",
                 values if timed else values[:, 0],
-                {"long_name": f"{description} of {name} at the production level, relative (NaN: not available)", "units": "1"},
+                {
+                    "long_name": f"{description} of {name} at the production level, relative (NaN: not available)",
+                    "units": "1",
+                },
             )
     return bars
 
@@ -446,9 +539,16 @@ def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.nda
         # a 3D interface is a surface: its values stay in the case's own result (per interface node)
         along = ("time", "s_norm") if times is not None else ("s_norm",)
         shape = (*((selected.sizes["time"],) if times is not None else ()), s_norm.size)
-        blank = {name: (along, np.full(shape, np.nan), {**selected[name].attrs, "comment": "NaN for 3D cases"}) for name in profiles_of}
-        outline = {f"{axis}_interface": ("s_norm", np.full(s_norm.size, np.nan), {**result[axis].attrs}) for axis in ("x", "y")}
-        interface = [name for name in ("interface_node", "x", "y", "z", "interface_node_area") if name in selected.coords]
+        blank = {
+            name: (along, np.full(shape, np.nan), {**selected[name].attrs, "comment": "NaN for 3D cases"})
+            for name in profiles_of
+        }
+        outline = {
+            f"{axis}_interface": ("s_norm", np.full(s_norm.size, np.nan), {**result[axis].attrs}) for axis in ("x", "y")
+        }
+        interface = [
+            name for name in ("interface_node", "x", "y", "z", "interface_node_area") if name in selected.coords
+        ]
         return selected.drop_vars([*profiles_of, *interface]).assign(blank).assign(outline).assign_coords(s_norm=s_norm)
     fraction = result.s.values / result.attrs["interface_length_m"]
     profiles = {
@@ -466,7 +566,9 @@ def _on_common_axes(result: xr.Dataset, times: np.ndarray | None, s_norm: np.nda
         f"{axis}_interface": ("s_norm", np.interp(s_norm, fraction, result[axis].values), {**result[axis].attrs})
         for axis in ("x", "y")
     }
-    return selected.drop_vars([*profiles_of, "s", "x", "y"]).assign(profiles).assign(outline).assign_coords(s_norm=s_norm)
+    return (
+        selected.drop_vars([*profiles_of, "s", "x", "y"]).assign(profiles).assign(outline).assign_coords(s_norm=s_norm)
+    )
 
 
 def plot_time(ds: xr.Dataset, requested: float | None) -> float | None:
@@ -505,13 +607,24 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
         "depletion_time_s": ds.depletion_time.values,
         "depletion_time_gci": ds.depletion_time_gci.values,
         "depletion_time_gci_kind": ds.depletion_time_gci_kind.values,
-        **{f"depletion_time_{part}_error": ds[f"depletion_time_{part}_error"].values for part in ERROR_PARTS if f"depletion_time_{part}_error" in ds},
+        **{
+            f"depletion_time_{part}_error": ds[f"depletion_time_{part}_error"].values
+            for part in ERROR_PARTS
+            if f"depletion_time_{part}_error" in ds
+        },
         "c_mean_gci": ds.c_mean_gci.values,
         "c_cv_gci": ds.c_cv_gci.values,
-        **{f"{name}_{part}_error": at[f"{name}_{part}_error"].values for name in ("c_mean", "c_cv") for part in ERROR_PARTS},
+        **{
+            f"{name}_{part}_error": at[f"{name}_{part}_error"].values
+            for name in ("c_mean", "c_cv")
+            for part in ERROR_PARTS
+        },
         **({"common_time_s": np.full(ds.sizes["case"], ds.attrs["common_time_s"])} if "time" in ds.dims else {}),
         **({"resolved_at_common_time": at.resolved.values} if "resolved" in at else {}),
-        **{_column(name, at[name]): at[name].values for name in ("c_mean", "c_min", "c_cv", "c_within_10pct", "i_loc_cv", "cell_overpotential")},
+        **{
+            _column(name, at[name]): at[name].values
+            for name in ("c_mean", "c_min", "c_cv", "c_within_10pct", "i_loc_cv", "cell_overpotential")
+        },
         "c_min_over_mean": (at.c_min / at.c_mean).values,
     }
     if "cathode_common_time_s" in ds.attrs:
@@ -521,11 +634,21 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
                 "saturation_time_s": ds.saturation_time.values,
                 "lithium_balance_error": ds.lithium_balance_error.values,
                 "cathode_common_time_s": np.where(ds.study == "cathode", ds.attrs["cathode_common_time_s"], np.nan),
-                **{name: cathode_at[name].values for name in ("lithiation_mean", "lithiation_cv", "lithiated_fraction", "uptake_cv")},
+                **{
+                    name: cathode_at[name].values
+                    for name in ("lithiation_mean", "lithiation_cv", "lithiated_fraction", "uptake_cv")
+                },
                 "lithiation_cv_gci": ds.lithiation_cv_gci.values,
                 "saturation_time_gci": ds.saturation_time_gci.values,
-                **{f"lithiation_cv_{part}_error": cathode_at[f"lithiation_cv_{part}_error"].values for part in ERROR_PARTS},
-                **{f"saturation_time_{part}_error": ds[f"saturation_time_{part}_error"].values for part in ERROR_PARTS if f"saturation_time_{part}_error" in ds},
+                **{
+                    f"lithiation_cv_{part}_error": cathode_at[f"lithiation_cv_{part}_error"].values
+                    for part in ERROR_PARTS
+                },
+                **{
+                    f"saturation_time_{part}_error": ds[f"saturation_time_{part}_error"].values
+                    for part in ERROR_PARTS
+                    if f"saturation_time_{part}_error" in ds
+                },
             }
         )
     table = pd.DataFrame({"case": ds.case.values, "design": ds.design.values, "lattice": ds.lattice.values, **columns})
@@ -534,7 +657,10 @@ def summary(ds: xr.Dataset, invalid: list[dict] = ()) -> pd.DataFrame:
             {
                 "case": case["name"],
                 "design": case["design"],
-                **{_column(name, ds[name]): case[name] for name in ("pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "pillar_count")},
+                **{
+                    _column(name, ds[name]): case[name]
+                    for name in ("pillar_width", "pillar_diameter", "pillar_pitch", "pillar_height", "pillar_count")
+                },
                 "status": "invalid_geometry",
                 "status_message": case["reason"],
             }
@@ -553,6 +679,8 @@ def _column(name: str, variable: xr.DataArray) -> str:
 
 def write(ds: xr.Dataset, path: str) -> None:
     """netCDF4 with compression; strings as variable-length text."""
-    encoding = {name: {"zlib": True, "complevel": 4} for name, variable in ds.data_vars.items() if variable.dtype.kind == "f"}
+    encoding = {
+        name: {"zlib": True, "complevel": 4} for name, variable in ds.data_vars.items() if variable.dtype.kind == "f"
+    }
     with io.atomic_path(path) as partial:
         ds.to_netcdf(partial, format="NETCDF4", engine="netcdf4", encoding=encoding)

@@ -83,16 +83,47 @@ def analyse(solves: dict[str, xr.Dataset], factor: float) -> xr.Dataset:
     ]
     ds = xr.Dataset(
         coords={
-            "tolerance": ("tolerance", list(TOLERANCES), {"long_name": "solve: time_rtol times factor, as produced, divided by factor"}),
+            "tolerance": (
+                "tolerance",
+                list(TOLERANCES),
+                {"long_name": "solve: time_rtol times factor, as produced, divided by factor"},
+            ),
             "quantity": ("quantity", [q.label for q in compared], {"long_name": "compared quantity, name@report time"}),
         }
     )
-    ds["time_rtol"] = ("tolerance", [solves[name].attrs.get("solver_time_rtol", math.nan) for name in TOLERANCES], {"long_name": "time tolerance of the solve", "units": "1"})
-    ds["value"] = (("tolerance", "quantity"), np.array([table[q] for q in compared]).T.reshape(len(TOLERANCES), len(compared)), {"long_name": "quantity at each tolerance (units: as in convergence.nc)"})
-    ds["time_error_kind"] = ("quantity", np.array([e.kind for e in estimates], dtype=object), {"long_name": "monotonic, unconfirmed (assumed order 1, safety factor 3), time_independent or stationary"})
-    ds["time_order"] = ("quantity", [e.observed_order for e in estimates], {"long_name": "observed order of the error in the time tolerance", "units": "1"})
-    ds["time_extrapolated_value"] = ("quantity", [e.extrapolated for e in estimates], {"long_name": "value extrapolated to a zero time tolerance"})
-    ds["time_error"] = ("quantity", [e.relative_error for e in estimates], {"long_name": "estimated time-stepping error of the production value, relative (with safety factor)", "units": "1"})
+    ds["time_rtol"] = (
+        "tolerance",
+        [solves[name].attrs.get("solver_time_rtol", math.nan) for name in TOLERANCES],
+        {"long_name": "time tolerance of the solve", "units": "1"},
+    )
+    ds["value"] = (
+        ("tolerance", "quantity"),
+        np.array([table[q] for q in compared]).T.reshape(len(TOLERANCES), len(compared)),
+        {"long_name": "quantity at each tolerance (units: as in convergence.nc)"},
+    )
+    ds["time_error_kind"] = (
+        "quantity",
+        np.array([e.kind for e in estimates], dtype=object),
+        {"long_name": "monotonic, unconfirmed (assumed order 1, safety factor 3), time_independent or stationary"},
+    )
+    ds["time_order"] = (
+        "quantity",
+        [e.observed_order for e in estimates],
+        {"long_name": "observed order of the error in the time tolerance", "units": "1"},
+    )
+    ds["time_extrapolated_value"] = (
+        "quantity",
+        [e.extrapolated for e in estimates],
+        {"long_name": "value extrapolated to a zero time tolerance"},
+    )
+    ds["time_error"] = (
+        "quantity",
+        [e.relative_error for e in estimates],
+        {
+            "long_name": "estimated time-stepping error of the production value, relative (with safety factor)",
+            "units": "1",
+        },
+    )
     ds.attrs = {
         "title": f"electrolyte3d: time-stepping error of case {production.attrs['case']}",
         "Conventions": "CF-1.10",
@@ -101,6 +132,10 @@ def analyse(solves: dict[str, xr.Dataset], factor: float) -> xr.Dataset:
         "tolerance_factor": factor,
         "common_report_times_s": times,
         **{f"{name}_status": solves[name].attrs["status"] for name in TOLERANCES},
-        **{f"{name}_{stat}": solves[name].attrs.get(stat, 0) for name in TOLERANCES for stat in ("time_steps", "newton_iterations", "factorisations", "wall_time_s")},
+        **{
+            f"{name}_{stat}": solves[name].attrs.get(stat, 0)
+            for name in TOLERANCES
+            for stat in ("time_steps", "newton_iterations", "factorisations", "wall_time_s")
+        },
     }
     return ds

@@ -6,15 +6,15 @@ rule cases:
             category="Study",
             labels={"table": "cases"},
         ),
-    params:
-        rows=[case_row(case) for case in CASES.values()] + [invalid_case_row(case) for case in INVALID_CASES],
     log:
         "results/logs/cases.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        rows=[case_row(case) for case in CASES.values()] + [invalid_case_row(case) for case in INVALID_CASES],
     script:
         "../scripts/cases.py"

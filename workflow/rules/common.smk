@@ -130,7 +130,10 @@ def solve_params(case):
 
 
 EXPECTED_FINGERPRINTS = {
-    name: {"solve": fingerprint(solve_params(case)), "convergence": fingerprint({"convergence": CONVERGENCE, "time_error": TIME_ERROR})}
+    name: {
+        "solve": fingerprint(solve_params(case)),
+        "convergence": fingerprint({"convergence": CONVERGENCE, "time_error": TIME_ERROR}),
+    }
     for name, case in CASES.items()
 }
 """The config_sha256 each case's solve and convergence results must carry to be current."""
@@ -160,7 +163,11 @@ def level_cell_nodes(wildcards):
     refinement_ratio**3 per level)."""
     geometry = job_geometry(wildcards)
     scale = max(geometry.interface_area / FINEST_CELL_INTERFACE_AREA, 0.25)
-    return scale * FINEST_CELL_NODES * (CELL_MESH_SETTINGS.size_factor(int(wildcards.level)) / CELL_MESH_SETTINGS.size_factor(3)) ** -3
+    return (
+        scale
+        * FINEST_CELL_NODES
+        * (CELL_MESH_SETTINGS.size_factor(int(wildcards.level)) / CELL_MESH_SETTINGS.size_factor(3)) ** -3
+    )
 
 
 def is_cell(wildcards):

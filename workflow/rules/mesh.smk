@@ -6,19 +6,19 @@ rule mesh:
         report="results/geometries/{geometry}/mesh/level{level}.json",
         electrolyte="results/geometries/{geometry}/mesh/level{level}.npz",
         electrode="results/geometries/{geometry}/mesh/level{level}.electrode.npz",
-    params:
-        mesh=geometry_mesh_settings,
-        electrode_solved=lambda wildcards: GEOMETRIES[wildcards.geometry].electrode_solved,
     log:
         "results/logs/mesh/{geometry}_level{level}.log",
     benchmark:
         "results/benchmarks/mesh/{geometry}_level{level}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=mesh_level_memory_mb,
         runtime=mesh_level_runtime_min,
-    conda:
-        "../../environment.yml"
+    params:
+        mesh=geometry_mesh_settings,
+        electrode_solved=lambda wildcards: GEOMETRIES[wildcards.geometry].electrode_solved,
     script:
         "../scripts/mesh.py"
 
@@ -29,16 +29,16 @@ rule mesh_report:
         benchmarks=expand("results/benchmarks/mesh/{geometry}_level{level}.tsv", geometry=GEOMETRIES, level=LEVELS),
     output:
         table="results/mesh_report.csv",
-    params:
-        cases=GEOMETRY_CASES,
     log:
         "results/logs/mesh_report.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        cases=GEOMETRY_CASES,
     script:
         "../scripts/mesh_report.py"
 
@@ -48,15 +48,15 @@ rule mesh_preview:
         mesh="results/geometries/{geometry}/mesh/level0.msh",
     output:
         picture="results/geometries/{geometry}/mesh/preview.png",
-    params:
-        dpi=150,
     log:
         "results/logs/mesh_preview/{geometry}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        dpi=150,
     script:
         "../scripts/mesh_preview.py"

@@ -6,6 +6,16 @@ rule solve:
         result="results/{case}/solve/level{level}.nc",
         fields="results/{case}/solve/level{level}.xdmf",
         field_data="results/{case}/solve/level{level}.fields.nc",
+    log:
+        "results/logs/solve/{case}_level{level}.log",
+    benchmark:
+        "results/benchmarks/solve/{case}_level{level}.tsv"
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=solve_level_memory_mb,
+        runtime=solve_level_runtime_min,
     params:
         # geometry and mesh settings reach the solve through its input too; as params they make
         # the result's config_sha256 cover everything it depends on
@@ -15,16 +25,6 @@ rule solve:
         cathode=case_cathode,
         solver=SOLVER_SETTINGS.as_params(),
         report_times=REPORT_TIMES,
-    log:
-        "results/logs/solve/{case}_level{level}.log",
-    benchmark:
-        "results/benchmarks/solve/{case}_level{level}.tsv"
-    threads: 1
-    resources:
-        mem_mb=solve_level_memory_mb,
-        runtime=solve_level_runtime_min,
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/solve.py"
 
@@ -37,11 +37,11 @@ rule solve_report:
         table="results/solve_report.csv",
     log:
         "results/logs/solve_report.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/solve_report.py"

@@ -3,16 +3,16 @@ checkpoint grid_convergence:
         results=case_levels,
     output:
         convergence="results/{case}/grid_convergence.nc",
-    params:
-        convergence=CONVERGENCE,
     log:
         "results/logs/grid_convergence/{case}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        convergence=CONVERGENCE,
     script:
         "../scripts/grid_convergence.py"
 
@@ -24,6 +24,16 @@ rule time_error:
         result="results/{case}/solve/level{level}.nc",
     output:
         time_error="results/{case}/time_error/level{level}.nc",
+    log:
+        "results/logs/time_error/{case}_level{level}.log",
+    benchmark:
+        "results/benchmarks/time_error/{case}_level{level}.tsv"
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=solve_level_memory_mb,
+        runtime=time_error_runtime_min,
     params:
         geometry=case_geometry,
         mesh=case_mesh_settings,
@@ -32,16 +42,6 @@ rule time_error:
         solver=SOLVER_SETTINGS.as_params(),
         report_times=REPORT_TIMES,
         time_error=TIME_ERROR,
-    log:
-        "results/logs/time_error/{case}_level{level}.log",
-    benchmark:
-        "results/benchmarks/time_error/{case}_level{level}.tsv"
-    threads: 1
-    resources:
-        mem_mb=solve_level_memory_mb,
-        runtime=time_error_runtime_min,
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/time_error.py"
 
@@ -52,17 +52,17 @@ rule convergence:
         time_error=production_time_error,
     output:
         convergence="results/{case}/convergence.nc",
-    params:
-        convergence=CONVERGENCE,
-        time_error=TIME_ERROR,
     log:
         "results/logs/convergence/{case}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        convergence=CONVERGENCE,
+        time_error=TIME_ERROR,
     script:
         "../scripts/convergence.py"
 
@@ -77,16 +77,16 @@ rule convergence_plot:
             category="Grid independence",
             labels={"case": "{case}"},
         ),
-    params:
-        dpi=PLOTS["dpi"],
     log:
         "results/logs/convergence_plot/{case}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        dpi=PLOTS["dpi"],
     script:
         "../scripts/convergence_plot.py"
 
@@ -109,12 +109,12 @@ rule convergence_report:
         ),
     log:
         "results/logs/convergence_report.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/convergence_report.py"
 
@@ -131,18 +131,18 @@ rule collect:
             category="Study",
             labels={"table": "summary"},
         ),
-    params:
-        cases=CASE_DESCRIPTORS,
-        invalid=[asdict(case) for case in INVALID_CASES],
-        expected=EXPECTED_FINGERPRINTS,
     log:
         "results/logs/collect.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        cases=CASE_DESCRIPTORS,
+        invalid=[asdict(case) for case in INVALID_CASES],
+        expected=EXPECTED_FINGERPRINTS,
     script:
         "../scripts/collect.py"
 
@@ -163,16 +163,16 @@ rule plots:
             category="Study",
             labels={"figure": "uniformity over time"},
         ),
-    params:
-        plots=PLOTS,
     log:
         "results/logs/plots.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        plots=PLOTS,
     script:
         "../scripts/plots.py"
 
@@ -187,16 +187,16 @@ rule cathode_plot:
             category="Study",
             labels={"figure": "cathode lithiation"},
         ),
-    params:
-        dpi=PLOTS["dpi"],
     log:
         "results/logs/cathode_plot.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        dpi=PLOTS["dpi"],
     script:
         "../scripts/cathode_plot.py"
 
@@ -211,16 +211,16 @@ rule ridge_vs_cell_plot:
             category="Study",
             labels={"figure": "2D ridges against 3D cells"},
         ),
-    params:
-        plots=PLOTS,
     log:
         "results/logs/ridge_vs_cell_plot.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        plots=PLOTS,
     script:
         "../scripts/ridge_vs_cell_plot.py"
 
@@ -235,16 +235,16 @@ rule sweep_plot:
             category="Sweeps",
             labels={"sweep": "{sweep}"},
         ),
-    params:
-        plots=PLOTS,
     log:
         "results/logs/sweep_plot/{sweep}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        plots=PLOTS,
     script:
         "../scripts/sweep_plot.py"
 
@@ -261,15 +261,15 @@ rule field_snapshot:
             category="Fields",
             labels={"case": "{case}"},
         ),
-    params:
-        plots=PLOTS,
     log:
         "results/logs/field_snapshot/{case}.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=field_snapshot_memory_mb,
         runtime=10,
-    conda:
-        "../../environment.yml"
+    params:
+        plots=PLOTS,
     script:
         "../scripts/field_snapshot.py"

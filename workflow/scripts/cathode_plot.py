@@ -1,7 +1,6 @@
 """Rule cathode_plot: the cathode cases' lithiation (f-SE against p-3DSE) from the study dataset."""
 
 import xarray as xr
-
 from electrolyte3d import io, plots
 
 io.log_to(snakemake.log[0])

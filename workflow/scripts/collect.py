@@ -5,7 +5,6 @@ import logging
 from pathlib import Path
 
 import xarray as xr
-
 from electrolyte3d import io, study
 
 io.log_to(snakemake.log[0])

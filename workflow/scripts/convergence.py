@@ -4,7 +4,6 @@ level, the total error bar of every quantity, and the verdict on it."""
 import logging
 
 import xarray as xr
-
 from electrolyte3d import convergence, io
 
 io.log_to(snakemake.log[0])

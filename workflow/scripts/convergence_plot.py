@@ -1,7 +1,6 @@
 """Rule convergence_plot: a case's quantities against mesh size, with the extrapolated values."""
 
 import xarray as xr
-
 from electrolyte3d import convergence, io, plots
 
 io.log_to(snakemake.log[0])

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
-
 from electrolyte3d import convergence, io
 
 io.log_to(snakemake.log[0])

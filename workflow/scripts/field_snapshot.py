@@ -4,7 +4,6 @@ import logging
 
 import numpy as np
 import xarray as xr
-
 from electrolyte3d import dataset, io, plots, study
 
 io.log_to(snakemake.log[0])

@@ -4,7 +4,6 @@ physical groups) and the numbers measured on it."""
 import logging
 
 import gmsh
-
 from electrolyte3d import geometry, io, unit_cell
 from electrolyte3d.config import Geometry, UnitCell
 

@@ -4,7 +4,6 @@ changes, GCI, production level); the production level decides which level's time
 import logging
 
 import xarray as xr
-
 from electrolyte3d import convergence, io
 
 io.log_to(snakemake.log[0])

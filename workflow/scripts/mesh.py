@@ -4,7 +4,6 @@ in metres with its quality report and its two parts as plain arrays."""
 import logging
 
 import gmsh
-
 from electrolyte3d import io, mesh
 from electrolyte3d.config import CellMeshSettings, MeshSettings
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, gmsh_session
@@ -15,7 +14,14 @@ with gmsh_session():
     gmsh.open(snakemake.input.model)
     dimension = gmsh.model.getDimension()
     settings = (CellMeshSettings if dimension == 3 else MeshSettings)(**snakemake.params.mesh)
-    logging.info("geometry %s level %d (%dD): size factor %.4g, %s", snakemake.wildcards.geometry, level, dimension, settings.size_factor(level), settings)
+    logging.info(
+        "geometry %s level %d (%dD): size factor %.4g, %s",
+        snakemake.wildcards.geometry,
+        level,
+        dimension,
+        settings.size_factor(level),
+        settings,
+    )
     if dimension == 3:
         mesh.generate_cell(settings, level)
     else:

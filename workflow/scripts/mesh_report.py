@@ -1,7 +1,6 @@
 """Rule mesh_report: one table of every geometry's mesh ladder (counts, quality, meshing time)."""
 
 import pandas as pd
-
 from electrolyte3d import io, mesh
 
 io.log_to(snakemake.log[0])

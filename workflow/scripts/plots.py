@@ -1,7 +1,6 @@
 """Rule plots: interface profiles per design and uniformity metrics over time."""
 
 import xarray as xr
-
 from electrolyte3d import io, plots, study
 
 io.log_to(snakemake.log[0])

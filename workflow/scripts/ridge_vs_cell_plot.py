@@ -1,7 +1,6 @@
 """Rule ridge_vs_cell_plot: 2D ridges against 3D unit cells of the same pillar size and pitch."""
 
 import xarray as xr
-
 from electrolyte3d import io, plots, study
 
 io.log_to(snakemake.log[0])

@@ -16,7 +16,16 @@ physics = Physics(**snakemake.params.physics)
 settings = SolverSettings(**snakemake.params.solver)
 electrolyte = mesh.load_part(snakemake.input.mesh)
 element_type = "tetrahedra" if electrolyte.dim() == 3 else "triangles"
-logging.info("case %s level %d: %d %s, %d nodes; %s; %s", case, level, electrolyte.nelements, element_type, electrolyte.nvertices, physics, settings)
+logging.info(
+    "case %s level %d: %d %s, %d nodes; %s; %s",
+    case,
+    level,
+    electrolyte.nelements,
+    element_type,
+    electrolyte.nvertices,
+    physics,
+    settings,
+)
 cathode_mesh, cathode = None, None
 if snakemake.params.cathode:
     cathode_mesh = mesh.load_part(snakemake.input.electrode_mesh)
@@ -29,7 +38,12 @@ else:
     solution = solver.transient(problem, settings, snakemake.params.report_times)
 logging.info(
     "status %s (%s); %d steps, %d Newton iterations, %d factorisations, %.1f s",
-    solution.status, solution.message or "no remark", solution.steps, solution.newton_iterations, solution.factorisations, solution.wall_time,
+    solution.status,
+    solution.message or "no remark",
+    solution.steps,
+    solution.newton_iterations,
+    solution.factorisations,
+    solution.wall_time,
 )
 problem.release_linear_solvers()
 metadata = {"case": case, "mesh_level": level, element_type: electrolyte.nelements}

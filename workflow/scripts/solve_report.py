@@ -2,7 +2,6 @@
 
 import pandas as pd
 import xarray as xr
-
 from electrolyte3d import dataset, io
 
 io.log_to(snakemake.log[0])

@@ -1,7 +1,6 @@
 """Rule sweep_plot: interface CV and depletion time over what one sweep varies."""
 
 import xarray as xr
-
 from electrolyte3d import io, plots, study
 
 io.log_to(snakemake.log[0])

@@ -7,7 +7,6 @@ import os
 os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads MKL
 
 import xarray as xr
-
 from electrolyte3d import dataset, io, mesh, solver, time_error
 from electrolyte3d.config import SolverSettings
 from electrolyte3d.parameters import Cathode, Physics
@@ -29,7 +28,14 @@ if settings.mode == "transient":
         logging.info("case %s level %d: time_rtol %.3g (%s)", case, level, tolerance.time_rtol, name)
         problem = solver.problem_for(electrolyte, physics, cathode_mesh, cathode)
         solution = solver.transient(problem, tolerance, snakemake.params.report_times)
-        logging.info("status %s; %d steps, %d Newton iterations, %d factorisations, %.1f s", solution.status, solution.steps, solution.newton_iterations, solution.factorisations, solution.wall_time)
+        logging.info(
+            "status %s; %d steps, %d Newton iterations, %d factorisations, %.1f s",
+            solution.status,
+            solution.steps,
+            solution.newton_iterations,
+            solution.factorisations,
+            solution.wall_time,
+        )
         problem.release_linear_solvers()
         solves[name] = dataset.build(problem, solution, tolerance, {"case": case, "mesh_level": level})
 else:
