@@ -9,7 +9,7 @@ from electrolyte3d.mesh import physical_groups
 
 CASES = cases_from_config(load_config(REPO / "config" / "config.yaml"))
 
-# design: (interface length, electrolyte area, electrode area, pillars), by hand from model.md section 1
+# design: (interface length, electrolyte area, electrode area, pillars), by hand from docs/model.md section 1
 HAND_COMPUTED = {
     "planar": (1400, 1400 * 37.5, 1400 * 450, 0),
     "spiral": (1400 + 4 * 2 * 150, 1400 * 37.5 + 4 * 100 * 150, 1400 * 450 - 4 * 100 * 150, 4),

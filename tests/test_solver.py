@@ -324,7 +324,7 @@ SYMMETRY_TOLERANCE = 1e-3
 
 @pytest.fixture(scope="module")
 def paper_pillar(tmp_path_factory):
-    """The paper's pillar geometry with the conductivity of its EIS data (model.md 3b), so that
+    """The paper's pillar geometry with the conductivity of its EIS data (docs/model.md section 3b), so that
     the depletion layer is resolved and the mesh asymmetry, not under-resolution, is measured."""
     config = study(
         physics={},

@@ -13,7 +13,7 @@ from electrolyte3d.config import UM, CellMeshSettings, UnitCell
 
 
 def paper_cell(lattice: str, pillar_height_um: float = 150) -> UnitCell:
-    """The paper's pillars (model.md section 1) on a 400 um lattice."""
+    """The paper's pillars (docs/model.md section 1) on a 400 um lattice."""
     return UnitCell(lattice, 100 * UM, 400 * UM, pillar_height_um * UM, 37.5 * UM, 450 * UM)
 
 

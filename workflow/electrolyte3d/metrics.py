@@ -1,4 +1,4 @@
-"""Interface uniformity metrics (model.md section 5): in 2D the interface as an ordered path
+"""Interface uniformity metrics (docs/model.md section 5): in 2D the interface as an ordered path
 with arc length and length-weighted statistics of piecewise-linear fields along it; in 3D the
 interface as a triangulated surface and area-weighted statistics over it."""
 

@@ -2,7 +2,7 @@
 
 The paper (Mu et al., Supporting Information S2, Table S6) gives a Li+ diffusivity per design and
 the concentration and current; everything else here is an assumption documented in
-``config/README.md`` (model notes: shared/reference/model.md sections 2-3b, beside this repository).
+``config/README.md`` (model notes: docs/model.md sections 2-3b).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class Physics:
 
 @dataclass(frozen=True)
 class Cathode:
-    """An intercalation cathode (the paper's cathode model, model.md section 4), SI.
+    """An intercalation cathode (the paper's cathode model, docs/model.md section 4), SI.
 
     ``diffusivity`` m2 s-1 of the intercalated Li, ``max_concentration`` mol m-3 (c_s_max),
     ``initial_lithiation`` (c_s0 / c_s_max, uniform at t = 0). The equilibrium potential against
@@ -235,7 +235,7 @@ class Cathode:
 def diffusivity_from_conductivity(conductivity: float, t_plus: float, c0: float, temperature: float) -> float:
     """Li+ diffusivity (m2 s-1) for which the model's conductivity at c0,
     kappa = F^2 (D+ + D-) c0 / (R T) = F^2 D+ c0 / (R T t+), equals ``conductivity`` (S m-1):
-    Nernst-Einstein applied to both ions (model.md section 7 gives the single-ion form, t+ -> 1)."""
+    Nernst-Einstein applied to both ions (docs/model.md section 7 gives the single-ion form, t+ -> 1)."""
     return conductivity * GAS_CONSTANT * temperature * t_plus / (FARADAY**2 * c0)
 
 

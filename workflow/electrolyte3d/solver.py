@@ -488,7 +488,7 @@ class Problem:
 
 
 class CathodeProblem(Problem):
-    """The electrolyte of :class:`Problem` on an intercalation cathode (model.md section 4): a
+    """The electrolyte of :class:`Problem` on an intercalation cathode (docs/model.md section 4): a
     third field, the intercalated Li concentration c_s on the cathode's own mesh,
 
         dc_s/dt = div(D_s grad c_s)         in the cathode, c_s = c_s0 at t = 0
