@@ -42,13 +42,15 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     import scipy.sparse
     import scipy.sparse.linalg as sla
     from electrolyte3d import geometry, mesh, solver, sparse
-    from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config
+    from electrolyte3d.cases import cases_from_config
+    from electrolyte3d.config import load_config
+    from electrolyte3d.settings import MeshSettings, SolverSettings
 
     config = load_config(REPO / "config" / "config.yaml")
     case = cases_from_config(config)["pillar"]
 
     def build_and_mesh():
-        geometry.build(case.geometry)
+        geometry.build(case.shape)
         mesh.generate(MeshSettings.from_config(config), level)
 
     electrolyte, triangles, meshing, loading = _meshed_electrolyte(build_and_mesh)
@@ -107,14 +109,16 @@ def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
     """One level of a 3D unit cell of config/studies/pillars-3d.yaml in this process: meshing,
     the solve's setup, and a short transient's Newton iterations against bare PARDISO."""
     from electrolyte3d import mesh, solver, unit_cell
-    from electrolyte3d.config import CellMeshSettings, SolverSettings, cases_from_config, load_config
+    from electrolyte3d.cases import cases_from_config
+    from electrolyte3d.config import load_config
+    from electrolyte3d.settings import SolverSettings, UnitCellMeshSettings
 
     config = load_config(REPO / "config" / "studies" / "pillars-3d.yaml")
     case = cases_from_config(config)[design]
 
     def build_and_mesh():
-        unit_cell.build(case.geometry)
-        mesh.generate_cell(CellMeshSettings.from_config(config), level)
+        unit_cell.build(case.shape)
+        mesh.generate_cell(UnitCellMeshSettings.from_config(config), level)
 
     electrolyte, tetrahedra, meshing, _ = _meshed_electrolyte(build_and_mesh)
 
@@ -208,7 +212,7 @@ def _short_transient(problem, settings, end_time: float):
     """The transient solve of ``problem`` up to ``end_time`` s, and its wall time, s."""
     import numpy as np
     from electrolyte3d import solver
-    from electrolyte3d.config import SolverSettings
+    from electrolyte3d.settings import SolverSettings
 
     short = SolverSettings(**{**settings.as_params(), "end_time": end_time})
     started = time.perf_counter()
@@ -227,13 +231,15 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
 
     import numpy as np
     from electrolyte3d import geometry, mesh, solver
-    from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, load_config, report_times
+    from electrolyte3d.cases import cases_from_config
+    from electrolyte3d.config import load_config
+    from electrolyte3d.settings import MeshSettings, SolverSettings, report_times
 
     config = load_config(REPO / "config" / "config.yaml")
     case = cases_from_config(config)[design]
 
     def build_and_mesh():
-        geometry.build(case.geometry)
+        geometry.build(case.shape)
         mesh.generate(MeshSettings.from_config(config), level)
 
     electrolyte, _, _, _ = _meshed_electrolyte(build_and_mesh)

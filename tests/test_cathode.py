@@ -6,9 +6,11 @@ import pytest
 import skfem
 from cathode_reference import PlanarCathode1D
 from electrolyte3d import dataset, geometry, mesh, metrics, solver
-from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, validate_config
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import validate_config
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE
 from electrolyte3d.parameters import FARADAY
+from electrolyte3d.settings import MeshSettings, SolverSettings
 
 PHYSICS = {
     "D_plus": 1e-11,
@@ -62,8 +64,8 @@ def cathode_problem(config: dict, name: str, tmp_path, level: int = 0) -> solver
     case = cases_from_config(config)[name]
     path = str(tmp_path / f"{name}.msh")
     with geometry.gmsh_session(log_to_terminal=False):
-        geometry.build(case.geometry)
-        mesh.generate(MeshSettings.from_config(config), level, case.geometry.electrode_solved)
+        geometry.build(case.shape)
+        mesh.generate(MeshSettings.from_config(config), level, case.shape.electrode_solved)
         mesh.write(path)
     parts = {}
     for subdomain in (ELECTROLYTE, ELECTRODE):
@@ -250,8 +252,8 @@ def test_study_type_is_a_field_of_each_design():
     cases = cases_from_config(config)
     assert cases["film"].study == "cathode" and cases["film"].cathode is not None
     assert cases["li"].study == "anode" and cases["li"].cathode is None
-    assert cases["film"].geometry.electrode_solved and not cases["li"].geometry.electrode_solved
-    assert cases["film"].geometry.key != cases["li"].geometry.key
+    assert cases["film"].shape.electrode_solved and not cases["li"].shape.electrode_solved
+    assert cases["film"].shape.key != cases["li"].shape.key
 
 
 def test_a_sweep_varies_the_cathode_diffusivity():
@@ -260,7 +262,7 @@ def test_a_sweep_varies_the_cathode_diffusivity():
     validate_config(config)
     cases = cases_from_config(config)
     assert [cases[name].cathode.diffusivity for name in ("Ds_Dc5e-13", "Ds_Dc5e-12")] == pytest.approx([5e-17, 5e-16])
-    assert cases["Ds_Dc5e-13"].geometry.key == cases["film"].geometry.key
+    assert cases["Ds_Dc5e-13"].shape.key == cases["film"].shape.key
 
 
 # --- metrics -----------------------------------------------------------------------------

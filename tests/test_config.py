@@ -4,15 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
-from electrolyte3d.config import (
-    UM,
-    ConfigError,
-    MeshSettings,
-    cases_from_config,
-    invalid_cases,
-    load_config,
-    validate_config,
-)
+from electrolyte3d.cases import cases_from_config, invalid_cases
+from electrolyte3d.config import ConfigError, load_config, validate_config
+from electrolyte3d.parameters import UM
+from electrolyte3d.settings import MeshSettings
 
 REPO = Path(__file__).resolve().parents[1]
 INVALID = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
@@ -33,18 +28,18 @@ def test_default_config_is_the_papers_anode_and_cathode_studies():
         name for name in cases if name.startswith("cathode")
     }
     cathode = cases["cathode_pillar"]
-    assert cathode.geometry.electrode_length == pytest.approx(2000 * UM)
-    assert cathode.geometry.electrode_thickness == pytest.approx(200 * UM)
-    assert cathode.geometry.pillar_count == 5 and cases["cathode_planar"].geometry.pillar_count == 0
+    assert cathode.shape.electrode_length == pytest.approx(2000 * UM)
+    assert cathode.shape.electrode_thickness == pytest.approx(200 * UM)
+    assert cathode.shape.pillar_count == 5 and cases["cathode_planar"].shape.pillar_count == 0
     assert cathode.cathode.diffusivity == pytest.approx(5.0e-17)  # 5.0e-13 cm2/s, the paper's text
     assert cases["cathode_pillar_S6"].cathode.diffusivity == pytest.approx(5.0e-16)  # Table S6
-    pillar = cases["pillar"].geometry
+    pillar = cases["pillar"].shape
     assert pillar.electrode_length == pytest.approx(1400 * UM)
     assert pillar.electrode_thickness == pytest.approx(450 * UM)
     assert pillar.substrate_thickness == pytest.approx(37.5 * UM)
     assert pillar.pillar_centres == pytest.approx((-400 * UM, 0.0, 400 * UM))
-    assert cases["spiral"].geometry.pillar_centres == pytest.approx(tuple(x * UM for x in (-550, -150, 150, 550)))
-    assert cases["planar"].geometry.pillar_count == 0
+    assert cases["spiral"].shape.pillar_centres == pytest.approx(tuple(x * UM for x in (-550, -150, 150, 550)))
+    assert cases["planar"].shape.pillar_count == 0
 
 
 def test_schema_defaults_equal_the_default_config_file():
@@ -111,10 +106,10 @@ def test_sweep_expands_to_named_regular_arrays():
         ]
     )
     filled = cases["grid_w100_p400_h150_n3"]
-    assert filled.geometry.pillar_centres == pytest.approx((-400 * UM, 0.0, 400 * UM))
+    assert filled.shape.pillar_centres == pytest.approx((-400 * UM, 0.0, 400 * UM))
     assert filled.pillar_pitch == pytest.approx(400 * UM)
-    assert cases["grid_w37p5_p400_h150_n2"].geometry.pillar_centres == pytest.approx((-200 * UM, 200 * UM))
-    assert cases["grid_w37p5_p400_h150_n2"].geometry.pillar_width == pytest.approx(37.5 * UM)
+    assert cases["grid_w37p5_p400_h150_n2"].shape.pillar_centres == pytest.approx((-200 * UM, 200 * UM))
+    assert cases["grid_w37p5_p400_h150_n2"].shape.pillar_width == pytest.approx(37.5 * UM)
 
 
 def test_disabled_sweep_adds_no_case():
@@ -128,7 +123,7 @@ def test_disabled_sweep_adds_no_case():
 
 def test_geometry_params_round_trip():
     case = cases_from_config(load_config(REPO / "config" / "config.yaml"))["spiral"]
-    assert type(case.geometry).from_params(case.geometry.as_params()) == case.geometry
+    assert type(case.shape).from_params(case.shape.as_params()) == case.shape
 
 
 def test_mesh_settings_are_si_and_scale_per_level():
@@ -202,7 +197,7 @@ def test_a_physics_axis_names_its_cases_and_shares_their_geometry():
     case = cases["grid_w100_p400_h150_n3_D1e-09_j0p6"]
     assert case.physics.D_plus == pytest.approx(1.0e-13)  # cm2/s -> m2/s
     assert case.physics.current_density == pytest.approx(6.0)  # mA/cm2 -> A/m2
-    assert len({case.geometry.key for case in cases.values()}) == 1
+    assert len({case.shape.key for case in cases.values()}) == 1
 
 
 def test_a_sweep_around_a_design_keeps_its_pillars_and_physics_and_changes_the_swept_values():
@@ -214,12 +209,12 @@ def test_a_sweep_around_a_design_keeps_its_pillars_and_physics_and_changes_the_s
     cases = cases_from_config(config)
     spiral = cases["spiral"]
     thin, same = cases["around_h75_s20_tp0p3"], cases["around_h75_s37p5_tp0p3"]
-    assert thin.geometry.pillar_centres == spiral.geometry.pillar_centres
-    assert thin.geometry.pillar_height == pytest.approx(75 * UM) and thin.geometry.substrate_thickness == pytest.approx(
+    assert thin.shape.pillar_centres == spiral.shape.pillar_centres
+    assert thin.shape.pillar_height == pytest.approx(75 * UM) and thin.shape.substrate_thickness == pytest.approx(
         20 * UM
     )
     assert thin.physics.D_plus == spiral.physics.D_plus and thin.physics.t_plus == 0.3
-    assert thin.geometry.key != same.geometry.key != spiral.geometry.key
+    assert thin.shape.key != same.shape.key != spiral.shape.key
 
 
 def test_explicit_points_add_cases_beside_the_grid():
@@ -247,7 +242,7 @@ def test_explicit_points_add_cases_beside_the_grid():
     cases = cases_from_config(config)
     assert list(cases) == ["mixed_w100_p400_h150_n3", "mixed_w60_p250_h100_n2_tp0p4"]
     point = cases["mixed_w60_p250_h100_n2_tp0p4"]
-    assert point.geometry.pillar_centres == pytest.approx((-125 * UM, 125 * UM))
+    assert point.shape.pillar_centres == pytest.approx((-125 * UM, 125 * UM))
     assert point.physics.t_plus == 0.4 and cases["mixed_w100_p400_h150_n3"].physics.t_plus == 0.5
 
 

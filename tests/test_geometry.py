@@ -1,11 +1,13 @@
-"""Geometry: what gmsh/OpenCASCADE builds matches hand-computed lengths and areas (um)."""
+"""CrossSection: what gmsh/OpenCASCADE builds matches hand-computed lengths and areas (um)."""
 
 import gmsh
 import pytest
 from conftest import REPO
 from electrolyte3d import geometry
-from electrolyte3d.config import UM, cases_from_config, load_config
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import load_config
 from electrolyte3d.mesh import physical_groups
+from electrolyte3d.parameters import UM
 
 CASES = cases_from_config(load_config(REPO / "config" / "config.yaml"))
 
@@ -20,7 +22,7 @@ HAND_COMPUTED = {
 @pytest.fixture(params=list(HAND_COMPUTED))
 def built(request):
     with geometry.gmsh_session(log_to_terminal=False):
-        groups = geometry.build(CASES[request.param].geometry)
+        groups = geometry.build(CASES[request.param].shape)
         yield request.param, groups
 
 
@@ -33,8 +35,8 @@ def test_lengths_and_areas_match_hand_computed_values(built):
     assert measured["electrode_area_m2"] == pytest.approx(electrode * UM**2, rel=1e-12)
     assert measured["top_length_m"] == pytest.approx(1400 * UM, rel=1e-12)
     assert measured["insulation_length_m"] == pytest.approx((2 * 37.5 + 2 * 450 + 1400) * UM, rel=1e-12)
-    assert CASES[design].geometry.pillar_count == pillars
-    assert CASES[design].geometry.interface_length == pytest.approx(interface * UM)
+    assert CASES[design].shape.pillar_count == pillars
+    assert CASES[design].shape.interface_length == pytest.approx(interface * UM)
 
 
 def test_physical_groups_are_named_and_partition_the_domain(built):
@@ -54,6 +56,6 @@ def test_interface_is_conforming_between_the_two_subdomains(built):
 
 
 def test_outline_is_counter_clockwise_and_closed_by_the_top():
-    outline = geometry.electrolyte_outline(CASES["pillar"].geometry)
+    outline = geometry.electrolyte_outline(CASES["pillar"].shape)
     signed_area = 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(outline, outline[1:] + outline[:1]))
     assert signed_area == pytest.approx(97500.0)

@@ -7,7 +7,10 @@ import pytest
 import skfem
 from conftest import REPO
 from electrolyte3d import geometry, mesh
-from electrolyte3d.config import UM, MeshSettings, cases_from_config, load_config
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import load_config
+from electrolyte3d.parameters import UM
+from electrolyte3d.settings import MeshSettings
 
 CONFIG = load_config(REPO / "config" / "config.yaml")
 CASES = cases_from_config(CONFIG)
@@ -17,7 +20,7 @@ SETTINGS = MeshSettings.from_config(CONFIG)
 def mesh_case(design: str, level: int, tmp_path) -> tuple[dict, str]:
     path = str(tmp_path / f"{design}_level{level}.msh")
     with geometry.gmsh_session(log_to_terminal=False):
-        geometry.build(CASES[design].geometry)
+        geometry.build(CASES[design].shape)
         mesh.generate(SETTINGS, level)
         report = mesh.report()
         mesh.write(path)
@@ -42,7 +45,7 @@ def normal_y(w):
 
 def test_loaded_mesh_keeps_tags_and_measures_the_geometry(coarsest):
     design, report, loaded = coarsest
-    case = CASES[design].geometry
+    case = CASES[design].shape
     assert {"electrolyte", "electrode"} <= set(loaded.subdomains)
     assert {"interface", "top", "insulation"} <= set(loaded.boundaries)
     element = skfem.ElementTriP1()
@@ -69,7 +72,7 @@ def test_stored_mesh_parts_equal_the_restricted_msh(coarsest, tmp_path, subdomai
         expected = np.sort(restricted.facets[:, restricted.boundaries[name]], axis=0)
         np.testing.assert_array_equal(pairs, expected)
     assert unit.assemble(skfem.FacetBasis(stored, skfem.ElementTriP1(), facets=stored.boundaries["interface"])) == (
-        pytest.approx(CASES[design].geometry.interface_length, rel=1e-10)
+        pytest.approx(CASES[design].shape.interface_length, rel=1e-10)
     )
 
 
@@ -95,8 +98,8 @@ def test_quality_report_is_sound(coarsest):
     assert report["min_angle_electrode_deg"] > 15
     assert report["max_angle_deg"] < MAX_ANGLE_DEG
     assert report["interface_first_layer_m"] == pytest.approx(SETTINGS.boundary_layer_first, rel=0.2)
-    assert report["electrolyte_area_m2"] == pytest.approx(CASES[design].geometry.electrolyte_area, rel=1e-10)
-    assert report["interface_length_m"] == pytest.approx(CASES[design].geometry.interface_length, rel=1e-10)
+    assert report["electrolyte_area_m2"] == pytest.approx(CASES[design].shape.electrolyte_area, rel=1e-10)
+    assert report["interface_length_m"] == pytest.approx(CASES[design].shape.interface_length, rel=1e-10)
 
 
 MAX_ANGLE_DEG = 150

@@ -13,15 +13,10 @@ import pytest
 import skfem
 from conftest import REPO
 from electrolyte3d import dataset, forms, geometry, mesh, metrics, solver
-from electrolyte3d.config import (
-    MeshSettings,
-    SolverSettings,
-    cases_from_config,
-    load_config,
-    report_times,
-    validate_config,
-)
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import load_config, validate_config
 from electrolyte3d.geometry import ELECTROLYTE, INTERFACE
+from electrolyte3d.settings import MeshSettings, SolverSettings, report_times
 
 LENGTH_UM = 1400
 LEVELS = (0, 1)
@@ -46,7 +41,7 @@ CASE = cases_from_config(CONFIG)["planar"]
 def electrolyte_mesh(level: int, directory):
     path = str(directory / f"film_level{level}.msh")
     with geometry.gmsh_session(log_to_terminal=False):
-        geometry.build(CASE.geometry)
+        geometry.build(CASE.shape)
         mesh.generate(MeshSettings.from_config(CONFIG), level)
         mesh.write(path)
     stored = str(directory / f"film_level{level}.npz")

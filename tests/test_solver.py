@@ -10,9 +10,11 @@ import scipy.sparse as sp
 import skfem
 import xarray as xr
 from electrolyte3d import dataset, forms, geometry, mesh, solver
-from electrolyte3d.config import MeshSettings, SolverSettings, cases_from_config, validate_config
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import validate_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import FARADAY, GAS_CONSTANT, Physics
+from electrolyte3d.settings import MeshSettings, SolverSettings
 from scipy.optimize import brentq
 
 FILM = 37.5e-6
@@ -34,7 +36,7 @@ def study(physics: dict, solver_settings: dict | None = None, mesh_settings: dic
 def electrolyte_mesh(config: dict, case: str, level: int, tmp_path) -> skfem.MeshTri:
     path = str(tmp_path / f"{case}_level{level}.msh")
     with geometry.gmsh_session(log_to_terminal=False):
-        geometry.build(cases_from_config(config)[case].geometry)
+        geometry.build(cases_from_config(config)[case].shape)
         mesh.generate(MeshSettings.from_config(config), level)
         mesh.write(path)
     stored = str(tmp_path / f"{case}_level{level}.npz")

@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 import skfem
 from electrolyte3d import forms, geometry, mesh, metrics, solver, unit_cell
-from electrolyte3d.config import CellMeshSettings, SolverSettings, UnitCell, cases_from_config, load_config
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import load_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import Physics
+from electrolyte3d.settings import SolverSettings, UnitCellMeshSettings
+from electrolyte3d.shapes import UnitCell
 from scipy.optimize import brentq
 from test_solver import (
     MMS_PHYSICS,
@@ -240,7 +243,7 @@ def test_charge_is_conserved_at_a_pillar_interface_in_3d():
     assert interface_statistics(problem, problem.split(final)[0])[1] > 0.02
 
 
-def cell_mesh(cell: UnitCell, settings: CellMeshSettings, directory) -> skfem.MeshTet:
+def cell_mesh(cell: UnitCell, settings: UnitCellMeshSettings, directory) -> skfem.MeshTet:
     """The electrolyte of a unit cell through the workflow's pipeline: unit_cell.build, level-0
     mesh.generate_cell, the .msh, and the stored part."""
     path = str(directory / "cell.msh")
@@ -265,7 +268,7 @@ def test_charge_is_conserved_in_a_unit_cell_with_pillars(lattice, tmp_path):
         substrate_thickness=6 * UM,
         electrode_thickness=6 * UM,
     )
-    settings = CellMeshSettings(
+    settings = UnitCellMeshSettings(
         refinement_ratio=1.5,
         electrolyte_size=2 * UM,
         interface_size=0.8 * UM,
@@ -306,7 +309,7 @@ FLAT_CELL = UnitCell(
     electrode_thickness=2 * UM,
 )
 """A 2 um x 2 um column of a 10 um film: the slab is 1D, so the cell can be narrow."""
-FLAT_MESH = CellMeshSettings(
+FLAT_MESH = UnitCellMeshSettings(
     refinement_ratio=1.5,
     electrolyte_size=0.5 * UM,
     interface_size=0.25 * UM,
@@ -420,7 +423,7 @@ def test_the_film_check_study_depletes_at_the_slab_series_time():
     """The exact depletion time README quotes for config/studies/film-3d-check.yaml (173.7 s)."""
     config = load_config(Path(__file__).resolve().parents[1] / "config" / "studies" / "film-3d-check.yaml")
     case = cases_from_config(config)["film_3d"]
-    physics, thickness = case.physics, case.geometry.substrate_thickness
+    physics, thickness = case.physics, case.shape.substrate_thickness
     flux = physics.salt_consumed_per_charge * physics.current_density
     threshold = config["solver"]["depletion_fraction"] * physics.c0
     exact = brentq(

@@ -7,8 +7,10 @@ import pytest
 import xarray as xr
 from conftest import REPO
 from electrolyte3d import plots, study, time_error
-from electrolyte3d.config import UM, cases_from_config, load_config
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import load_config
 from electrolyte3d.convergence import analyse, error_budget
+from electrolyte3d.parameters import UM
 
 REPORT_TIMES = np.array([0.5, 1.0, 2.0])
 
@@ -86,7 +88,7 @@ def paper_designs(spiral_stop: float, spiral_status: str = "completed") -> xr.Da
     }
     convergences = {name: analysed(levels[name], "c_mean", 1e-4) for name in cases}
     results = {name: levels[name][convergences[name].attrs["production_level"]] for name in cases}
-    descriptors = {name: study.descriptors(case) for name, case in cases.items()}
+    descriptors = {name: case.descriptors() for name, case in cases.items()}
     return study.build(descriptors, convergences, results, {"config_sha256": "0" * 64})
 
 
@@ -167,7 +169,7 @@ def test_sweep_figure_has_a_heatmap_column_per_height():
     levels = {name: [solved(name, level, 2000 * UM, stop=1.5 + level / 100) for level in range(3)] for name in cases}
     convergences = {name: analysed(levels[name], "c_mean", 1.0) for name in cases}
     results = {name: levels[name][0] for name in cases}
-    ds = study.build({name: study.descriptors(case) for name, case in cases.items()}, convergences, results, {})
+    ds = study.build({name: case.descriptors() for name, case in cases.items()}, convergences, results, {})
     grid = ds.set_index(case=["pillar_width", "pillar_pitch", "pillar_height"]).unstack("case")
     assert dict(grid.c_cv.sizes) == {"time": 2, "pillar_width": 3, "pillar_pitch": 2, "pillar_height": 2}
     figure = plots.sweep(ds, "array", 1.0)
@@ -183,7 +185,7 @@ def test_a_sweep_around_a_design_plots_its_metrics_against_the_swept_parameter()
     }
     assert sorted(case.physics.t_plus for case in cases.values()) == [0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
     assert {case.base for case in cases.values()} == {"", "pillar"}
-    assert len({case.geometry.key for case in cases.values()}) == 1
+    assert len({case.shape.key for case in cases.values()}) == 1
     levels = {}
     for name, case in cases.items():
         levels[name] = [solved(name, level, 2300 * UM, stop=1.5 + case.physics.t_plus) for level in range(3)]
@@ -191,7 +193,7 @@ def test_a_sweep_around_a_design_plots_its_metrics_against_the_swept_parameter()
             result.attrs["physics_t_plus"] = case.physics.t_plus
     convergences = {name: analysed(levels[name], "c_mean", 1.0) for name in cases}
     ds = study.build(
-        {name: study.descriptors(case) for name, case in cases.items()},
+        {name: case.descriptors() for name, case in cases.items()},
         convergences,
         {n: levels[n][0] for n in cases},
         {},

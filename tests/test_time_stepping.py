@@ -9,7 +9,9 @@ import pytest
 import skfem
 import xarray as xr
 from electrolyte3d import bdf, convergence, solver, time_error
-from electrolyte3d.config import SolverSettings, cases_from_config, validate_config
+from electrolyte3d.cases import cases_from_config
+from electrolyte3d.config import validate_config
+from electrolyte3d.settings import SolverSettings
 from scipy.optimize import brentq
 from test_solver import FILM, slab_interface_drop
 
@@ -187,7 +189,7 @@ def film_result(physics, settings, mesh, report_times, level: int) -> xr.Dataset
         "case": "film",
         "mesh_level": level,
         "status": solution.status,
-        "triangles": mesh.nelements,
+        "segments": mesh.nelements,
         "dimension": 1,
         "solver_time_rtol": settings.time_rtol,
         **({"depletion_time_s": solution.event_time} if solution.event_time else {}),

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 import skfem
 from electrolyte3d import geometry, mesh, unit_cell
-from electrolyte3d.config import UM, CellMeshSettings, UnitCell
+from electrolyte3d.parameters import UM
+from electrolyte3d.settings import UnitCellMeshSettings
+from electrolyte3d.shapes import UnitCell
 
 
 def paper_cell(lattice: str, pillar_height_um: float = 150) -> UnitCell:
@@ -17,7 +19,7 @@ def paper_cell(lattice: str, pillar_height_um: float = 150) -> UnitCell:
     return UnitCell(lattice, 100 * UM, 400 * UM, pillar_height_um * UM, 37.5 * UM, 450 * UM)
 
 
-COARSE = CellMeshSettings(
+COARSE = UnitCellMeshSettings(
     refinement_ratio=1.5,
     electrolyte_size=40 * UM,
     interface_size=15 * UM,
@@ -92,7 +94,7 @@ def test_rims_are_the_arcs_at_the_root_and_the_end_of_each_pillar(built):
         assert min(abs(z_min), abs(z_min + cell.pillar_height / UM)) < 1e-6
 
 
-def mesh_cell(cell: UnitCell, settings: CellMeshSettings, level: int, path) -> dict:
+def mesh_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: int, path) -> dict:
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
         mesh.generate_cell(settings, level)
@@ -196,7 +198,7 @@ def test_flat_film_meshes_exactly(tmp_path):
 
 
 SMALL = UnitCell("square", 60 * UM, 160 * UM, 60 * UM, 30 * UM, 80 * UM)
-UNIFORM = CellMeshSettings(1.5, *(size * UM for size in (10, 10, 10, 10, 10, 40)))
+UNIFORM = UnitCellMeshSettings(1.5, *(size * UM for size in (10, 10, 10, 10, 10, 40)))
 """A small cell meshed uniformly, so the count is ruled by the volume, not the surfaces."""
 
 

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from electrolyte3d.shapes import element_count
+
 SAFETY_FACTOR = 1.25
 """Celik et al.'s factor for three-grid studies."""
 
@@ -51,11 +53,6 @@ class GridConvergenceIndex:
     approximate_relative_error: float
     extrapolated_relative_error: float
     gci_fine: float
-
-
-def electrolyte_elements(attrs: dict) -> int:
-    """The electrolyte element count a level's result records: triangles in 2D, tetrahedra in 3D."""
-    return attrs["tetrahedra"] if attrs.get("dimension", 2) == 3 else attrs["triangles"]
 
 
 def grid_convergence_index(
@@ -166,7 +163,7 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     """
     case = levels[0].attrs["case"]
     statuses = [ds.attrs["status"] for ds in levels]
-    elements = np.array([electrolyte_elements(ds.attrs) for ds in levels])
+    elements = np.array([element_count(ds.attrs) for ds in levels])
     dimension = levels[0].attrs.get("dimension", 2)
     times, table = quantities(levels)
     compared = list(table)

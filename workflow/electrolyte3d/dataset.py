@@ -11,7 +11,6 @@ import xarray as xr
 from skfem import asm
 
 from electrolyte3d import forms, io
-from electrolyte3d.convergence import electrolyte_elements
 from electrolyte3d.geometry import INTERFACE
 from electrolyte3d.mesh import first_layer_height, first_layer_thickness
 from electrolyte3d.metrics import (
@@ -23,7 +22,9 @@ from electrolyte3d.metrics import (
     over_surface,
 )
 from electrolyte3d.parameters import FARADAY
-from electrolyte3d.solver import CathodeProblem, Problem, Solution, SolverSettings
+from electrolyte3d.settings import SolverSettings
+from electrolyte3d.shapes import SHAPES, element_count
+from electrolyte3d.solver import CathodeProblem, Problem, Solution
 from electrolyte3d.study import DEPTH_NORM
 
 STATISTICS = {
@@ -149,7 +150,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
         np.array([problem.interface_current(x) for x in states]).reshape(times.shape),
         _attrs(
             "reaction current through the whole interface (into the electrode)"
-            + (" per unit depth" if dimension == 2 else " of the unit cell"),
+            + f" {SHAPES[dimension].interface_noun}",
             current_units,
         ),
     )
@@ -303,7 +304,7 @@ def resolution_warning(ds: xr.Dataset) -> str | None:
     """A plain-words warning when the mesh does not resolve the depletion layer (or a cathode's
     lithiated layer) at the last time (when the depletion time is decided), else None."""
     warnings = []
-    setting = "mesh/cell/interface_size_um" if ds.attrs.get("dimension") == 3 else "mesh/boundary_layer_first_um"
+    setting = SHAPES[ds.attrs.get("dimension", 2)].resolution_key
     for prefix, what, layer in (
         ("", "sqrt(D_amb t)", "depletion layer"),
         ("cathode_", "sqrt(D_cathode t) in the cathode", "cathode's lithiated layer"),
@@ -454,7 +455,7 @@ def solve_table(datasets: list[xr.Dataset], benchmarks: list[pd.DataFrame]) -> p
                 "case": attrs["case"],
                 "level": attrs["mesh_level"],
                 "dimension": attrs.get("dimension", 2),
-                "elements": electrolyte_elements(attrs),
+                "elements": element_count(attrs),
                 "status": attrs["status"],
                 "depletion_time_s": attrs.get("depletion_time_s", np.nan),
                 "saturation_time_s": attrs.get("saturation_time_s", np.nan),

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 
 import gmsh
 
-from electrolyte3d.config import UM, Geometry
+from electrolyte3d.parameters import UM
+from electrolyte3d.shapes import CrossSection
 
 ELECTROLYTE = "electrolyte"
 ELECTRODE = "electrode"
@@ -41,7 +42,7 @@ def gmsh_session(log_to_terminal: bool = True):
         gmsh.finalize()
 
 
-def electrolyte_outline(geometry: Geometry) -> list[tuple[float, float]]:
+def electrolyte_outline(geometry: CrossSection) -> list[tuple[float, float]]:
     """Vertices (gmsh units) of the electrolyte polygon, counter-clockwise from the top left."""
     scale = 1 / GMSH_LENGTH_UNIT
     half = geometry.electrode_length / 2 * scale
@@ -59,7 +60,7 @@ def electrolyte_outline(geometry: Geometry) -> list[tuple[float, float]]:
     return vertices + [(half, 0.0), (half, top)]
 
 
-def build(geometry: Geometry) -> dict[str, list[int]]:
+def build(geometry: CrossSection) -> dict[str, list[int]]:
     """Create the model in the current gmsh session; return the entity tags of each physical group."""
     occ = gmsh.model.occ
     gmsh.model.add("electrolyte3d")

@@ -18,7 +18,6 @@ import pandas as pd
 import skfem
 
 from electrolyte3d import io
-from electrolyte3d.config import CellMeshSettings, MeshSettings
 from electrolyte3d.geometry import (
     ELECTRODE,
     ELECTROLYTE,
@@ -30,6 +29,8 @@ from electrolyte3d.geometry import (
     boundary,
     pillar_corners,
 )
+from electrolyte3d.settings import MeshSettings, UnitCellMeshSettings
+from electrolyte3d.shapes import element_count
 from electrolyte3d.unit_cell import rim_curves
 
 FRONTAL_DELAUNAY = 6
@@ -370,7 +371,7 @@ def _split(quads: np.ndarray, starts: tuple[np.ndarray, np.ndarray], position: n
     return np.where(better[:, None, None], other, preferred).reshape(-1, 3)
 
 
-def set_cell_size_fields(settings: CellMeshSettings, level: int) -> None:
+def set_cell_size_fields(settings: UnitCellMeshSettings, level: int) -> None:
     """Background size field of the current unit cell: interface_size on the interface, growing
     linearly over grading_distance to electrolyte_size in the electrolyte and to electrode_size in
     the electrode, and rim_size at the pillar rims, growing to interface_size over rim_radius."""
@@ -416,7 +417,7 @@ def _longest_extent(dim: int, tag: int) -> float:
     return max(high - low for low, high in zip(box[:3], box[3:], strict=True))
 
 
-def generate_cell(settings: CellMeshSettings, level: int) -> None:
+def generate_cell(settings: UnitCellMeshSettings, level: int) -> None:
     """Tetrahedral mesh of the current unit cell (opened from the geometry file) at ``level``:
     gmsh's Delaunay, then its Netgen optimiser (on the paper's hexagonal cell at the default
     level 3 it raises the smallest dihedral angle from 6 to 12 degrees and the smallest SICN
@@ -612,7 +613,7 @@ def ladder_table(reports: list[dict], wall_seconds: list[float], cases: Mapping[
             if group.endswith("_per_group"):
                 row.update({f"{group.split('_per_')[0]}_{name}": count for name, count in counts.items()})
         dimension = report.get("dimension", 2)
-        cells = report["tetrahedra"] if dimension == 3 else report["triangles"]
+        cells = element_count(report)
         rows.append(
             {
                 **row,

@@ -28,6 +28,8 @@ S_CM = 100.0
 """S m-1 per S cm-1."""
 CM2 = 1e-4
 """m2 per cm2."""
+UM = 1e-6
+"""Metres per micrometre."""
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from matplotlib.tri import Triangulation
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
 from electrolyte3d import study
-from electrolyte3d.config import UM
 from electrolyte3d.convergence import find_quantity
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, INSULATION, INTERFACE, TOP
+from electrolyte3d.parameters import UM
+from electrolyte3d.shapes import ELEMENT_NOUNS
 
 SUBDOMAIN_COLOURS = {ELECTROLYTE: "#9ecae1", ELECTRODE: "#d9d9d9"}
 BOUNDARY_COLOURS = {INTERFACE: "#d62728", TOP: "#e6b800"}
@@ -199,7 +200,7 @@ def convergence(ds, time: float | None):
         axis.set_xscale("log")
         axis.set_xticks(ds.elements.values, labels=[f"{n:.3g}" for n in ds.elements.values], minor=False)
         axis.set_xticks([], minor=True)
-        axis.set_xlabel(f"electrolyte {'tetrahedra' if ds.attrs.get('dimension', 2) == 3 else 'triangles'} [-]")
+        axis.set_xlabel(f"electrolyte {ELEMENT_NOUNS[ds.attrs.get('dimension', 2)]} [-]")
         axis.set_ylabel(label)
     axes[0][0].legend(fontsize="small")
     figure.suptitle(f"{ds.attrs['case']}: {ds.attrs['grid_status'].replace('_', ' ')}", fontsize="medium")

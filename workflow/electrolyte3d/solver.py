@@ -25,9 +25,9 @@ from scipy.optimize import brentq
 from skfem import asm
 
 from electrolyte3d import bdf, forms, sparse
-from electrolyte3d.config import SolverSettings
 from electrolyte3d.geometry import INTERFACE, TOP
 from electrolyte3d.parameters import FARADAY, Cathode, Physics
+from electrolyte3d.settings import SolverSettings
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ import pandas as pd
 import xarray as xr
 
 from electrolyte3d import io
-from electrolyte3d.config import Case, InvalidCase
+from electrolyte3d.cases import InvalidCase
 from electrolyte3d.convergence import (
     EVENT_TIMES,
     TIME_QUANTITIES,
     GridConvergenceIndex,
-    electrolyte_elements,
     find_quantity,
 )
+from electrolyte3d.shapes import Case, element_count
 
 PROFILE_POINTS = 401
 """Points of the common normalised arc length onto which interface profiles are interpolated."""
@@ -85,44 +85,6 @@ def check_current(result: xr.Dataset, expected_sha256: str, path: str) -> None:
         )
 
 
-def descriptors(case: Case) -> dict:
-    """The design parameters of a case that label it in the study dataset (SI; plain values for
-    a Snakemake ``params`` entry)."""
-    geometry = case.geometry
-    labels = {"design": case.design, "study": case.study, "geometry": geometry.key, "base": case.base}
-    if geometry.dimension == 3:
-        return {
-            **labels,
-            "dimension": 3,
-            "lattice": geometry.lattice,
-            "pillar_width": math.nan,
-            "pillar_diameter": geometry.pillar_diameter,
-            "pillar_pitch": geometry.pillar_pitch,
-            "pillar_height": geometry.pillar_height,
-            "pillar_count": math.nan,
-            "substrate_thickness": geometry.substrate_thickness,
-            "electrode_length": math.nan,
-            "electrode_thickness": geometry.electrode_thickness,
-        }
-    pitch = case.pillar_pitch
-    if pitch is None:
-        gaps = np.diff(geometry.pillar_centres)
-        pitch = float(gaps[0]) if gaps.size and np.allclose(gaps, gaps[0], rtol=1e-9) else math.nan
-    return {
-        **labels,
-        "dimension": 2,
-        "lattice": "",
-        "pillar_width": geometry.pillar_width,
-        "pillar_diameter": math.nan,
-        "pillar_pitch": pitch,
-        "pillar_height": geometry.pillar_height,
-        "pillar_count": geometry.pillar_count,
-        "substrate_thickness": geometry.substrate_thickness,
-        "electrode_length": geometry.electrode_length,
-        "electrode_thickness": geometry.electrode_thickness,
-    }
-
-
 RIDGE_CELL_KEYS = (
     "dimension",
     "pillar_width",
@@ -158,7 +120,7 @@ def ridge_cell_groups(cases: Mapping[str, Mapping]) -> dict[str, list[str]]:
 
 def case_row(case: Case) -> dict:
     """One row of results/cases.csv: what a case will run with, SI, units in the column names."""
-    row = {"case": case.name, **descriptors(case)}
+    row = {"case": case.name, **case.descriptors()}
     return {
         **{_si_column(name): value for name, value in row.items()},
         **case.physics.si_values(),
@@ -196,7 +158,7 @@ def _si_column(name: str) -> str:
 def build(
     cases: Mapping[str, dict], convergences: Mapping[str, xr.Dataset], results: Mapping[str, xr.Dataset], attrs: dict
 ) -> xr.Dataset:
-    """One dataset of all ``cases`` (name -> :func:`descriptors`), each from its production-level
+    """One dataset of all ``cases`` (name -> :meth:`Case.descriptors`), each from its production-level
     result in ``results`` as chosen by its grid convergence dataset in ``convergences``."""
     names = list(cases)
     transient = "time" in results[names[0]].dims
@@ -301,7 +263,7 @@ def build(
             "1",
         ),
         "elements": (
-            [electrolyte_elements(attrs_of[c]) for c in names],
+            [element_count(attrs_of[c]) for c in names],
             "electrolyte elements of the production level (triangles in 2D, tetrahedra in 3D)",
             "1",
         ),

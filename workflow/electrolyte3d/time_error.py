@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from electrolyte3d import convergence
-from electrolyte3d.config import SolverSettings
+from electrolyte3d.settings import SolverSettings
 
 SAFETY_FACTOR = 1.25
 UNCONFIRMED_SAFETY_FACTOR = 3.0

@@ -17,7 +17,6 @@ import math
 
 import gmsh
 
-from electrolyte3d.config import UnitCell
 from electrolyte3d.geometry import (
     ELECTRODE,
     ELECTROLYTE,
@@ -27,6 +26,7 @@ from electrolyte3d.geometry import (
     TOP,
     add_physical_groups,
 )
+from electrolyte3d.shapes import UnitCell
 
 PHYSICAL_GROUPS_3D = {ELECTROLYTE: 3, ELECTRODE: 3, INTERFACE: 2, TOP: 2, INSULATION: 2}
 """Physical group names of a unit cell (the 2D names) and their dimension."""

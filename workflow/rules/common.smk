@@ -11,20 +11,12 @@ PACKAGE_ROOT = str(Path(workflow.current_basedir).parent)
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
 
-from electrolyte3d.config import (
-    CellMeshSettings,
-    ConfigError,
-    MeshSettings,
-    SolverSettings,
-    cases_from_config,
-    enabled_sweeps,
-    invalid_cases,
-    read_yaml,
-    report_times,
-    validate_config,
-)
+from electrolyte3d.cases import cases_from_config, enabled_sweeps, invalid_cases
+from electrolyte3d.config import ConfigError, read_yaml, validate_config
+from electrolyte3d.settings import SolverSettings, report_times
+from electrolyte3d.shapes import SHAPES, CrossSection
 from electrolyte3d.io import fingerprint
-from electrolyte3d.study import case_row, descriptors, invalid_case_row, ridge_cell_groups
+from electrolyte3d.study import case_row, invalid_case_row, ridge_cell_groups
 
 try:
     for path in workflow.configfiles:
@@ -32,8 +24,8 @@ try:
     validate_config(config)
     CASES = cases_from_config(config)
     INVALID_CASES = invalid_cases(config)
-    MESH_SETTINGS = MeshSettings.from_config(config)
-    CELL_MESH_SETTINGS = CellMeshSettings.from_config(config)
+    LADDERS = {shape: shape.settings_type.from_config(config) for shape in SHAPES.values()}
+    """The ladder settings of each kind of shape (mesh, and mesh/cell for unit cells)."""
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
 if INVALID_CASES:
@@ -50,15 +42,15 @@ TIME_ERROR = {"tolerance_factor": config["convergence"]["time_tolerance_factor"]
 PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["dpi"]}
 SWEEPS = enabled_sweeps(config)
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
-FIELD_SNAPSHOTS = [name for name in DESIGNS if CASES[name].geometry.dimension == 2]
+FIELD_SNAPSHOTS = [name for name in DESIGNS if CASES[name].shape.has_field_picture]
 """Designs with a field picture: the 2D ones (a 3D cell's fields are for ParaView, level<N>.xdmf)."""
-CASE_DESCRIPTORS = {name: descriptors(case) for name, case in CASES.items()}
+CASE_DESCRIPTORS = {name: case.descriptors() for name, case in CASES.items()}
 RIDGE_CELL_GROUPS = ridge_cell_groups(CASE_DESCRIPTORS)
 """Pillars a study has both as 2D ridges and as 3D cells: what ridge_vs_cell.png compares."""
-GEOMETRIES = {case.geometry.key: case.geometry for case in CASES.values()}
+GEOMETRIES = {case.shape.key: case.shape for case in CASES.values()}
 GEOMETRY_CASES = {key: [] for key in GEOMETRIES}
 for name, case in CASES.items():
-    GEOMETRY_CASES[case.geometry.key].append(name)
+    GEOMETRY_CASES[case.shape.key].append(name)
 
 
 wildcard_constraints:
@@ -80,9 +72,9 @@ def geometry_params(wildcards):
     return GEOMETRIES[wildcards.geometry].as_params()
 
 
-def mesh_settings(geometry):
-    """The ladder settings of a geometry: the 2D ladder's, or the 3D cells' (mesh/cell)."""
-    return CELL_MESH_SETTINGS if geometry.dimension == 3 else MESH_SETTINGS
+def mesh_settings(shape):
+    """The ladder settings of a shape: the 2D ladder's (mesh), or the unit cells' (mesh/cell)."""
+    return LADDERS[type(shape)]
 
 
 def geometry_mesh_settings(wildcards):
@@ -90,21 +82,21 @@ def geometry_mesh_settings(wildcards):
 
 
 def case_mesh_settings(wildcards):
-    return mesh_settings(known_case(wildcards).geometry).as_params()
+    return mesh_settings(known_case(wildcards).shape).as_params()
 
 
 def case_mesh(wildcards):
     """The electrolyte mesh a case's solve runs on: its geometry's, at the job's level."""
-    return f"results/geometries/{known_case(wildcards).geometry.key}/mesh/level{wildcards.level}.npz"
+    return f"results/geometries/{known_case(wildcards).shape.key}/mesh/level{wildcards.level}.npz"
 
 
 def case_electrode_mesh(wildcards):
     """The electrode mesh of a case's geometry at the job's level (a cathode case solves on it)."""
-    return f"results/geometries/{known_case(wildcards).geometry.key}/mesh/level{wildcards.level}.electrode.npz"
+    return f"results/geometries/{known_case(wildcards).shape.key}/mesh/level{wildcards.level}.electrode.npz"
 
 
 def case_geometry(wildcards):
-    return known_case(wildcards).geometry.as_params()
+    return known_case(wildcards).shape.as_params()
 
 
 def case_physics(wildcards):
@@ -120,8 +112,8 @@ def case_cathode(wildcards):
 def solve_params(case):
     """What a solve depends on: the rule's params, and the fingerprint its result records."""
     return {
-        "geometry": case.geometry.as_params(),
-        "mesh": mesh_settings(case.geometry).as_params(),
+        "geometry": case.shape.as_params(),
+        "mesh": mesh_settings(case.shape).as_params(),
         "physics": case.physics.as_params(),
         "cathode": {} if case.cathode is None else case.cathode.as_params(),
         "solver": SOLVER_SETTINGS.as_params(),
@@ -139,96 +131,49 @@ EXPECTED_FINGERPRINTS = {
 """The config_sha256 each case's solve and convergence results must carry to be current."""
 
 
-LEVEL0_TRIANGLES = 7.5e4
-"""Triangles in the level-0 mesh of the largest paper design (spiral; results/mesh_report.csv)."""
-LEVEL0_INTERFACE_LENGTH = 2.6e-3
-"""Its interface length, m: the graded interface and its boundary layer hold most triangles, so
-other geometries are estimated in proportion (planar 1.4 mm: 3.2e4 measured, 4.0e4 estimated)."""
+def job_shape(wildcards):
+    """The shape a mesh job (by its geometry wildcard) or a solve job (by its case) works on."""
+    return GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).shape
 
 
-FINEST_CELL_NODES = 3.8e4
-"""Electrolyte nodes of level 3 of the paper's hexagonal cell (100 um pillars at a 400 um pitch;
-results/mesh_report.csv of config/studies/pillars-3d.yaml)."""
-FINEST_CELL_INTERFACE_AREA = 9.28e-8
-"""Its interface area, m2: other cells are estimated in proportion."""
-
-
-def job_geometry(wildcards):
-    """The geometry a mesh job (by its geometry wildcard) or a solve job (by its case) works on."""
-    return GEOMETRIES[wildcards.geometry] if "geometry" in wildcards.keys() else known_case(wildcards).geometry
-
-
-def level_cell_nodes(wildcards):
-    """Estimated electrolyte nodes of a 3D cell's level (the count grows by at most
-    refinement_ratio**3 per level)."""
-    geometry = job_geometry(wildcards)
-    scale = max(geometry.interface_area / FINEST_CELL_INTERFACE_AREA, 0.25)
-    return (
-        scale
-        * FINEST_CELL_NODES
-        * (CELL_MESH_SETTINGS.size_factor(int(wildcards.level)) / CELL_MESH_SETTINGS.size_factor(3)) ** -3
-    )
-
-
-def is_cell(wildcards):
-    return job_geometry(wildcards).dimension == 3
-
-
-def level_triangles(wildcards):
-    geometry = job_geometry(wildcards)
-    scale = max(geometry.interface_length / LEVEL0_INTERFACE_LENGTH, 0.5)
-    if geometry.electrode_solved:
-        scale *= 2  # a cathode's boundary layer about doubles the count (cathode_pillar level 0: 148k, 81k of them electrolyte)
-    return scale * LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(int(wildcards.level)) ** -2
+def level_elements(wildcards):
+    """The estimated elements of a job's level (triangles of a section, electrolyte nodes of a
+    unit cell), on which its shape's budget is priced."""
+    shape = job_shape(wildcards)
+    return shape.estimated_elements(mesh_settings(shape), int(wildcards.level))
 
 
 def mesh_level_runtime_min(wildcards):
-    """Measured (results/mesh_report.csv, with the .npz export): at most 22 s for 5.4e5
-    triangles; budget 5 min plus 0.1 ms per triangle. A 3D cell: 5 min plus 5 ms per electrolyte node."""
-    if is_cell(wildcards):
-        return int(5 + 5e-3 * level_cell_nodes(wildcards) / 60)
-    return int(5 + 1e-4 * level_triangles(wildcards) / 60)
+    """5 min plus the shape's budget per element; README "Performance" has what was measured."""
+    return int(5 + job_shape(wildcards).budget.mesh_s * level_elements(wildcards) / 60)
 
 
 def solve_level_runtime_min(wildcards):
-    """Measured (results/solve_report.csv): about 0.5 ms of wall per electrolyte triangle for a
-    transient run to depletion (pillar level 3: 66 steps, 231 s). Budgeted generously, 5 min plus
-    4 ms per triangle, because the step count grows with end_time and the physics. A 3D cell
-    (results/solve_report.csv of config/studies/pillars-3d.yaml): hexagonal level 3, 3.8e4
-    electrolyte nodes, 212 s to depletion, 2 s per Newton iteration on one thread; budget 5 min
-    plus 40 ms per node."""
-    if is_cell(wildcards):
-        return int(5 + 4e-2 * level_cell_nodes(wildcards) / 60)
-    return int(5 + 4e-3 * level_triangles(wildcards) / 60)
+    """5 min plus the shape's budget per element, generous because the step count grows with
+    end_time and the physics."""
+    return int(5 + job_shape(wildcards).budget.solve_s * level_elements(wildcards) / 60)
 
 
 def field_snapshot_memory_mb(wildcards):
-    """Measured: 1.24 GB to read the fields of the finest pillar level (4.4e5 triangles, 25 times)."""
-    return int(500 + 3e-3 * LEVEL0_TRIANGLES * MESH_SETTINGS.size_factor(LEVELS[-1]) ** -2)
+    """500 MB plus 3 kB per triangle of the finest level of the largest paper section."""
+    finest = CrossSection.LEVEL0_TRIANGLES * LADDERS[CrossSection].size_factor(LEVELS[-1]) ** -2
+    return int(500 + 3e-3 * finest)
 
 
 def mesh_level_memory_mb(wildcards, attempt):
-    """Measured peak (results/benchmarks/mesh): ~140 MB plus ~0.4 kB per triangle. Rounded up,
-    and multiplied by the attempt, so a retry after an out-of-memory kill asks for more. A 3D cell:
-    500 MB plus 20 kB per electrolyte node."""
-    if is_cell(wildcards):
-        return int((500 + 2e-2 * level_cell_nodes(wildcards)) * attempt)
-    return int((500 + 1e-3 * level_triangles(wildcards)) * attempt)
+    """500 MB plus the shape's budget per element, times the attempt, so a retry after an
+    out-of-memory kill asks for more."""
+    return int((500 + job_shape(wildcards).budget.mesh_mb * level_elements(wildcards)) * attempt)
 
 
 def solve_level_memory_mb(wildcards, attempt):
-    """Measured peak (results/benchmarks/solve): ~250 MB plus ~3.2 kB per electrolyte triangle
-    (about 5/6 of all). Rounded up, and multiplied by the attempt. A 3D cell: 1.11 GB at 3.8e4
-    electrolyte nodes (hexagonal level 3; PARDISO's fill-in dominates); budget 500 MB plus 40 kB
-    per node."""
-    if is_cell(wildcards):
-        return int((500 + 4e-2 * level_cell_nodes(wildcards)) * attempt)
-    return int((500 + 3.5e-3 * level_triangles(wildcards)) * attempt)
+    """500 MB plus the shape's budget per element, times the attempt."""
+    return int((500 + job_shape(wildcards).budget.solve_mb * level_elements(wildcards)) * attempt)
 
 
 def snapshot_levels(wildcards):
     """A 2D case's level results for its field picture; a 3D cell has none (its fields are for ParaView)."""
-    if known_case(wildcards).geometry.dimension == 3:
+    if not known_case(wildcards).shape.has_field_picture:
         raise WorkflowError(
             f"case '{wildcards.case}' is a 3D cell, which has no field picture; open its fields in ParaView "
             f"(results/{wildcards.case}/solve/level<N>.xdmf)"

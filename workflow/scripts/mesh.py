@@ -5,15 +5,16 @@ import logging
 
 import gmsh
 from electrolyte3d import io, mesh
-from electrolyte3d.config import CellMeshSettings, MeshSettings
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, gmsh_session
+from electrolyte3d.shapes import SHAPES
 
 io.log_to(snakemake.log[0])
 level = int(snakemake.wildcards.level)
 with gmsh_session():
     gmsh.open(snakemake.input.model)
     dimension = gmsh.model.getDimension()
-    settings = (CellMeshSettings if dimension == 3 else MeshSettings)(**snakemake.params.mesh)
+    shape_type = SHAPES[dimension]
+    settings = shape_type.settings_type(**snakemake.params.mesh)
     logging.info(
         "geometry %s level %d (%dD): size factor %.4g, %s",
         snakemake.wildcards.geometry,
@@ -22,10 +23,7 @@ with gmsh_session():
         settings.size_factor(level),
         settings,
     )
-    if dimension == 3:
-        mesh.generate_cell(settings, level)
-    else:
-        mesh.generate(settings, level, snakemake.params.electrode_solved)
+    shape_type.mesh(settings, level, snakemake.params.electrode_solved)
     report = {
         "geometry": snakemake.wildcards.geometry,
         "level": level,

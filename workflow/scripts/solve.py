@@ -7,8 +7,8 @@ import os
 os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads MKL
 
 from electrolyte3d import dataset, io, mesh, solver
-from electrolyte3d.config import SolverSettings
 from electrolyte3d.parameters import Cathode, Physics
+from electrolyte3d.settings import SolverSettings
 
 io.log_to(snakemake.log[0])
 case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)

@@ -1,0 +1,6 @@
+"""The one error a study configuration raises: kept apart so that the shapes' checks can raise it
+without importing the parser."""
+
+
+class ConfigError(ValueError):
+    """A study configuration that cannot be run; the message says which key and why."""

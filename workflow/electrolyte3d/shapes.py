@@ -1,0 +1,398 @@
+"""The shapes a case is solved on, in metres: the 2D cross-section of a ridge array
+(:class:`CrossSection`) and the 3D unit cell of a cylindrical pillar array (:class:`UnitCell`).
+
+Both answer the same questions, so the rules, scripts, datasets and plots ask the shape instead of
+branching on its dimension: how it is built and meshed in gmsh (:meth:`build`, :meth:`mesh`, imported
+only when called, so this module needs no gmsh), which ladder settings mesh it (``settings_type``), what its elements
+are called (``element_noun``), how it is labelled in the study (:meth:`descriptors`), what a mesh
+level costs (:meth:`estimated_elements` and ``budget``), and whether the values it was given can
+be meshed at all (:meth:`check`, before any job runs).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from electrolyte3d.errors import ConfigError
+from electrolyte3d.io import fingerprint
+from electrolyte3d.parameters import UM
+from electrolyte3d.settings import LadderSettings, MeshSettings, UnitCellMeshSettings
+
+ELEMENT_NOUNS = {1: "segments", 2: "triangles", 3: "tetrahedra"}
+"""What a mesh's elements are called, by its dimension (the key of their count in mesh reports)."""
+
+
+def element_count(attrs: Mapping) -> int:
+    """The element count recorded in a mesh report or result's attributes, triangles or tetrahedra."""
+    return attrs[ELEMENT_NOUNS[attrs.get("dimension", 2)]]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a job asks a cluster for, per estimated element of its level (:meth:`estimated_elements`):
+    ``mesh_s`` and ``solve_s`` seconds of wall, ``mesh_mb`` and ``solve_mb`` megabytes of memory,
+    each on top of a fixed 5 min or 500 MB (README, "Performance", has what was measured)."""
+
+    mesh_s: float
+    solve_s: float
+    mesh_mb: float
+    solve_mb: float
+
+
+def _format(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def _um(value: float) -> float:
+    """A length in micrometres as the config gave it: rounding to 1e-9 um undoes the conversion's
+    round-off, so the checks compare exactly the values the user wrote."""
+    return round(value / UM, 9)
+
+
+def _check_height(case: str, height: float, thickness: float) -> None:
+    if height >= thickness:
+        raise ConfigError(
+            f"case '{case}': pillar_height_um = {_format(height)} must be less than "
+            f"electrode_thickness_um = {_format(thickness)} (the pillar would cut through the electrode)"
+        )
+
+
+@dataclass(frozen=True)
+class CrossSection:
+    """The 2D cross-section of one case, in metres: pillars are ridges of infinite length.
+
+    The electrode spans y in [-electrode_thickness, 0] and x in [-L/2, L/2]; the electrolyte
+    substrate spans y in [0, substrate_thickness]; each pillar spans
+    x in [centre - width/2, centre + width/2], y in [-pillar_height, 0]. ``electrode_solved``:
+    the electrode carries an unknown (an intercalation cathode), so its mesh is refined at the
+    interface like the electrolyte's.
+    """
+
+    electrode_length: float
+    electrode_thickness: float
+    substrate_thickness: float
+    pillar_width: float
+    pillar_height: float
+    pillar_centres: tuple[float, ...]
+    electrode_solved: bool = False
+
+    dimension: ClassVar[int] = 2
+    element_noun: ClassVar[str] = ELEMENT_NOUNS[2]
+    settings_type: ClassVar[type[LadderSettings]] = MeshSettings
+    smallest_element_key: ClassVar[str] = "mesh/corner_size_um"
+    """The config key of the smallest element the 2D mesh places (at the pillar corners)."""
+    resolution_key: ClassVar[str] = "mesh/boundary_layer_first_um"
+    """The config key that sets the height of the interface's first element layer."""
+    interface_noun: ClassVar[str] = "per unit depth"
+    budget: ClassVar[Budget] = Budget(mesh_s=1e-4, solve_s=4e-3, mesh_mb=1e-3, solve_mb=3.5e-3)
+    has_field_picture: ClassVar[bool] = True
+
+    @property
+    def pillar_count(self) -> int:
+        return len(self.pillar_centres)
+
+    @property
+    def interface_length(self) -> float:
+        """Electrolyte/electrode interface: substrate underside plus two sides per pillar."""
+        return self.electrode_length + 2 * self.pillar_count * self.pillar_height
+
+    @property
+    def electrolyte_area(self) -> float:
+        return (
+            self.electrode_length * self.substrate_thickness
+            + self.pillar_count * self.pillar_width * self.pillar_height
+        )
+
+    @property
+    def electrode_area(self) -> float:
+        return (
+            self.electrode_length * self.electrode_thickness
+            - self.pillar_count * self.pillar_width * self.pillar_height
+        )
+
+    def as_params(self) -> dict:
+        """Plain values for a Snakemake ``params`` entry (reruns follow their changes)."""
+        params = asdict(self)
+        params["pillar_centres"] = list(self.pillar_centres)
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping) -> CrossSection:
+        return cls(**{**params, "pillar_centres": tuple(params["pillar_centres"])})
+
+    @functools.cached_property
+    def key(self) -> str:
+        """Name of this shape's directory of results: cases with equal shapes share it, and so
+        share its geometry and mesh jobs (a physics sweep does not remesh)."""
+        return "g" + fingerprint(self.as_params())[:10]
+
+    def build(self) -> dict[str, list[int]]:
+        """The shape in the current gmsh session; the entity tags of each physical group."""
+        from electrolyte3d import geometry
+
+        return geometry.build(self)
+
+    @staticmethod
+    def mesh(settings: MeshSettings, level: int, electrode_solved: bool) -> None:
+        """Mesh a level of the section open in the current gmsh session (triangles)."""
+        from electrolyte3d import mesh
+
+        mesh.generate(settings, level, electrode_solved)
+
+    def counts(self) -> dict:
+        """What the geometry report states besides the measured sizes."""
+        return {"pillar_count": self.pillar_count}
+
+    LEVEL0_TRIANGLES: ClassVar[float] = 7.5e4
+    """Triangles in the level-0 mesh of the largest paper design (spiral, results/mesh_report.csv)."""
+    LEVEL0_INTERFACE_LENGTH: ClassVar[float] = 2.6e-3
+    """Its interface length, m: the graded interface and its boundary layer hold most triangles,
+    so other sections are estimated in proportion."""
+
+    def estimated_elements(self, settings: MeshSettings, level: int) -> float:
+        """Estimated triangles of a level, for the resources a job asks for."""
+        scale = max(self.interface_length / self.LEVEL0_INTERFACE_LENGTH, 0.5)
+        if self.electrode_solved:
+            scale *= 2  # a cathode's boundary layer about doubles the count
+        return scale * self.LEVEL0_TRIANGLES * settings.size_factor(level) ** -2
+
+    def descriptors(self, pillar_pitch: float | None) -> dict:
+        """The design parameters that label the shape in the study dataset (SI); ``pillar_pitch``
+        is the sweep's, else the centres' spacing where it is regular."""
+        if pillar_pitch is None:
+            gaps = np.diff(self.pillar_centres)
+            pillar_pitch = float(gaps[0]) if gaps.size and np.allclose(gaps, gaps[0], rtol=1e-9) else math.nan
+        return {
+            "dimension": 2,
+            "lattice": "",
+            "pillar_width": self.pillar_width,
+            "pillar_diameter": math.nan,
+            "pillar_pitch": pillar_pitch,
+            "pillar_height": self.pillar_height,
+            "pillar_count": self.pillar_count,
+            "substrate_thickness": self.substrate_thickness,
+            "electrode_length": self.electrode_length,
+            "electrode_thickness": self.electrode_thickness,
+        }
+
+    def check(self, case: str, smallest_element: float, pitch: float | None = None) -> None:
+        """Refuse pillars that cut through the electrode, overlap, leave the domain, or are (or
+        leave gaps) narrower than ``smallest_element``, the smallest element the mesh places."""
+        if not self.pillar_centres:
+            return
+        _check_height(case, _um(self.pillar_height), _um(self.electrode_thickness))
+        width = _um(self.pillar_width)
+        ordered = sorted(_um(centre) for centre in self.pillar_centres)
+        for left, right in itertools.pairwise(ordered):
+            if right - left <= width:
+                where = (
+                    f"pillar_pitch_um = {_format(_um(pitch))}"
+                    if pitch is not None
+                    else f"pillars at {_format(left)} and {_format(right)} (centre distance {_format(right - left)})"
+                )
+                raise ConfigError(
+                    f"case '{case}': {where} with pillar_width_um = {_format(width)} makes pillars "
+                    "overlap or touch; the centre distance must exceed the width"
+                )
+        half_length = _um(self.electrode_length) / 2
+        for index, centre in enumerate(_um(centre) for centre in self.pillar_centres):
+            if abs(centre) + width / 2 >= half_length:
+                raise ConfigError(
+                    f"case '{case}': pillar_centres_um[{index}] = {_format(centre)} with pillar_width_um = "
+                    f"{_format(width)} reaches or leaves the domain side at +-{_format(half_length)} "
+                    "(electrode_length_um / 2)"
+                )
+        gap = min((right - left for left, right in itertools.pairwise(ordered)), default=math.inf) - width
+        if min(width, gap) < _um(smallest_element):
+            narrow = f"pillar_width_um = {_format(width)}" if width <= gap else f"a gap of {_format(gap)} um"
+            raise ConfigError(
+                f"case '{case}': {narrow} is narrower than {self.smallest_element_key} = "
+                f"{_format(_um(smallest_element))}, the smallest element the 2D mesh places; the section cannot "
+                "be meshed faithfully"
+            )
+
+
+@dataclass(frozen=True)
+class UnitCell:
+    """The periodic unit cell of a 3D array of cylindrical pillars, in metres, reduced by the
+    array's mirror planes to a rectangular block whose side faces are all mirror planes
+    (insulating, no flux):
+
+    - square lattice (pitch p): x, y in [0, p/2], a quarter pillar at the origin;
+    - hexagonal lattice (nearest-neighbour distance p): x in [0, p/2], y in [0, p sqrt(3)/2],
+      quarter pillars at the origin and at (p/2, p sqrt(3)/2).
+
+    The electrode spans z in [-electrode_thickness, 0], the substrate z in [0, substrate_thickness]
+    (its top face carries the applied current), each pillar z in [-pillar_height, 0]. A pillar
+    height of 0 leaves a planar film, which is 1D.
+    """
+
+    lattice: str
+    pillar_diameter: float
+    pillar_pitch: float
+    pillar_height: float
+    substrate_thickness: float
+    electrode_thickness: float
+
+    dimension: ClassVar[int] = 3
+    element_noun: ClassVar[str] = ELEMENT_NOUNS[3]
+    settings_type: ClassVar[type[LadderSettings]] = UnitCellMeshSettings
+    smallest_element_key: ClassVar[str] = "mesh/cell/rim_size_um"
+    """The config key of the smallest element the 3D mesh places (at the pillar rims)."""
+    resolution_key: ClassVar[str] = "mesh/cell/interface_size_um"
+    interface_noun: ClassVar[str] = "of the unit cell"
+    budget: ClassVar[Budget] = Budget(mesh_s=5e-3, solve_s=4e-2, mesh_mb=2e-2, solve_mb=4e-2)
+    has_field_picture: ClassVar[bool] = False
+    """A unit cell's fields are for ParaView (level<N>.xdmf), not for a picture."""
+    electrode_solved: ClassVar[bool] = False
+    """Unit cells solve the anode study only (the electrode is not an unknown)."""
+
+    @property
+    def cell_size(self) -> tuple[float, float]:
+        """Extent (x, y) of the reduced cell."""
+        height_factor = 1.0 if self.lattice == "square" else math.sqrt(3)
+        return self.pillar_pitch / 2, height_factor * self.pillar_pitch / 2
+
+    @property
+    def pillar_centres(self) -> tuple[tuple[float, float], ...]:
+        """(x, y) of the pillar axes on the cell's corners (each pillar a quarter in the cell)."""
+        width, depth = self.cell_size
+        return ((0.0, 0.0),) if self.lattice == "square" else ((0.0, 0.0), (width, depth))
+
+    @property
+    def cell_area(self) -> float:
+        width, depth = self.cell_size
+        return width * depth
+
+    @property
+    def pillar_area(self) -> float:
+        """Pillar cross-section inside the cell (quarter discs)."""
+        return len(self.pillar_centres) * math.pi * self.pillar_diameter**2 / 16
+
+    @property
+    def interface_area(self) -> float:
+        """Electrolyte/electrode interface in the cell: substrate underside outside the pillars,
+        pillar mantles (quarter cylinders) and pillar end faces."""
+        mantles = len(self.pillar_centres) * math.pi * self.pillar_diameter / 4 * self.pillar_height
+        return self.cell_area + (mantles if self.pillar_height > 0 else 0.0)
+
+    @property
+    def electrolyte_volume(self) -> float:
+        return self.cell_area * self.substrate_thickness + self.pillar_area * self.pillar_height
+
+    def as_params(self) -> dict:
+        return {"dimension": 3, **asdict(self)}
+
+    @classmethod
+    def from_params(cls, params: Mapping) -> UnitCell:
+        return cls(**{key: value for key, value in params.items() if key != "dimension"})
+
+    @functools.cached_property
+    def key(self) -> str:
+        return "g" + fingerprint(self.as_params())[:10]
+
+    def build(self) -> dict[str, list[int]]:
+        """The cell in the current gmsh session; the entity tags of each physical group."""
+        from electrolyte3d import unit_cell
+
+        return unit_cell.build(self)
+
+    @staticmethod
+    def mesh(settings: UnitCellMeshSettings, level: int, electrode_solved: bool) -> None:
+        """Mesh a level of the cell open in the current gmsh session (tetrahedra; its electrode is
+        never solved, so ``electrode_solved`` changes nothing)."""
+        from electrolyte3d import mesh
+
+        mesh.generate_cell(settings, level)
+
+    def counts(self) -> dict:
+        return {"dimension": 3, "lattice": self.lattice}
+
+    FINEST_NODES: ClassVar[float] = 3.8e4
+    """Electrolyte nodes of level 3 of the paper's hexagonal cell (100 um pillars at a 400 um
+    pitch; results/mesh_report.csv of config/studies/pillars-3d.yaml)."""
+    FINEST_INTERFACE_AREA: ClassVar[float] = 9.28e-8
+    """Its interface area, m2: other cells are estimated in proportion."""
+
+    def estimated_elements(self, settings: UnitCellMeshSettings, level: int) -> float:
+        """Estimated electrolyte nodes of a level (the count grows by at most
+        refinement_ratio**3 per level), for the resources a job asks for."""
+        scale = max(self.interface_area / self.FINEST_INTERFACE_AREA, 0.25)
+        return scale * self.FINEST_NODES * (settings.size_factor(level) / settings.size_factor(3)) ** -3
+
+    def descriptors(self, pillar_pitch: float | None) -> dict:
+        return {
+            "dimension": 3,
+            "lattice": self.lattice,
+            "pillar_width": math.nan,
+            "pillar_diameter": self.pillar_diameter,
+            "pillar_pitch": self.pillar_pitch,
+            "pillar_height": self.pillar_height,
+            "pillar_count": math.nan,
+            "substrate_thickness": self.substrate_thickness,
+            "electrode_length": math.nan,
+            "electrode_thickness": self.electrode_thickness,
+        }
+
+    def check(self, case: str, smallest_element: float, pitch: float | None = None) -> None:
+        """Refuse overlapping pillars, a pillar or a gap between pillars narrower than
+        ``smallest_element`` (the smallest element the mesh places), and a pillar that cuts
+        through the electrode."""
+        diameter, pitch_um = _um(self.pillar_diameter), _um(self.pillar_pitch)
+        if diameter >= pitch_um:
+            raise ConfigError(
+                f"case '{case}': pillar_diameter_um = {_format(diameter)} must be less than pillar_pitch_um = "
+                f"{_format(pitch_um)} (neighbouring pillars would overlap or touch)"
+            )
+        if self.pillar_height > 0 and min(diameter, pitch_um - diameter) < _um(smallest_element):
+            raise ConfigError(
+                f"case '{case}': pillar_diameter_um = {_format(diameter)} at pillar_pitch_um = {_format(pitch_um)} "
+                f"leaves a pillar or a gap between pillars narrower than {self.smallest_element_key} = "
+                f"{_format(_um(smallest_element))}, the smallest element the 3D mesh places; the cell cannot be "
+                "meshed faithfully"
+            )
+        _check_height(case, _um(self.pillar_height), _um(self.electrode_thickness))
+
+
+Shape = CrossSection | UnitCell
+"""A case's shape; both kinds offer the same attributes and methods."""
+
+SHAPES = {shape.dimension: shape for shape in (CrossSection, UnitCell)}
+"""The shape kinds by their dimension (a mesh file or result records only its dimension)."""
+
+
+def shape_from_params(params: Mapping) -> Shape:
+    """The shape a rule's ``params`` entry describes (:meth:`as_params` of either kind)."""
+    return SHAPES[params.get("dimension", 2)].from_params(params)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One shape and its physics, named for use as the ``case`` wildcard."""
+
+    name: str
+    design: str
+    study: str
+    shape: Shape
+    physics: object
+    """:class:`electrolyte3d.parameters.Physics`, in SI."""
+    cathode: object | None = None
+    """The cathode's material (:class:`electrolyte3d.parameters.Cathode`) in a cathode study;
+    None in an anode study."""
+    pillar_pitch: float | None = None
+    base: str = ""
+    """The design a sweep case varies (``design:`` of its sweep) when that design's own case is a
+    point of the sweep (the sweep changes nothing else); empty otherwise."""
+
+    def descriptors(self) -> dict:
+        """The design parameters of the case that label it in the study dataset (SI; plain values
+        for a Snakemake ``params`` entry)."""
+        labels = {"design": self.design, "study": self.study, "geometry": self.shape.key, "base": self.base}
+        return {**labels, **self.shape.descriptors(self.pillar_pitch)}
