@@ -118,7 +118,7 @@ def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
 
     def build_and_mesh():
         unit_cell.build(case.shape)
-        mesh.generate_cell(UnitCellMeshSettings.from_config(config), level)
+        mesh.generate_unit_cell(UnitCellMeshSettings.from_config(config), level)
 
     electrolyte, tetrahedra, meshing, _ = _meshed_electrolyte(build_and_mesh)
 

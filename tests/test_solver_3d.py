@@ -245,11 +245,11 @@ def test_charge_is_conserved_at_a_pillar_interface_in_3d():
 
 def cell_mesh(cell: UnitCell, settings: UnitCellMeshSettings, directory) -> skfem.MeshTet:
     """The electrolyte of a unit cell through the workflow's pipeline: unit_cell.build, level-0
-    mesh.generate_cell, the .msh, and the stored part."""
+    mesh.generate_unit_cell, the .msh, and the stored part."""
     path = str(directory / "cell.msh")
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
-        mesh.generate_cell(settings, 0)
+        mesh.generate_unit_cell(settings, 0)
         mesh.write(path)
     stored = str(directory / "cell.npz")
     mesh.save_part(mesh.part(path, ELECTROLYTE), ELECTROLYTE, stored)

@@ -97,7 +97,7 @@ def test_rims_are_the_arcs_at_the_root_and_the_end_of_each_pillar(built):
 def mesh_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: int, path) -> dict:
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
-        mesh.generate_cell(settings, level)
+        mesh.generate_unit_cell(settings, level)
         report = mesh.report()
         mesh.write(str(path))
     return report

@@ -21,7 +21,7 @@ TIME_QUANTITIES = {
     "c_mean": ("length-weighted mean salt concentration at the interface", "mol m-3"),
     "c_min": ("minimum salt concentration at the interface", "mol m-3"),
     "c_cv": ("coefficient of variation of the interface salt concentration", "1"),
-    "i_loc_cv": ("coefficient of variation of the interface plating current density", "1"),
+    "i_loc_cv": ("coefficient of variation of the interface reaction current density", "1"),
     "cell_overpotential": ("cell overpotential (mean top potential against the electrode)", "V"),
     "lithiation_cv": ("coefficient of variation of c_s over the cathode area (cathode cases)", "1"),
 }

@@ -13,14 +13,7 @@ from skfem import asm
 from electrolyte3d import forms, io
 from electrolyte3d.geometry import INTERFACE
 from electrolyte3d.mesh import first_layer_height, first_layer_thickness
-from electrolyte3d.metrics import (
-    along_path,
-    area_fraction_above,
-    depth_average_operator,
-    interface_path,
-    interface_surface,
-    over_surface,
-)
+from electrolyte3d.metrics import area_fraction_above, depth_average_operator, interface_of
 from electrolyte3d.parameters import FARADAY
 from electrolyte3d.settings import SolverSettings
 from electrolyte3d.shapes import SHAPES, element_count
@@ -57,51 +50,11 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     dimension = problem.mesh.dim()
     times = np.array([snapshot.time for snapshot in solution.snapshots])
     states = [snapshot.x for snapshot in solution.snapshots]
-    if dimension == 2:
-        path = interface_path(problem.mesh)
-        nodes, along, statistics = path.nodes, "s", lambda values: along_path(values, path.s)
-        interface_coords = {
-            "s": ("s", path.s, _attrs("arc length along the electrolyte/electrode interface from its left end", "m")),
-            "x": ("s", path.x, _attrs("horizontal position of the interface point", "m")),
-            "y": ("s", path.y, _attrs("vertical position of the interface point (0 at the substrate underside)", "m")),
-        }
-        weighted, measure, current_units = "length-weighted", "length", "A m-1"
-        extent = {
-            "interface_length_m": path.length,
-            "top_length_m": problem.top_measure,
-            "applied_current_A_m": problem.applied_current,
-        }
-    else:
-        surface = interface_surface(problem.mesh)
-        nodes, along, statistics = surface.nodes, "interface_node", lambda values: over_surface(values, surface)
-        interface_coords = {
-            "interface_node": (
-                "interface_node",
-                np.arange(nodes.size),
-                {"long_name": "index of the interface node in the interface mesh", "units": "1"},
-            ),
-            **{
-                axis: (
-                    "interface_node",
-                    surface.points[index],
-                    _attrs(f"{axis} position of the interface node{where}", "m"),
-                )
-                for index, (axis, where) in enumerate(
-                    [("x", ""), ("y", ""), ("z", " (0 at the substrate underside, negative down the pillars)")]
-                )
-            },
-            "interface_node_area": (
-                "interface_node",
-                surface.node_areas,
-                _attrs("interface area the node stands for (a third of each triangle at it)", "m2"),
-            ),
-        }
-        weighted, measure, current_units = "area-weighted", "area", "A"
-        extent = {
-            "interface_area_m2": surface.area,
-            "top_area_m2": problem.top_measure,
-            "applied_current_A": problem.applied_current,
-        }
+    interface = interface_of(problem.mesh)
+    nodes, along, statistics = interface.nodes, interface.dimension_name, interface.statistics
+    interface_coords = interface.coordinates()
+    weighted, measure, current_units = interface.weighting, interface.measure_name, interface.current_units
+    extent = interface.extent(problem.top_measure, problem.applied_current)
     fields = np.array([problem.split(x) for x in states]).reshape(len(times), 2, problem.nodes)
     c, phi = fields[:, 0, nodes], fields[:, 1, nodes]
     i_loc = np.array([problem.local_current(x, nodes) for x in states]).reshape(c.shape)
@@ -161,7 +114,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     )
     cathode_attrs = {}
     if isinstance(problem, CathodeProblem) and times.size:
-        cathode = cathode_variables(problem, states, times, path)
+        cathode = cathode_variables(problem, states, times, interface)
         ds = ds.merge(cathode)
         cathode_attrs = {
             **cathode.attrs,
@@ -345,12 +298,12 @@ MESH_FIELDS = {"c": ("c_mol_m-3", "mol m-3"), "phi": ("phi_V", "V")}
 the XDMF attribute name and units ParaView shows."""
 CATHODE_FIELDS = {"c_s": ("c_s_mol_m-3", "mol m-3")}
 """Field arrays on a cathode's nodes (prefixed ``cathode_`` in the data file's mesh arrays)."""
-CELLS = {
+ELEMENT_ARRAYS = {
     2: ("triangle", "triangles", "Triangle", "xy", "XY"),
     3: ("tetrahedron", "tetrahedra", "Tetrahedron", "xyz", "XYZ"),
 }
-"""Per mesh dimension: the data file's names of a cell's dimension and of the cells' array, the
-XDMF topology, and the coordinate dimension's name in the file and in XDMF."""
+"""Per mesh dimension: the data file's names of an element's dimension and of the elements'
+array, the XDMF topology, and the coordinate dimension's name in the file and in XDMF."""
 
 
 def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path: str) -> None:
@@ -366,7 +319,7 @@ def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path
     times = [snapshot.time for snapshot in solution.snapshots]
     with io.atomic_path(data_path) as partial:
         with netCDF4.Dataset(partial, "w", format="NETCDF4") as data:
-            cell, cells, _, axes, _ = CELLS[problem.mesh.dim()]
+            element, elements, _, axes, _ = ELEMENT_ARRAYS[problem.mesh.dim()]
             data.createDimension("vertex", problem.mesh.dim() + 1)
             data.createDimension(axes, problem.mesh.dim())
             data.createDimension("step", len(times))
@@ -375,9 +328,9 @@ def write_fields(problem: Problem, solution: Solution, xdmf_path: str, data_path
             time[:] = times
             for prefix, mesh, fields, values_of in parts:
                 data.createDimension(f"{prefix}node", mesh.nvertices)
-                data.createDimension(f"{prefix}{cell}", mesh.nelements)
+                data.createDimension(f"{prefix}{element}", mesh.nelements)
                 data.createVariable(f"{prefix}points", "f8", (f"{prefix}node", axes))[:] = mesh.p.T
-                data.createVariable(f"{prefix}{cells}", "i8", (f"{prefix}{cell}", "vertex"))[:] = mesh.t.T
+                data.createVariable(f"{prefix}{elements}", "i8", (f"{prefix}{element}", "vertex"))[:] = mesh.t.T
                 for step, snapshot in enumerate(solution.snapshots):
                     for name, values in zip(fields, values_of(snapshot.x), strict=True):
                         variable = data.createVariable(f"{name}_{step}", "f8", (f"{prefix}node",))
@@ -403,7 +356,7 @@ def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict,
         )
 
     nodes, count, dim = mesh.nvertices, mesh.nelements, mesh.dim()
-    _, cells, topology, _, geometry = CELLS[dim]
+    _, elements, topology, _, geometry = ELEMENT_ARRAYS[dim]
     steps = []
     for step, time in enumerate(times):
         attributes = "".join(
@@ -414,7 +367,7 @@ def _xdmf_collection(name: str, data_file: str, prefix: str, mesh, fields: dict,
         steps.append(
             f'<Grid Name="{name}{step}" GridType="Uniform"><Time Value="{float(time)!r}"/>'
             f'<Topology TopologyType="{topology}" '
-            f'NumberOfElements="{count}">{item(f"{prefix}{cells}", f"{count} {dim + 1}", "Int")}</Topology>'
+            f'NumberOfElements="{count}">{item(f"{prefix}{elements}", f"{count} {dim + 1}", "Int")}</Topology>'
             f'<Geometry GeometryType="{geometry}">{item(f"{prefix}points", f"{nodes} {dim}", "Float")}</Geometry>'
             f"{attributes}</Grid>"
         )

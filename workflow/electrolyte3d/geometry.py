@@ -42,15 +42,15 @@ def gmsh_session(log_to_terminal: bool = True):
         gmsh.finalize()
 
 
-def electrolyte_outline(geometry: CrossSection) -> list[tuple[float, float]]:
+def electrolyte_outline(section: CrossSection) -> list[tuple[float, float]]:
     """Vertices (gmsh units) of the electrolyte polygon, counter-clockwise from the top left."""
     scale = 1 / GMSH_LENGTH_UNIT
-    half = geometry.electrode_length / 2 * scale
-    top = geometry.substrate_thickness * scale
-    half_width = geometry.pillar_width / 2 * scale
-    depth = geometry.pillar_height * scale
+    half = section.electrode_length / 2 * scale
+    top = section.substrate_thickness * scale
+    half_width = section.pillar_width / 2 * scale
+    depth = section.pillar_height * scale
     vertices = [(-half, top), (-half, 0.0)]
-    for centre in sorted(centre * scale for centre in geometry.pillar_centres):
+    for centre in sorted(centre * scale for centre in section.pillar_centres):
         vertices += [
             (centre - half_width, 0.0),
             (centre - half_width, -depth),
@@ -60,16 +60,16 @@ def electrolyte_outline(geometry: CrossSection) -> list[tuple[float, float]]:
     return vertices + [(half, 0.0), (half, top)]
 
 
-def build(geometry: CrossSection) -> dict[str, list[int]]:
+def build(section: CrossSection) -> dict[str, list[int]]:
     """Create the model in the current gmsh session; return the entity tags of each physical group."""
     occ = gmsh.model.occ
     gmsh.model.add("electrolyte3d")
-    points = [occ.addPoint(x, y, 0.0) for x, y in electrolyte_outline(geometry)]
+    points = [occ.addPoint(x, y, 0.0) for x, y in electrolyte_outline(section)]
     lines = [occ.addLine(start, end) for start, end in itertools.pairwise(points + points[:1])]
     electrolyte = occ.addPlaneSurface([occ.addCurveLoop(lines)])
     scale = 1 / GMSH_LENGTH_UNIT
-    length = geometry.electrode_length * scale
-    thickness = geometry.electrode_thickness * scale
+    length = section.electrode_length * scale
+    thickness = section.electrode_thickness * scale
     block = occ.addRectangle(-length / 2, -thickness, 0.0, length, thickness)
     electrode, _ = occ.cut([(2, block)], [(2, electrolyte)], removeTool=False)
     _, parents = occ.fragment([(2, electrolyte)], electrode)
@@ -79,7 +79,7 @@ def build(geometry: CrossSection) -> dict[str, list[int]]:
         ELECTROLYTE: [tag for _, tag in parents[0]],
         ELECTRODE: [tag for children in parents[1:] for _, tag in children],
     }
-    top_y = geometry.substrate_thickness * scale
+    top_y = section.substrate_thickness * scale
     return add_physical_groups(surfaces, 2, lambda curve: _is_horizontal_at(curve, top_y))
 
 

@@ -31,6 +31,7 @@ from electrolyte3d.geometry import (
 )
 from electrolyte3d.settings import MeshSettings, UnitCellMeshSettings
 from electrolyte3d.shapes import element_count
+from electrolyte3d.simplex import measures
 from electrolyte3d.unit_cell import rim_curves
 
 FRONTAL_DELAUNAY = 6
@@ -371,7 +372,7 @@ def _split(quads: np.ndarray, starts: tuple[np.ndarray, np.ndarray], position: n
     return np.where(better[:, None, None], other, preferred).reshape(-1, 3)
 
 
-def set_cell_size_fields(settings: UnitCellMeshSettings, level: int) -> None:
+def set_unit_cell_size_fields(settings: UnitCellMeshSettings, level: int) -> None:
     """Background size field of the current unit cell: interface_size on the interface, growing
     linearly over grading_distance to electrolyte_size in the electrolyte and to electrode_size in
     the electrode, and rim_size at the pillar rims, growing to interface_size over rim_radius."""
@@ -417,12 +418,12 @@ def _longest_extent(dim: int, tag: int) -> float:
     return max(high - low for low, high in zip(box[:3], box[3:], strict=True))
 
 
-def generate_cell(settings: UnitCellMeshSettings, level: int) -> None:
+def generate_unit_cell(settings: UnitCellMeshSettings, level: int) -> None:
     """Tetrahedral mesh of the current unit cell (opened from the geometry file) at ``level``:
-    gmsh's Delaunay, then its Netgen optimiser (on the paper's hexagonal cell at the default
-    level 3 it raises the smallest dihedral angle from 6 to 12 degrees and the smallest SICN
-    from 0.12 to 0.3, for three times the meshing time: 10 s to 34 s)."""
-    set_cell_size_fields(settings, level)
+    gmsh's Delaunay, then its Netgen optimiser, which doubles the smallest dihedral angle and
+    SICN of the paper's hexagonal cell for about three times the meshing time (README, "Cost of
+    the 3D ladder")."""
+    set_unit_cell_size_fields(settings, level)
     gmsh.option.setNumber("Mesh.Algorithm", FRONTAL_DELAUNAY)
     gmsh.option.setNumber("Mesh.Algorithm3D", DELAUNAY_3D)
     gmsh.option.setNumber("Mesh.OptimizeNetgen", 1)
@@ -448,9 +449,9 @@ def write(path: str) -> None:
 
 def report() -> dict:
     """Element counts per physical group and quality of the current mesh (lengths in SI); a
-    tetrahedral mesh of a unit cell gets :func:`report_cell`."""
+    tetrahedral mesh of a unit cell gets :func:`report_unit_cell`."""
     if gmsh.model.getDimension() == 3:
-        return report_cell()
+        return report_unit_cell()
     groups = physical_groups()
     node_tags, coordinates, _ = gmsh.model.mesh.getNodes()
     position = np.zeros((int(node_tags.max()) + 1, 2))
@@ -469,12 +470,12 @@ def report() -> dict:
         "max_angle_deg": float(angles.max()),
         "min_angle_electrode_deg": float(electrode_angles.min()),
         "interface_first_layer_m": first_layer_thickness(position, triangles[ELECTROLYTE], segments[INTERFACE]),
-        "electrolyte_area_m2": float(triangle_areas(position[triangles[ELECTROLYTE]]).sum()),
-        "interface_length_m": float(segment_lengths(position[segments[INTERFACE]]).sum()),
+        "electrolyte_area_m2": float(measures(position[triangles[ELECTROLYTE]]).sum()),
+        "interface_length_m": float(measures(position[segments[INTERFACE]]).sum()),
     }
 
 
-def report_cell() -> dict:
+def report_unit_cell() -> dict:
     """Element and node counts per physical group and quality of the current tetrahedral mesh
     (lengths in SI). Quality: the smallest signed inverse condition number (SICN: 1 for a regular
     tetrahedron, 0 for a flat one, negative for an inverted one) and the smallest dihedral angle."""
@@ -499,8 +500,8 @@ def report_cell() -> dict:
         "min_dihedral_angle_deg": float(min(dihedral.values())),
         "min_dihedral_angle_electrolyte_deg": float(dihedral[ELECTROLYTE]),
         "interface_first_layer_m": first_layer_height(position, tetrahedra[ELECTROLYTE], triangles[INTERFACE]),
-        "electrolyte_volume_m3": float(tetrahedron_volumes(position[tetrahedra[ELECTROLYTE]]).sum()),
-        "interface_area_m2": float(triangle_areas_3d(position[triangles[INTERFACE]]).sum()),
+        "electrolyte_volume_m3": float(measures(position[tetrahedra[ELECTROLYTE]]).sum()),
+        "interface_area_m2": float(measures(position[triangles[INTERFACE]]).sum()),
     }
 
 
@@ -520,19 +521,8 @@ def first_layer_height(position: np.ndarray, tetrahedra: np.ndarray, facets: np.
     for face in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)):
         resting = np.isin(_facet_keys(tetrahedra[:, face].T, position.shape[0]), interface_keys)
         cells = position[tetrahedra[resting]]
-        heights.append(3 * tetrahedron_volumes(cells) / triangle_areas_3d(cells[:, face]))
+        heights.append(3 * measures(cells) / measures(cells[:, face]))
     return float(np.median(np.concatenate(heights)))
-
-
-def tetrahedron_volumes(vertices: np.ndarray) -> np.ndarray:
-    """Volumes of tetrahedra given as an (n, 4, 3) array of vertex coordinates."""
-    edges = vertices[:, 1:] - vertices[:, :1]
-    return np.abs(np.linalg.det(edges)) / 6
-
-
-def triangle_areas_3d(vertices: np.ndarray) -> np.ndarray:
-    """Areas of triangles given as an (n, 3, 3) array of vertex coordinates."""
-    return 0.5 * np.linalg.norm(np.cross(vertices[:, 1] - vertices[:, 0], vertices[:, 2] - vertices[:, 0]), axis=1)
 
 
 def tetrahedron_dihedral_angles(vertices: np.ndarray) -> np.ndarray:
@@ -567,7 +557,7 @@ def first_layer_thickness(position: np.ndarray, triangles: np.ndarray, facets: n
         resting = np.isin(edge_keys(triangles[:, [first, second]]), interface_keys)
         cells = position[triangles[resting]]
         base = np.linalg.norm(cells[:, second] - cells[:, first], axis=1)
-        heights.append(2 * triangle_areas(cells) / base)
+        heights.append(2 * measures(cells) / base)
     return float(np.median(np.concatenate(heights)))
 
 
@@ -588,15 +578,6 @@ def triangle_angles(vertices: np.ndarray) -> np.ndarray:
         np.linalg.norm(incoming, axis=2) * np.linalg.norm(outgoing, axis=2)
     )
     return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-
-
-def triangle_areas(vertices: np.ndarray) -> np.ndarray:
-    first, second = vertices[:, 1] - vertices[:, 0], vertices[:, 2] - vertices[:, 0]
-    return 0.5 * np.abs(first[:, 0] * second[:, 1] - first[:, 1] * second[:, 0])
-
-
-def segment_lengths(vertices: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(vertices[:, 1] - vertices[:, 0], axis=1)
 
 
 def ladder_table(reports: list[dict], wall_seconds: list[float], cases: Mapping[str, list[str]]) -> pd.DataFrame:

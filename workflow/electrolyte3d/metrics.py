@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import depth_first_order
 
 from electrolyte3d.geometry import INTERFACE
+from electrolyte3d.simplex import measures
 
 WITHIN_BAND = 0.1
 """Half-width of the band around the mean counted by ``within_10pct``, relative to the mean."""
@@ -27,9 +28,30 @@ class InterfacePath:
     x: np.ndarray
     y: np.ndarray
 
+    dimension_name = "s"
+    """The dataset dimension of profiles along the interface."""
+    weighting, measure_name, current_units = "length-weighted", "length", "A m-1"
+    """How statistics weigh the interface, what its size is, and the units of a current through it
+    (per unit depth of the section)."""
+
     @property
     def length(self) -> float:
         return float(self.s[-1])
+
+    def statistics(self, values: np.ndarray) -> dict[str, float]:
+        return along_path(values, self.s)
+
+    def coordinates(self) -> dict:
+        """The dataset coordinates of the interface's points."""
+        return {
+            "s": ("s", self.s, _attrs("arc length along the electrolyte/electrode interface from its left end", "m")),
+            "x": ("s", self.x, _attrs("horizontal position of the interface point", "m")),
+            "y": ("s", self.y, _attrs("vertical position of the interface point (0 at the substrate underside)", "m")),
+        }
+
+    def extent(self, top_measure: float, applied_current: float) -> dict[str, float]:
+        """The sizes a result records: the interface's and the top's length, the applied current."""
+        return {"interface_length_m": self.length, "top_length_m": top_measure, "applied_current_A_m": applied_current}
 
 
 def interface_path(mesh) -> InterfacePath:
@@ -110,12 +132,43 @@ class InterfaceSurface:
     points: np.ndarray
     triangles: np.ndarray
 
+    dimension_name = "interface_node"
+    weighting, measure_name, current_units = "area-weighted", "area", "A"
+
+    def statistics(self, values: np.ndarray) -> dict[str, float]:
+        return over_surface(values, self)
+
+    def coordinates(self) -> dict:
+        """The dataset coordinates of the interface's nodes and the area each stands for."""
+        return {
+            "interface_node": (
+                "interface_node",
+                np.arange(self.nodes.size),
+                {"long_name": "index of the interface node in the interface mesh", "units": "1"},
+            ),
+            **{
+                axis: (
+                    "interface_node",
+                    self.points[index],
+                    _attrs(f"{axis} position of the interface node{where}", "m"),
+                )
+                for index, (axis, where) in enumerate(
+                    [("x", ""), ("y", ""), ("z", " (0 at the substrate underside, negative down the pillars)")]
+                )
+            },
+            "interface_node_area": (
+                "interface_node",
+                self.node_areas,
+                _attrs("interface area the node stands for (a third of each triangle at it)", "m2"),
+            ),
+        }
+
+    def extent(self, top_measure: float, applied_current: float) -> dict[str, float]:
+        return {"interface_area_m2": self.area, "top_area_m2": top_measure, "applied_current_A": applied_current}
+
     @property
     def triangle_areas(self) -> np.ndarray:
-        corners = self.points[:, self.triangles]  # (xyz, vertex, triangle)
-        return 0.5 * np.linalg.norm(
-            np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0], axis=0), axis=0
-        )
+        return measures(self.points[:, self.triangles].T)
 
     @property
     def node_areas(self) -> np.ndarray:
@@ -133,6 +186,19 @@ def interface_surface(mesh) -> InterfaceSurface:
     facets = mesh.facets[:, mesh.boundaries[INTERFACE]]
     nodes, local = np.unique(facets, return_inverse=True)
     return InterfaceSurface(nodes=nodes, points=mesh.p[:, nodes], triangles=local.reshape(facets.shape))
+
+
+INTERFACES = {2: interface_path, 3: interface_surface}
+"""How to walk a mesh's interface, by the mesh's dimension: a path in 2D, a surface in 3D."""
+
+
+def interface_of(mesh) -> InterfacePath | InterfaceSurface:
+    """The interface of a 2D or 3D electrolyte mesh, with its statistics and dataset coordinates."""
+    return INTERFACES[mesh.dim()](mesh)
+
+
+def _attrs(long_name: str, units: str) -> dict:
+    return {"long_name": long_name, "units": units}
 
 
 def over_surface(values: np.ndarray, surface: InterfaceSurface) -> dict[str, float]:
@@ -197,9 +263,5 @@ def depth_average_operator(mesh, depths: np.ndarray) -> sp.csr_matrix:
 
 def area_fraction_above(mesh, values: np.ndarray, threshold: float) -> float:
     """Fraction of a triangle mesh's area where the P1 field ``values`` exceeds ``threshold``, exact."""
-    corners = mesh.p[:, mesh.t]
-    area = 0.5 * np.abs(
-        (corners[0, 1] - corners[0, 0]) * (corners[1, 2] - corners[1, 0])
-        - (corners[0, 2] - corners[0, 0]) * (corners[1, 1] - corners[1, 0])
-    )
+    area = measures(mesh.p[:, mesh.t].T)
     return float(np.sum(area * _triangle_fraction_above(values[mesh.t], threshold)) / area.sum())

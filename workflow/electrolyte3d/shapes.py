@@ -22,7 +22,7 @@ import numpy as np
 
 from electrolyte3d.errors import ConfigError
 from electrolyte3d.io import fingerprint
-from electrolyte3d.parameters import UM
+from electrolyte3d.parameters import UM, Cathode, Physics
 from electrolyte3d.settings import LadderSettings, MeshSettings, UnitCellMeshSettings
 
 ELEMENT_NOUNS = {1: "segments", 2: "triangles", 3: "tetrahedra"}
@@ -310,7 +310,7 @@ class UnitCell:
         never solved, so ``electrode_solved`` changes nothing)."""
         from electrolyte3d import mesh
 
-        mesh.generate_cell(settings, level)
+        mesh.generate_unit_cell(settings, level)
 
     def counts(self) -> dict:
         return {"dimension": 3, "lattice": self.lattice}
@@ -381,11 +381,9 @@ class Case:
     design: str
     study: str
     shape: Shape
-    physics: object
-    """:class:`electrolyte3d.parameters.Physics`, in SI."""
-    cathode: object | None = None
-    """The cathode's material (:class:`electrolyte3d.parameters.Cathode`) in a cathode study;
-    None in an anode study."""
+    physics: Physics
+    cathode: Cathode | None = None
+    """The cathode's material in a cathode study; None in an anode study."""
     pillar_pitch: float | None = None
     base: str = ""
     """The design a sweep case varies (``design:`` of its sweep) when that design's own case is a
