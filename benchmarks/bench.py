@@ -41,7 +41,7 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     import numpy as np
     import scipy.sparse
     import scipy.sparse.linalg as sla
-    from electrolyte3d import geometry, mesh, solver, sparse
+    from electrolyte3d import solver, sparse
     from electrolyte3d.cases import cases_from_config
     from electrolyte3d.config import load_config
     from electrolyte3d.settings import MeshSettings, SolverSettings
@@ -50,8 +50,8 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     case = cases_from_config(config)["pillar"]
 
     def build_and_mesh():
-        geometry.build(case.shape)
-        mesh.generate(MeshSettings.from_config(config), level)
+        case.shape.build()
+        case.shape.mesh(MeshSettings.from_config(config), level, case.shape.electrode_solved)
 
     electrolyte, triangles, meshing, loading = _meshed_electrolyte(build_and_mesh)
 
@@ -108,7 +108,7 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
 def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
     """One level of a 3D unit cell of config/studies/pillars-3d.yaml in this process: meshing,
     the solve's setup, and a short transient's Newton iterations against bare PARDISO."""
-    from electrolyte3d import mesh, solver, unit_cell
+    from electrolyte3d import solver
     from electrolyte3d.cases import cases_from_config
     from electrolyte3d.config import load_config
     from electrolyte3d.settings import SolverSettings, UnitCellMeshSettings
@@ -117,8 +117,8 @@ def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
     case = cases_from_config(config)[design]
 
     def build_and_mesh():
-        unit_cell.build(case.shape)
-        mesh.generate_unit_cell(UnitCellMeshSettings.from_config(config), level)
+        case.shape.build()
+        case.shape.mesh(UnitCellMeshSettings.from_config(config), level, case.shape.electrode_solved)
 
     electrolyte, tetrahedra, meshing, _ = _meshed_electrolyte(build_and_mesh)
 
@@ -187,22 +187,24 @@ def _meshed_electrolyte(build_and_mesh):
     model's element count of its own dimension (all parts), and the wall time of meshing and of
     loading, s."""
     import gmsh
-    from electrolyte3d import mesh
+    from electrolyte3d import mesh_files
     from electrolyte3d.geometry import ELECTROLYTE, gmsh_session
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     started = time.perf_counter()
     with gmsh_session(log_to_terminal=False):
         build_and_mesh()
-        mesh.write(str(scratch / "mesh.msh"))
+        mesh_files.write(str(scratch / "mesh.msh"))
         dim = gmsh.model.getDimension()
         elements = int(
             sum(len(gmsh.model.mesh.getElements(dim, entity)[1][0]) for _, entity in gmsh.model.getEntities(dim))
         )
     meshing = time.perf_counter() - started
-    mesh.save_part(mesh.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz"))
+    mesh_files.save_part(
+        mesh_files.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz")
+    )
     started = time.perf_counter()
-    electrolyte = mesh.load_part(str(scratch / "electrolyte.npz"))
+    electrolyte = mesh_files.load_part(str(scratch / "electrolyte.npz"))
     loading = time.perf_counter() - started
     shutil.rmtree(scratch)
     return electrolyte, elements, meshing, loading
@@ -230,7 +232,7 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
     from dataclasses import replace
 
     import numpy as np
-    from electrolyte3d import geometry, mesh, solver
+    from electrolyte3d import solver
     from electrolyte3d.cases import cases_from_config
     from electrolyte3d.config import load_config
     from electrolyte3d.settings import MeshSettings, SolverSettings, report_times
@@ -239,8 +241,8 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
     case = cases_from_config(config)[design]
 
     def build_and_mesh():
-        geometry.build(case.shape)
-        mesh.generate(MeshSettings.from_config(config), level)
+        case.shape.build()
+        case.shape.mesh(MeshSettings.from_config(config), level, case.shape.electrode_solved)
 
     electrolyte, _, _, _ = _meshed_electrolyte(build_and_mesh)
     settings, times = SolverSettings.from_config(config), np.array(report_times(config))

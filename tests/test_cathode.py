@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import skfem
 from cathode_reference import PlanarCathode1D
-from electrolyte3d import dataset, geometry, mesh, metrics, solver
+from electrolyte3d import dataset, geometry, mesh, mesh_files, metrics, solver
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import validate_config
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE
@@ -66,12 +66,12 @@ def cathode_problem(config: dict, name: str, tmp_path, level: int = 0) -> solver
     with geometry.gmsh_session(log_to_terminal=False):
         geometry.build(case.shape)
         mesh.generate(MeshSettings.from_config(config), level, case.shape.electrode_solved)
-        mesh.write(path)
+        mesh_files.write(path)
     parts = {}
     for subdomain in (ELECTROLYTE, ELECTRODE):
         stored = str(tmp_path / f"{name}.{subdomain}.npz")
-        mesh.save_part(mesh.part(path, subdomain), subdomain, stored)
-        parts[subdomain] = mesh.load_part(stored)
+        mesh_files.save_part(mesh_files.part(path, subdomain), subdomain, stored)
+        parts[subdomain] = mesh_files.load_part(stored)
     return solver.CathodeProblem(parts[ELECTROLYTE], parts[ELECTRODE], case.physics, case.cathode)
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import skfem
 from conftest import REPO
-from electrolyte3d import geometry, mesh
+from electrolyte3d import geometry, mesh, mesh_files, mesh_quality
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import load_config
 from electrolyte3d.parameters import UM
@@ -22,15 +22,15 @@ def mesh_case(design: str, level: int, tmp_path) -> tuple[dict, str]:
     with geometry.gmsh_session(log_to_terminal=False):
         geometry.build(CASES[design].shape)
         mesh.generate(SETTINGS, level)
-        report = mesh.report()
-        mesh.write(path)
+        report = mesh_quality.report()
+        mesh_files.write(path)
     return report, path
 
 
 @pytest.fixture(scope="module", params=["planar", "pillar"])
 def coarsest(request, tmp_path_factory):
     report, path = mesh_case(request.param, 0, tmp_path_factory.mktemp("mesh"))
-    return request.param, report, mesh.load(path)
+    return request.param, report, mesh_files.load(path)
 
 
 @skfem.Functional
@@ -62,12 +62,12 @@ def test_loaded_mesh_keeps_tags_and_measures_the_geometry(coarsest):
 def test_stored_mesh_parts_equal_the_restricted_msh(coarsest, tmp_path, subdomain):
     design, _, loaded = coarsest
     restricted = loaded.restrict(subdomain)
-    mesh.save_part(restricted, subdomain, str(tmp_path / "part.npz"))
-    stored = mesh.load_part(str(tmp_path / "part.npz"))
+    mesh_files.save_part(restricted, subdomain, str(tmp_path / "part.npz"))
+    stored = mesh_files.load_part(str(tmp_path / "part.npz"))
     np.testing.assert_array_equal(stored.p, restricted.p)
     np.testing.assert_array_equal(stored.t, restricted.t)
-    assert set(stored.boundaries) == set(mesh.SOLVED_BOUNDARIES[subdomain])
-    for name in mesh.SOLVED_BOUNDARIES[subdomain]:
+    assert set(stored.boundaries) == set(mesh_files.SOLVED_BOUNDARIES[subdomain])
+    for name in mesh_files.SOLVED_BOUNDARIES[subdomain]:
         pairs = np.sort(stored.facets[:, stored.boundaries[name]], axis=0)
         expected = np.sort(restricted.facets[:, restricted.boundaries[name]], axis=0)
         np.testing.assert_array_equal(pairs, expected)
@@ -115,7 +115,7 @@ def test_refinement_multiplies_triangles_by_about_ratio_squared(tmp_path):
 def test_corners_are_refined(tmp_path):
     """Elements touching a pillar root are about corner_size, not interface_size."""
     _, path = mesh_case("pillar", 0, tmp_path)
-    loaded = mesh.load(path)
+    loaded = mesh_files.load(path)
     root = np.array([[-450 * UM], [0.0]])
     nearest = np.argmin(np.linalg.norm(loaded.p - root, axis=0))
     touching = np.any(loaded.t == nearest, axis=0)
@@ -142,7 +142,9 @@ def test_ladder_table_reports_ratio_from_counts_and_the_cases_of_each_geometry()
             "line_elements_per_group": {"interface": 10},
         }
 
-    table = mesh.ladder_table([report(1, 400), report(0, 100)], [2.0, 1.0], {"g0123456789": ["D_low", "D_high"]})
+    table = mesh_quality.ladder_table(
+        [report(1, 400), report(0, 100)], [2.0, 1.0], {"g0123456789": ["D_low", "D_high"]}
+    )
     assert list(table["level"]) == [0, 1]
     assert table["cases"].tolist() == ["D_low D_high"] * 2
     assert list(table["mesh_wall_s"]) == [1.0, 2.0]
@@ -160,4 +162,4 @@ def test_loading_a_mesh_without_tags_fails_clearly(tmp_path):
         gmsh.model.mesh.generate(2)
         gmsh.write(path)
     with pytest.raises(ValueError, match="lacks physical group"):
-        mesh.load(path)
+        mesh_files.load(path)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import skfem
 from conftest import REPO
-from electrolyte3d import dataset, forms, geometry, mesh, metrics, solver
+from electrolyte3d import dataset, forms, geometry, mesh, mesh_files, metrics, solver
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import load_config, validate_config
 from electrolyte3d.geometry import ELECTROLYTE, INTERFACE
@@ -43,10 +43,10 @@ def electrolyte_mesh(level: int, directory):
     with geometry.gmsh_session(log_to_terminal=False):
         geometry.build(CASE.shape)
         mesh.generate(MeshSettings.from_config(CONFIG), level)
-        mesh.write(path)
+        mesh_files.write(path)
     stored = str(directory / f"film_level{level}.npz")
-    mesh.save_part(mesh.part(path, ELECTROLYTE), ELECTROLYTE, stored)
-    return mesh.load_part(stored)
+    mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored)
+    return mesh_files.load_part(stored)
 
 
 @pytest.fixture(scope="module", params=LEVELS, ids=lambda level: f"level{level}")

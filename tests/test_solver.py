@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 import skfem
 import xarray as xr
-from electrolyte3d import dataset, forms, geometry, mesh, solver
+from electrolyte3d import dataset, forms, geometry, mesh, mesh_files, solver
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import validate_config
 from electrolyte3d.geometry import ELECTROLYTE
@@ -38,10 +38,10 @@ def electrolyte_mesh(config: dict, case: str, level: int, tmp_path) -> skfem.Mes
     with geometry.gmsh_session(log_to_terminal=False):
         geometry.build(cases_from_config(config)[case].shape)
         mesh.generate(MeshSettings.from_config(config), level)
-        mesh.write(path)
+        mesh_files.write(path)
     stored = str(tmp_path / f"{case}_level{level}.npz")
-    mesh.save_part(mesh.part(path, ELECTROLYTE), ELECTROLYTE, stored)
-    return mesh.load_part(stored)
+    mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored)
+    return mesh_files.load_part(stored)
 
 
 def solve(config: dict, case: str, electrolyte: skfem.MeshTri, report_times=()):

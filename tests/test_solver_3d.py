@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skfem
-from electrolyte3d import forms, geometry, mesh, metrics, solver, unit_cell
+from electrolyte3d import forms, geometry, mesh, mesh_files, metrics, solver, unit_cell
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import load_config
 from electrolyte3d.geometry import ELECTROLYTE
@@ -250,10 +250,10 @@ def cell_mesh(cell: UnitCell, settings: UnitCellMeshSettings, directory) -> skfe
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
         mesh.generate_unit_cell(settings, 0)
-        mesh.write(path)
+        mesh_files.write(path)
     stored = str(directory / "cell.npz")
-    mesh.save_part(mesh.part(path, ELECTROLYTE), ELECTROLYTE, stored)
-    return mesh.load_part(stored)
+    mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored)
+    return mesh_files.load_part(stored)
 
 
 @pytest.mark.parametrize("lattice", ["square", "hexagonal"])

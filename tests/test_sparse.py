@@ -1,8 +1,15 @@
 """Fixed-pattern block matrices and the PARDISO solver that analyses a pattern once."""
 
+import importlib.metadata
+import inspect
+import tomllib
+
 import numpy as np
+import pypardiso
 import pytest
 import scipy.sparse as sp
+import scipy.sparse.linalg as sla
+from conftest import REPO
 from electrolyte3d.sparse import BlockPattern, DirectSolver
 
 
@@ -67,3 +74,48 @@ def test_direct_solver_analyses_a_pattern_once():
     direct.release()
     direct.solve(base, np.ones(50))
     assert direct.analyses == 2
+
+
+def pinned_pypardiso() -> str:
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    return next(pin.split("==")[1] for pin in dependencies if pin.startswith("pypardiso=="))
+
+
+def test_the_private_pypardiso_call_the_direct_solver_relies_on_is_still_there():
+    """sparse.DirectSolver picks PARDISO's phase itself (set_phase) and calls pypardiso's private
+    PyPardisoSolver._call_pardiso(A, b), which runs that phase; pypardiso's public solve() would
+    choose the phase and re-analyse. A pypardiso upgrade may drop or change it: this says so."""
+    pinned, installed = pinned_pypardiso(), importlib.metadata.version("pypardiso")
+    upgrade = (
+        f"sparse.DirectSolver relies on pypardiso {pinned}'s private PyPardisoSolver._call_pardiso(A, b) and on "
+        f"set_phase, get_iparm, set_iparm and free_memory(everything); the installed pypardiso is {installed}: "
+        f"pin pypardiso=={pinned} again, or adapt sparse.DirectSolver._run and its solve_factored to the new API"
+    )
+    solver = pypardiso.PyPardisoSolver
+    for name, parameters in {
+        "_call_pardiso": ["self", "A", "b"],
+        "set_phase": ["self", "phase"],
+        "get_iparm": ["self", "i"],
+        "set_iparm": ["self", "i", "value"],
+        "free_memory": ["self", "everything"],
+    }.items():
+        assert callable(getattr(solver, name, None)), f"PyPardisoSolver.{name} is gone. {upgrade}"
+        found = list(inspect.signature(getattr(solver, name)).parameters)
+        assert found == parameters, f"PyPardisoSolver.{name}{tuple(found)} is not {name}{tuple(parameters)}. {upgrade}"
+
+    rng = np.random.default_rng(6)
+    matrix = sp.random(30, 30, density=0.15, random_state=7, format="csr") + sp.identity(30, format="csr") * 4
+    matrix.sort_indices()
+    rhs = rng.normal(size=30)
+    expected = sla.spsolve(matrix.tocsc(), rhs)
+    direct = DirectSolver()
+    direct.factorise(matrix)  # phases 11 and 22 through _call_pardiso
+    factored = direct.solve_factored(rhs)  # phase 33 on the kept factors
+    # phase 23 on changed values: the pattern's analysis is reused, the factors are new
+    scaled = direct.solve(matrix * 2.0, rhs)
+    direct.release()
+    assert np.allclose(factored, expected, rtol=1e-10, atol=1e-12), (
+        f"factorise + solve_factored is not spsolve. {upgrade}"
+    )
+    assert np.allclose(scaled, expected / 2, rtol=1e-10, atol=1e-12), f"solve is not spsolve. {upgrade}"
+    assert direct.analyses == 1 and direct.factorisations == 2, upgrade

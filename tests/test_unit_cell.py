@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skfem
-from electrolyte3d import geometry, mesh, unit_cell
+from electrolyte3d import geometry, mesh, mesh_files, mesh_quality, unit_cell
 from electrolyte3d.parameters import UM
 from electrolyte3d.settings import UnitCellMeshSettings
 from electrolyte3d.shapes import UnitCell
@@ -98,8 +98,8 @@ def mesh_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: int, path) 
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
         mesh.generate_unit_cell(settings, level)
-        report = mesh.report()
-        mesh.write(str(path))
+        report = mesh_quality.report()
+        mesh_files.write(str(path))
     return report
 
 
@@ -108,7 +108,7 @@ def coarse(request, tmp_path_factory):
     cell = paper_cell(request.param)
     path = tmp_path_factory.mktemp("cell") / f"{request.param}.msh"
     report = mesh_cell(cell, COARSE, 0, path)
-    return cell, report, mesh.load(str(path))
+    return cell, report, mesh_files.load(str(path))
 
 
 @skfem.Functional
@@ -126,8 +126,8 @@ def test_electrolyte_part_is_a_tet_mesh_measuring_the_cell(coarse, tmp_path):
     assert isinstance(whole, skfem.MeshTet)
     assert {"electrolyte", "electrode"} <= set(whole.subdomains)
     assert {"interface", "top", "insulation"} <= set(whole.boundaries)
-    mesh.save_part(whole.restrict("electrolyte"), "electrolyte", str(tmp_path / "part.npz"))
-    part = mesh.load_part(str(tmp_path / "part.npz"))
+    mesh_files.save_part(whole.restrict("electrolyte"), "electrolyte", str(tmp_path / "part.npz"))
+    part = mesh_files.load_part(str(tmp_path / "part.npz"))
     assert isinstance(part, skfem.MeshTet)
     assert set(part.boundaries) == {"interface", "top"}
     element = skfem.ElementTetP1()
@@ -165,14 +165,14 @@ def test_report_counts_the_loaded_mesh(coarse):
 def test_stored_tet_parts_equal_the_restricted_msh(coarse, tmp_path, subdomain):
     _, _, whole = coarse
     restricted = whole.restrict(subdomain)
-    mesh.save_part(restricted, subdomain, str(tmp_path / "part.npz"))
+    mesh_files.save_part(restricted, subdomain, str(tmp_path / "part.npz"))
     with np.load(tmp_path / "part.npz") as data:
         assert "tetrahedra" in data.files and "triangles" not in data.files
-    stored = mesh.load_part(str(tmp_path / "part.npz"))
+    stored = mesh_files.load_part(str(tmp_path / "part.npz"))
     np.testing.assert_array_equal(stored.p, restricted.p)
     np.testing.assert_array_equal(stored.t, restricted.t)
-    assert set(stored.boundaries) == set(mesh.SOLVED_BOUNDARIES[subdomain])
-    for name in mesh.SOLVED_BOUNDARIES[subdomain]:
+    assert set(stored.boundaries) == set(mesh_files.SOLVED_BOUNDARIES[subdomain])
+    for name in mesh_files.SOLVED_BOUNDARIES[subdomain]:
         triples = np.sort(np.sort(stored.facets[:, stored.boundaries[name]], axis=0), axis=1)
         expected = np.sort(np.sort(restricted.facets[:, restricted.boundaries[name]], axis=0), axis=1)
         np.testing.assert_array_equal(triples, expected)
@@ -230,7 +230,7 @@ def test_ladder_table_mixes_sections_and_cells():
         {**cell, "level": 0},
         {**cell, "level": 1, "tetrahedra": 8000},
     ]
-    table = mesh.ladder_table(reports, [1.0, 2.0, 3.0, 4.0], {"g2d": ["planar"], "g3d": ["cell"]})
+    table = mesh_quality.ladder_table(reports, [1.0, 2.0, 3.0, 4.0], {"g2d": ["planar"], "g3d": ["cell"]})
     assert table["cells"].tolist() == [100, 400, 1000, 8000]
     assert table["dimension"].tolist() == [2, 2, 3, 3]
     assert table["refinement_ratio_from_counts"].iloc[[1, 3]].tolist() == pytest.approx([2.0, 2.0])

@@ -12,7 +12,7 @@ from skfem import asm
 
 from electrolyte3d import forms, io
 from electrolyte3d.geometry import INTERFACE
-from electrolyte3d.mesh import first_layer_height, first_layer_thickness
+from electrolyte3d.mesh_quality import first_layer_height, first_layer_thickness
 from electrolyte3d.metrics import area_fraction_above, depth_average_operator, interface_of
 from electrolyte3d.parameters import FARADAY
 from electrolyte3d.settings import SolverSettings

@@ -1,5 +1,5 @@
-"""The mesh ladder: graded triangle meshes of a case's 2D section or tetrahedral meshes of its 3D
-unit cell, their quality report, and loading.
+"""The mesh ladder: graded triangle meshes of a case's 2D section (size fields, the interface's
+boundary layer split into right triangles) and tetrahedral meshes of its 3D unit cell.
 
 Every level uses the same size fields with all sizes scaled by ``refinement_ratio**-level``
 (distances are kept), so successive levels differ by a near-constant refinement ratio, as the
@@ -8,16 +8,11 @@ Grid Convergence Index assumes.
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Mapping
 
 import gmsh
 import numpy as np
-import pandas as pd
-import skfem
 
-from electrolyte3d import io
 from electrolyte3d.geometry import (
     ELECTRODE,
     ELECTROLYTE,
@@ -30,8 +25,7 @@ from electrolyte3d.geometry import (
     pillar_corners,
 )
 from electrolyte3d.settings import MeshSettings, UnitCellMeshSettings
-from electrolyte3d.shapes import element_count
-from electrolyte3d.simplex import measures
+from electrolyte3d.simplex import triangle_angles
 from electrolyte3d.unit_cell import rim_curves
 
 FRONTAL_DELAUNAY = 6
@@ -436,241 +430,3 @@ def generate_unit_cell(settings: UnitCellMeshSettings, level: int) -> None:
             f"or a steep grading (interface {settings.interface_size:.3g} m to "
             f"{settings.electrode_size:.3g} m over {settings.grading_distance:.3g} m) are the usual suspects"
         ) from None
-
-
-def write(path: str) -> None:
-    """Write the current mesh in metres, gmsh 4.1 binary format, physical groups only."""
-    gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
-    gmsh.option.setNumber("Mesh.Binary", 1)
-    gmsh.option.setNumber("Mesh.SaveAll", 0)
-    gmsh.option.setNumber("Mesh.ScalingFactor", GMSH_LENGTH_UNIT)
-    gmsh.write(path)
-
-
-def report() -> dict:
-    """Element counts per physical group and quality of the current mesh (lengths in SI); a
-    tetrahedral mesh of a unit cell gets :func:`report_unit_cell`."""
-    if gmsh.model.getDimension() == 3:
-        return report_unit_cell()
-    groups = physical_groups()
-    node_tags, coordinates, _ = gmsh.model.mesh.getNodes()
-    position = np.zeros((int(node_tags.max()) + 1, 2))
-    position[node_tags] = coordinates.reshape(-1, 3)[:, :2] * GMSH_LENGTH_UNIT
-
-    triangles = {name: _elements(2, groups[name]) for name in (ELECTROLYTE, ELECTRODE)}
-    segments = {name: _elements(1, groups[name]) for name in (INTERFACE, TOP, INSULATION)}
-    all_triangles = np.vstack(list(triangles.values()))
-    angles = triangle_angles(position[all_triangles])
-    electrode_angles = triangle_angles(position[triangles[ELECTRODE]])
-    return {
-        "nodes": int(node_tags.size),
-        "triangles": int(all_triangles.shape[0]),
-        "triangles_per_group": {name: int(cells.shape[0]) for name, cells in triangles.items()},
-        "line_elements_per_group": {name: int(cells.shape[0]) for name, cells in segments.items()},
-        "max_angle_deg": float(angles.max()),
-        "min_angle_electrode_deg": float(electrode_angles.min()),
-        "interface_first_layer_m": first_layer_thickness(position, triangles[ELECTROLYTE], segments[INTERFACE]),
-        "electrolyte_area_m2": float(measures(position[triangles[ELECTROLYTE]]).sum()),
-        "interface_length_m": float(measures(position[segments[INTERFACE]]).sum()),
-    }
-
-
-def report_unit_cell() -> dict:
-    """Element and node counts per physical group and quality of the current tetrahedral mesh
-    (lengths in SI). Quality: the smallest signed inverse condition number (SICN: 1 for a regular
-    tetrahedron, 0 for a flat one, negative for an inverted one) and the smallest dihedral angle."""
-    groups = physical_groups()
-    node_tags, coordinates, _ = gmsh.model.mesh.getNodes()
-    position = np.zeros((int(node_tags.max()) + 1, 3))
-    position[node_tags] = coordinates.reshape(-1, 3) * GMSH_LENGTH_UNIT
-
-    tetrahedra = {name: _elements(3, groups[name]) for name in (ELECTROLYTE, ELECTRODE)}
-    triangles = {name: _elements(2, groups[name]) for name in (INTERFACE, TOP, INSULATION)}
-    sicn = {name: _min_element_quality(3, groups[name], "minSICN") for name in (ELECTROLYTE, ELECTRODE)}
-    dihedral = {name: tetrahedron_dihedral_angles(position[cells]).min() for name, cells in tetrahedra.items()}
-    return {
-        "dimension": 3,
-        "nodes": int(node_tags.size),
-        "tetrahedra": int(sum(cells.shape[0] for cells in tetrahedra.values())),
-        "nodes_per_group": {name: int(np.unique(cells).size) for name, cells in tetrahedra.items()},
-        "tetrahedra_per_group": {name: int(cells.shape[0]) for name, cells in tetrahedra.items()},
-        "triangles_per_group": {name: int(cells.shape[0]) for name, cells in triangles.items()},
-        "min_sicn": float(min(sicn.values())),
-        "min_sicn_electrolyte": float(sicn[ELECTROLYTE]),
-        "min_dihedral_angle_deg": float(min(dihedral.values())),
-        "min_dihedral_angle_electrolyte_deg": float(dihedral[ELECTROLYTE]),
-        "interface_first_layer_m": first_layer_height(position, tetrahedra[ELECTROLYTE], triangles[INTERFACE]),
-        "electrolyte_volume_m3": float(measures(position[tetrahedra[ELECTROLYTE]]).sum()),
-        "interface_area_m2": float(measures(position[triangles[INTERFACE]]).sum()),
-    }
-
-
-def _min_element_quality(dim: int, entities: list[int], measure: str) -> float:
-    qualities = []
-    for entity in entities:
-        _, element_tags, _ = gmsh.model.mesh.getElements(dim, entity)
-        qualities.append(gmsh.model.mesh.getElementQualities(element_tags[0], measure))
-    return float(np.concatenate(qualities).min())
-
-
-def first_layer_height(position: np.ndarray, tetrahedra: np.ndarray, facets: np.ndarray) -> float:
-    """Median height, normal to the interface, of the electrolyte tetrahedra resting on an
-    interface triangle (m): 3 V / A, the 3D :func:`first_layer_thickness`."""
-    interface_keys = _facet_keys(facets.T, position.shape[0])
-    heights = []
-    for face in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)):
-        resting = np.isin(_facet_keys(tetrahedra[:, face].T, position.shape[0]), interface_keys)
-        cells = position[tetrahedra[resting]]
-        heights.append(3 * measures(cells) / measures(cells[:, face]))
-    return float(np.median(np.concatenate(heights)))
-
-
-def tetrahedron_dihedral_angles(vertices: np.ndarray) -> np.ndarray:
-    """The six dihedral angles (degrees) of tetrahedra given as an (n, 4, 3) array of vertex
-    coordinates: pi minus the angle between the outward normals of the two faces at each edge."""
-    normals = []
-    for opposite in range(4):
-        face = [vertex for vertex in range(4) if vertex != opposite]
-        normal = np.cross(vertices[:, face[1]] - vertices[:, face[0]], vertices[:, face[2]] - vertices[:, face[0]])
-        # orient away from the opposite vertex
-        outward = np.sign(np.einsum("ni,ni->n", normal, vertices[:, face[0]] - vertices[:, opposite]))
-        normals.append(normal * (outward / np.linalg.norm(normal, axis=1))[:, None])
-    angles = [
-        np.pi - np.arccos(np.clip(np.einsum("ni,ni->n", normals[first], normals[second]), -1.0, 1.0))
-        for first, second in itertools.combinations(range(4), 2)
-    ]
-    return np.degrees(np.stack(angles, axis=1))
-
-
-def first_layer_thickness(position: np.ndarray, triangles: np.ndarray, facets: np.ndarray) -> float:
-    """Median height, normal to the interface, of the electrolyte triangles resting on an
-    interface facet (m): the mesh size that must resolve the depletion layer."""
-    stride = np.int64(position.shape[0])
-
-    def edge_keys(edges: np.ndarray) -> np.ndarray:
-        edges = np.sort(edges, axis=1).astype(np.int64)
-        return edges[:, 0] * stride + edges[:, 1]
-
-    interface_keys = edge_keys(facets)
-    heights = []
-    for first, second in ((0, 1), (1, 2), (2, 0)):
-        resting = np.isin(edge_keys(triangles[:, [first, second]]), interface_keys)
-        cells = position[triangles[resting]]
-        base = np.linalg.norm(cells[:, second] - cells[:, first], axis=1)
-        heights.append(2 * measures(cells) / base)
-    return float(np.median(np.concatenate(heights)))
-
-
-def _elements(dim: int, entities: list[int]) -> np.ndarray:
-    """Node tags of the first-order elements on ``entities``, one row per element."""
-    rows = []
-    for entity in entities:
-        _, _, node_tags = gmsh.model.mesh.getElements(dim, entity)
-        rows.append(np.asarray(node_tags[0], dtype=np.int64).reshape(-1, dim + 1))
-    return np.vstack(rows)
-
-
-def triangle_angles(vertices: np.ndarray) -> np.ndarray:
-    """Interior angles (degrees) of triangles given as an (n, 3, 2) array of vertex coordinates."""
-    edges = np.roll(vertices, -1, axis=1) - vertices
-    incoming, outgoing = -np.roll(edges, 1, axis=1), edges
-    cosine = np.einsum("nij,nij->ni", incoming, outgoing) / (
-        np.linalg.norm(incoming, axis=2) * np.linalg.norm(outgoing, axis=2)
-    )
-    return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-
-
-def ladder_table(reports: list[dict], wall_seconds: list[float], cases: Mapping[str, list[str]]) -> pd.DataFrame:
-    """One row per geometry and level from the level reports, with the cases that use the
-    geometry (``cases``: geometry key -> case names), the meshing wall time and the refinement
-    ratio implied by the element counts, r = (N_level / N_previous)^(1/dimension). ``cells``
-    counts the elements of either kind: triangles of a 2D section, tetrahedra of a 3D unit cell."""
-    rows = []
-    for report, seconds in zip(reports, wall_seconds, strict=True):
-        row = {
-            key: value for key, value in report.items() if not isinstance(value, dict) and key not in io.PROVENANCE_KEYS
-        }
-        for group, counts in report.items():
-            if group.endswith("_per_group"):
-                row.update({f"{group.split('_per_')[0]}_{name}": count for name, count in counts.items()})
-        dimension = report.get("dimension", 2)
-        cells = element_count(report)
-        rows.append(
-            {
-                **row,
-                "cases": " ".join(cases[report["geometry"]]),
-                "mesh_wall_s": seconds,
-                "dimension": dimension,
-                "cells": cells,
-            }
-        )
-    table = pd.DataFrame(rows).sort_values(["geometry", "level"], ignore_index=True)
-    previous = table.groupby("geometry")["cells"].shift()
-    growth = table["cells"] / previous
-    table["refinement_ratio_from_counts"] = np.where(table["dimension"] == 3, np.cbrt(growth), np.sqrt(growth))
-    return table
-
-
-def load(path: str) -> skfem.MeshTri | skfem.MeshTet:
-    """A scikit-fem mesh (metres) with ``subdomains`` and ``boundaries`` keyed by physical group
-    name: a ``MeshTri`` of a 2D section or a ``MeshTet`` of a 3D unit cell (whichever the file holds)."""
-    mesh = skfem.Mesh.load(path)
-    missing = set(PHYSICAL_GROUPS) - set(mesh.subdomains or {}) - set(mesh.boundaries or {})
-    if missing:
-        raise ValueError(f"{path}: mesh lacks physical group(s) {sorted(missing)}")
-    return mesh
-
-
-def part(path: str, subdomain: str) -> skfem.MeshTri | skfem.MeshTet:
-    """The ``electrolyte`` or ``electrode`` part of a level's mesh, keeping its boundaries."""
-    return load(path).restrict(subdomain)
-
-
-SOLVED_BOUNDARIES = {ELECTROLYTE: (INTERFACE, TOP), ELECTRODE: (INTERFACE,)}
-"""The boundaries each part's equations need."""
-
-CELLS_KEY = {2: "triangles", 3: "tetrahedra"}
-"""The .npz key of a part's elements, by mesh dimension."""
-
-
-def save_part(mesh: skfem.MeshTri | skfem.MeshTet, subdomain: str, path: str) -> None:
-    """A part of the mesh as plain arrays (points, triangles or tetrahedra, and the vertices of
-    each boundary facet: pairs in 2D, triples in 3D), which load in milliseconds where restricting
-    the .msh takes seconds."""
-    facets = {f"boundary_{name}": mesh.facets[:, mesh.boundaries[name]] for name in SOLVED_BOUNDARIES[subdomain]}
-    with io.atomic_path(path) as partial:
-        np.savez(partial, points=mesh.p, **{CELLS_KEY[mesh.dim()]: mesh.t}, **facets)
-
-
-def load_part(path: str) -> skfem.MeshTri | skfem.MeshTet:
-    """A mesh written by :func:`save_part`, its boundaries found again by their facets' vertices."""
-    with np.load(path) as data:
-        if CELLS_KEY[3] in data.files:
-            mesh = skfem.MeshTet(data["points"], data[CELLS_KEY[3]])
-        else:
-            mesh = skfem.MeshTri(data["points"], data[CELLS_KEY[2]])
-        facet_keys = _facet_keys(mesh.facets, mesh.nvertices)
-        order = np.argsort(facet_keys)
-        boundaries = {}
-        for key in data.files:
-            if not key.startswith("boundary_"):
-                continue
-            name = key.removeprefix("boundary_")
-            wanted = _facet_keys(data[key], mesh.nvertices)
-            found = order[np.searchsorted(facet_keys, wanted, sorter=order)]
-            if not np.array_equal(facet_keys[found], wanted):
-                raise ValueError(f"{path}: boundary {name} names facets the mesh does not have")
-            boundaries[name] = found
-    return mesh.with_boundaries(boundaries)
-
-
-def _facet_keys(facets: np.ndarray, vertices: int) -> np.ndarray:
-    """One integer per facet (a column of vertex indices: a pair or a triple), whatever the order
-    of its vertices."""
-    if int(vertices) ** facets.shape[0] >= 2**63:
-        raise ValueError(f"facet keys of a mesh of {vertices} vertices overflow 64-bit integers")
-    ordered = np.sort(facets, axis=0).astype(np.int64)
-    keys = ordered[0]
-    for row in ordered[1:]:
-        keys = keys * vertices + row
-    return keys

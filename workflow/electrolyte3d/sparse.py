@@ -194,5 +194,6 @@ class DirectSolver:
         if not np.diff(matrix.indptr).all():
             raise ValueError("the matrix is singular: it has an empty row")
         self._pardiso.set_phase(phase)
-        # pypardiso's public solve() chooses the phase itself (13 unless the values are unchanged)
+        # pypardiso's public solve() chooses the phase itself (13 unless the values are unchanged); this private
+        # call is pypardiso 0.4.7's, and tests/test_sparse.py fails loudly if an upgrade changes it
         return self._pardiso._call_pardiso(matrix, np.asfortranarray(rhs, dtype=np.float64))

@@ -4,7 +4,7 @@ in metres with its quality report and its two parts as plain arrays."""
 import logging
 
 import gmsh
-from electrolyte3d import io, mesh
+from electrolyte3d import io, mesh_files, mesh_quality
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, gmsh_session
 from electrolyte3d.shapes import SHAPES
 
@@ -28,13 +28,13 @@ with gmsh_session():
         "geometry": snakemake.wildcards.geometry,
         "level": level,
         "size_factor": settings.size_factor(level),
-        **mesh.report(),
+        **mesh_quality.report(),
         **io.provenance(dict(snakemake.params.items())),
     }
     with io.atomic_path(snakemake.output.mesh) as partial:
-        mesh.write(partial)
-whole = mesh.load(snakemake.output.mesh)
+        mesh_files.write(partial)
+whole = mesh_files.load(snakemake.output.mesh)
 for subdomain, path in ((ELECTROLYTE, snakemake.output.electrolyte), (ELECTRODE, snakemake.output.electrode)):
-    mesh.save_part(whole.restrict(subdomain), subdomain, path)
+    mesh_files.save_part(whole.restrict(subdomain), subdomain, path)
 io.write_json(report, snakemake.output.report)
 logging.info("report %s", report)

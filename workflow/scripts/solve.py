@@ -6,7 +6,7 @@ import os
 
 os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads MKL
 
-from electrolyte3d import dataset, io, mesh, solver
+from electrolyte3d import dataset, io, mesh_files, solver
 from electrolyte3d.parameters import Cathode, Physics
 from electrolyte3d.settings import SolverSettings
 
@@ -14,7 +14,7 @@ io.log_to(snakemake.log[0])
 case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)
 physics = Physics(**snakemake.params.physics)
 settings = SolverSettings(**snakemake.params.solver)
-electrolyte = mesh.load_part(snakemake.input.mesh)
+electrolyte = mesh_files.load_part(snakemake.input.mesh)
 element_type = "tetrahedra" if electrolyte.dim() == 3 else "triangles"
 logging.info(
     "case %s level %d: %d %s, %d nodes; %s; %s",
@@ -28,7 +28,7 @@ logging.info(
 )
 cathode_mesh, cathode = None, None
 if snakemake.params.cathode:
-    cathode_mesh = mesh.load_part(snakemake.input.electrode_mesh)
+    cathode_mesh = mesh_files.load_part(snakemake.input.electrode_mesh)
     cathode = Cathode.from_params(snakemake.params.cathode)
     logging.info("cathode: %d triangles, %d nodes", cathode_mesh.nelements, cathode_mesh.nvertices)
 problem = solver.problem_for(electrolyte, physics, cathode_mesh, cathode)

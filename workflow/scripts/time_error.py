@@ -7,7 +7,7 @@ import os
 os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads MKL
 
 import xarray as xr
-from electrolyte3d import dataset, io, mesh, solver, time_error
+from electrolyte3d import dataset, io, mesh_files, solver, time_error
 from electrolyte3d.parameters import Cathode, Physics
 from electrolyte3d.settings import SolverSettings
 
@@ -19,8 +19,8 @@ factor = snakemake.params.time_error["tolerance_factor"]
 production = xr.load_dataset(snakemake.input.result)
 solves = {"production": production}
 if settings.mode == "transient":
-    electrolyte = mesh.load_part(snakemake.input.mesh)
-    cathode_mesh = mesh.load_part(snakemake.input.electrode_mesh) if snakemake.params.cathode else None
+    electrolyte = mesh_files.load_part(snakemake.input.mesh)
+    cathode_mesh = mesh_files.load_part(snakemake.input.electrode_mesh) if snakemake.params.cathode else None
     cathode = Cathode.from_params(snakemake.params.cathode) if snakemake.params.cathode else None
     for name, tolerance in time_error.settings_for(settings, factor).items():
         if name == "production":
