@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from conftest import REPO
-from electrolyte3d import plots, study, time_error
+from electrolyte3d import plots, study, summary, time_error
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import load_config
 from electrolyte3d.convergence import analyse, error_budget
@@ -129,7 +129,7 @@ def test_case_coordinates_carry_the_design_parameters(paper_study):
 
 
 def test_summary_has_one_row_per_case_with_units_in_the_column_names(paper_study):
-    table = study.summary(paper_study)
+    table = summary.summary(paper_study)
     assert table["case"].tolist() == ["planar", "spiral", "pillar"]
     assert {"pillar_width_m", "D_plus_m2_s", "c_mean_mol_m3", "c_cv", "c_min_over_mean", "common_time_s"} <= set(
         table.columns
@@ -145,7 +145,7 @@ def test_summary_has_one_row_per_case_with_units_in_the_column_names(paper_study
         "pillar_count": 3,
         "pillar_diameter": float("nan"),
     }
-    with_skipped = study.summary(paper_study, [skipped])
+    with_skipped = summary.summary(paper_study, [skipped])
     assert len(with_skipped) == 4
     row = with_skipped.iloc[-1]
     assert (row["status"], row["status_message"], row["pillar_count"]) == ("invalid_geometry", "pillars overlap", 3)

@@ -233,7 +233,9 @@ class Problem(NewtonSystem):
         residual = (
             np.concatenate(
                 [
+                    # salt balance: salt_diffusion, salt_reaction (salt_storage below)
                     physics.D_ambipolar * laplace_c + physics.salt_consumed_per_charge * reaction,
+                    # current balance: conduction, current_diffusion, current_reaction, applied current
                     np.bincount(rows, weights=self.conduction_data(c) * phi[cols], minlength=self.nodes)
                     + physics.diffusion_current_coefficient * laplace_c
                     + reaction

@@ -16,7 +16,8 @@ from electrolyte3d.config import ConfigError, read_yaml, validate_config
 from electrolyte3d.settings import SolverSettings, report_times
 from electrolyte3d.shapes import SHAPES, CrossSection
 from electrolyte3d.io import fingerprint
-from electrolyte3d.study import case_row, invalid_case_row, ridge_cell_groups
+from electrolyte3d.study import ridge_cell_groups
+from electrolyte3d.summary import case_row, invalid_case_row
 
 try:
     for path in workflow.configfiles:

@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 import xarray as xr
-from electrolyte3d import io, study
+from electrolyte3d import io, study, summary
 
 io.log_to(snakemake.log[0])
 cases = snakemake.params.cases
@@ -23,7 +23,7 @@ for case in cases:
     logging.info("%s: level %d (%s)", case, level, convergences[case].attrs["grid_status"])
 dataset = study.build(cases, convergences, results, io.provenance(dict(snakemake.params.items())))
 study.write(dataset, snakemake.output.study)
-table = study.summary(dataset, snakemake.params.invalid)
+table = summary.summary(dataset, snakemake.params.invalid)
 with io.atomic_path(snakemake.output.summary) as partial:
     table.to_csv(partial, index=False)
 logging.info("\n%s", table.to_string(index=False))
