@@ -41,9 +41,11 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     import numpy as np
     import scipy.sparse
     import scipy.sparse.linalg as sla
-    from electrolyte3d import solver, sparse
+    from electrolyte3d import sparse
     from electrolyte3d.cases import cases_from_config
     from electrolyte3d.config import load_config
+    from electrolyte3d.newton import Timer
+    from electrolyte3d.problem import Problem
     from electrolyte3d.settings import MeshSettings, SolverSettings
 
     config = load_config(REPO / "config" / "config.yaml")
@@ -56,7 +58,7 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     electrolyte, triangles, meshing, loading = _meshed_electrolyte(build_and_mesh)
 
     started = time.perf_counter()
-    problem = solver.Problem(electrolyte, case.physics)
+    problem = Problem(electrolyte, case.physics)
     setup = time.perf_counter() - started
     settings = SolverSettings.from_config(config)
     x = problem.initial_state(settings)
@@ -69,7 +71,7 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
     linear = _best(lambda: direct.solve(jacobian, rhs), repeats=3)
     bare = _bare_pardiso(jacobian, rhs)
 
-    problem.timer = solver.Timer()
+    problem.timer = Timer()
     solution, transient_wall = _short_transient(problem, settings, end_time)
     newton_wall = transient_wall / max(solution.newton_iterations, 1)
     row = {
@@ -108,9 +110,9 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
 def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
     """One level of a 3D unit cell of config/studies/pillars-3d.yaml in this process: meshing,
     the solve's setup, and a short transient's Newton iterations against bare PARDISO."""
-    from electrolyte3d import solver
     from electrolyte3d.cases import cases_from_config
     from electrolyte3d.config import load_config
+    from electrolyte3d.problem import Problem
     from electrolyte3d.settings import SolverSettings, UnitCellMeshSettings
 
     config = load_config(REPO / "config" / "studies" / "pillars-3d.yaml")
@@ -123,7 +125,7 @@ def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
     electrolyte, tetrahedra, meshing, _ = _meshed_electrolyte(build_and_mesh)
 
     started = time.perf_counter()
-    problem = solver.Problem(electrolyte, case.physics)
+    problem = Problem(electrolyte, case.physics)
     setup = time.perf_counter() - started
     settings = SolverSettings.from_config(config)
     x = problem.initial_state(settings)
@@ -213,12 +215,12 @@ def _meshed_electrolyte(build_and_mesh):
 def _short_transient(problem, settings, end_time: float):
     """The transient solve of ``problem`` up to ``end_time`` s, and its wall time, s."""
     import numpy as np
-    from electrolyte3d import solver
     from electrolyte3d.settings import SolverSettings
+    from electrolyte3d.time_stepping import transient
 
     short = SolverSettings(**{**settings.as_params(), "end_time": end_time})
     started = time.perf_counter()
-    solution = solver.transient(problem, short, np.array([end_time]))
+    solution = transient(problem, short, np.array([end_time]))
     return solution, time.perf_counter() - started
 
 
@@ -232,10 +234,11 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
     from dataclasses import replace
 
     import numpy as np
-    from electrolyte3d import solver
     from electrolyte3d.cases import cases_from_config
     from electrolyte3d.config import load_config
+    from electrolyte3d.problem import Problem
     from electrolyte3d.settings import MeshSettings, SolverSettings, report_times
+    from electrolyte3d.time_stepping import transient
 
     config = load_config(REPO / "config" / "config.yaml")
     case = cases_from_config(config)[design]
@@ -248,8 +251,8 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
     settings, times = SolverSettings.from_config(config), np.array(report_times(config))
 
     def run(integrator: str, tolerance: float):
-        problem = solver.Problem(electrolyte, case.physics)
-        solution = solver.transient(problem, replace(settings, integrator=integrator, time_rtol=tolerance), times)
+        problem = Problem(electrolyte, case.physics)
+        solution = transient(problem, replace(settings, integrator=integrator, time_rtol=tolerance), times)
         problem.release_linear_solvers()
         c_mean = {
             snapshot.time: float(problem.split(snapshot.x)[0][problem.interface_nodes].mean())

@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 import skfem
 from cathode_reference import PlanarCathode1D
-from electrolyte3d import dataset, geometry, mesh, mesh_files, metrics, solver
+from electrolyte3d import dataset, geometry, mesh, mesh_files, metrics
 from electrolyte3d.cases import cases_from_config
+from electrolyte3d.cathode import CathodeProblem
 from electrolyte3d.config import validate_config
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE
 from electrolyte3d.parameters import FARADAY
 from electrolyte3d.settings import MeshSettings, SolverSettings
+from electrolyte3d.time_stepping import transient
 
 PHYSICS = {
     "D_plus": 1e-11,
@@ -60,7 +62,7 @@ PILLARS = {
 }
 
 
-def cathode_problem(config: dict, name: str, tmp_path, level: int = 0) -> solver.CathodeProblem:
+def cathode_problem(config: dict, name: str, tmp_path, level: int = 0) -> CathodeProblem:
     case = cases_from_config(config)[name]
     path = str(tmp_path / f"{name}.msh")
     with geometry.gmsh_session(log_to_terminal=False):
@@ -72,12 +74,12 @@ def cathode_problem(config: dict, name: str, tmp_path, level: int = 0) -> solver
         stored = str(tmp_path / f"{name}.{subdomain}.npz")
         mesh_files.save_part(mesh_files.part(path, subdomain), subdomain, stored)
         parts[subdomain] = mesh_files.load_part(stored)
-    return solver.CathodeProblem(parts[ELECTROLYTE], parts[ELECTRODE], case.physics, case.cathode)
+    return CathodeProblem(parts[ELECTROLYTE], parts[ELECTRODE], case.physics, case.cathode)
 
 
-def run(config: dict, problem: solver.CathodeProblem):
+def run(config: dict, problem: CathodeProblem):
     settings = SolverSettings.from_config(config)
-    solution = solver.transient(problem, settings, np.array(config["solver"].get("report_times_s", []), dtype=float))
+    solution = transient(problem, settings, np.array(config["solver"].get("report_times_s", []), dtype=float))
     return solution, dataset.build(problem, solution, settings, {"case": "test"})
 
 
@@ -106,7 +108,7 @@ def pillars(tmp_path_factory):
 # --- the 1D limit: a film on a cathode with insulated sides --------------------------------
 
 
-def reference(problem: solver.CathodeProblem) -> PlanarCathode1D:
+def reference(problem: CathodeProblem) -> PlanarCathode1D:
     physics, cathode = problem.physics, problem.cathode
     return PlanarCathode1D(
         L_e=problem.mesh.p[1].max(),

@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 import skfem
 from conftest import REPO
-from electrolyte3d import dataset, forms, geometry, mesh, mesh_files, metrics, solver
+from electrolyte3d import dataset, forms, geometry, mesh, mesh_files, metrics
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import load_config, validate_config
 from electrolyte3d.geometry import ELECTROLYTE, INTERFACE
+from electrolyte3d.problem import Problem
 from electrolyte3d.settings import MeshSettings, SolverSettings, report_times
+from electrolyte3d.time_stepping import transient
 
 LENGTH_UM = 1400
 LEVELS = (0, 1)
@@ -53,8 +55,8 @@ def electrolyte_mesh(level: int, directory):
 def film(request, tmp_path_factory):
     electrolyte = electrolyte_mesh(request.param, tmp_path_factory.mktemp("film"))
     settings = SolverSettings.from_config(CONFIG)
-    problem = solver.Problem(electrolyte, CASE.physics)
-    solution = solver.transient(problem, settings, np.array(report_times(CONFIG)))
+    problem = Problem(electrolyte, CASE.physics)
+    solution = transient(problem, settings, np.array(report_times(CONFIG)))
     ds = dataset.build(problem, solution, settings, {"case": "planar"})
     reported = ds.isel(time=np.flatnonzero(ds.report_time.values == 1))
     resolved = (

@@ -9,12 +9,16 @@ import pytest
 import scipy.sparse as sp
 import skfem
 import xarray as xr
-from electrolyte3d import dataset, forms, geometry, mesh, mesh_files, solver
+from electrolyte3d import dataset, fields, forms, geometry, mesh, mesh_files, sparse
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import validate_config
 from electrolyte3d.geometry import ELECTROLYTE
+from electrolyte3d.newton import NewtonFailure
 from electrolyte3d.parameters import FARADAY, GAS_CONSTANT, Physics
+from electrolyte3d.problem import Problem, p1_element
 from electrolyte3d.settings import MeshSettings, SolverSettings
+from electrolyte3d.stationary import stationary
+from electrolyte3d.time_stepping import transient
 from scipy.optimize import brentq
 
 FILM = 37.5e-6
@@ -47,11 +51,11 @@ def electrolyte_mesh(config: dict, case: str, level: int, tmp_path) -> skfem.Mes
 def solve(config: dict, case: str, electrolyte: skfem.MeshTri, report_times=()):
     physics = cases_from_config(config)[case].physics
     settings = SolverSettings.from_config(config)
-    problem = solver.Problem(electrolyte, physics)
+    problem = Problem(electrolyte, physics)
     if settings.mode == "stationary":
-        solution = solver.stationary(problem, settings)
+        solution = stationary(problem, settings)
     else:
-        solution = solver.transient(problem, settings, np.array(report_times, dtype=float))
+        solution = transient(problem, settings, np.array(report_times, dtype=float))
     return problem, solution, dataset.build(problem, solution, settings, {"case": case})
 
 
@@ -109,7 +113,7 @@ def test_field_files_hold_every_snapshot_and_the_xdmf_points_at_them(planar_tran
 
     problem, solution, _ = planar_transient
     xdmf, data_path = tmp_path / "level0.xdmf", tmp_path / "level0.fields.nc"
-    dataset.write_fields(problem, solution, str(xdmf), str(data_path))
+    fields.write_fields(problem, solution, str(xdmf), str(data_path))
     grids = ElementTree.parse(xdmf).getroot().findall("./Domain/Grid/Grid")
     assert [float(grid.find("Time").get("Value")) for grid in grids] == [
         snapshot.time for snapshot in solution.snapshots
@@ -123,7 +127,7 @@ def test_field_files_hold_every_snapshot_and_the_xdmf_points_at_them(planar_tran
             assert data[dataset_path].shape == shape, dataset_path
         last = len(grids) - 1
         np.testing.assert_array_equal(data[f"c_{last}"][:], problem.split(solution.snapshots[-1].x)[0])
-    points, triangles, c, time = dataset.read_field(str(data_path), -1)
+    points, triangles, c, time = fields.read_field(str(data_path), -1)
     np.testing.assert_array_equal(points, problem.mesh.p.T)
     np.testing.assert_array_equal(triangles, problem.mesh.t.T)
     assert time == solution.snapshots[-1].time and c.shape == (problem.nodes,)
@@ -229,12 +233,12 @@ def manufactured(x, y):
     return c, (c_x, c_y), c_lap, phi, (phi_x, phi_y), phi_lap
 
 
-def mms_source(problem: solver.Problem, exact=manufactured) -> np.ndarray:
+def mms_source(problem: Problem, exact=manufactured) -> np.ndarray:
     """Residual terms that make the ``exact`` (c, phi) (a function of the coordinates returning
     c, grad c, lap c, phi, grad phi, lap phi) the exact solution of the steady system with the
     solver's boundary conditions, in 2D or 3D: minus the strong-form volume sources, minus the
     boundary fluxes of the exact fields and the exact Butler-Volmer current, plus the applied
-    current on the top (the weak form of electrolyte3d.solver.Problem.residual)."""
+    current on the top (the weak form of electrolyte3d.problem.Problem.residual)."""
     physics = problem.physics
     D, k, delta = physics.D_ambipolar, physics.conductivity_per_concentration, physics.diffusion_current_coefficient
 
@@ -269,7 +273,7 @@ def mms_source(problem: solver.Problem, exact=manufactured) -> np.ndarray:
         reaction = w["reacting"] * physics.butler_volmer(c, phi)[0]
         return (-inward_current - reaction + w["applied"]) * v
 
-    basis = skfem.Basis(problem.mesh, solver.p1_element(problem.mesh))
+    basis = skfem.Basis(problem.mesh, p1_element(problem.mesh))
     salt = salt_volume.assemble(basis)
     charge = charge_volume.assemble(basis)
     for name in ("interface", "top", "insulation"):
@@ -301,10 +305,10 @@ def mms_errors(cells: int) -> tuple[float, float]:
             "insulation": lambda x: np.isclose(x[0], 0) | np.isclose(x[0], SIDE),
         }
     )
-    problem = solver.Problem(square, MMS_PHYSICS)
+    problem = Problem(square, MMS_PHYSICS)
     problem.source = mms_source(problem)
     settings = SolverSettings("stationary", 1e-10, 20, 1e-3, 1.0, 1e-3, 0.1)
-    solution = solver.stationary(problem, settings)
+    solution = stationary(problem, settings)
     assert solution.status == "completed"
     c, phi = problem.split(solution.snapshots[-1].x)
     fine = skfem.Basis(square, skfem.ElementTriP1(), intorder=6)
@@ -364,18 +368,18 @@ def test_newton_failures_end_the_case_as_diverged_with_a_valid_result(tmp_path, 
         solver_settings={"end_time_s": 100, "report_times_s": [1, 100], "integrator": integrator},
     )
     physics = cases_from_config(config)["film"].physics
-    problem = solver.Problem(electrolyte_mesh(config, "film", 0, tmp_path), physics)
+    problem = Problem(electrolyte_mesh(config, "film", 0, tmp_path), physics)
     settings = SolverSettings.from_config(config)
     newton = getattr(problem, newton_method)
 
     def failing_after_a_second(*arguments, **keywords):
         result = newton(*arguments, **keywords)
         if problem.split(result[0])[0].min() < 995:
-            raise solver.NewtonFailure("forced failure")
+            raise NewtonFailure("forced failure")
         return result
 
     monkeypatch.setattr(problem, newton_method, failing_after_a_second)
-    solution = solver.transient(problem, settings, np.array([1.0, 100.0]))
+    solution = transient(problem, settings, np.array([1.0, 100.0]))
     ds = dataset.build(problem, solution, settings, {"case": "film"})
     assert ds.attrs["status"] == "diverged"
     assert "forced failure" in ds.attrs["status_message"]
@@ -415,7 +419,7 @@ def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_messa
         physics={"D_plus": 1e-12, "D_unit": "m2/s", "exchange_current_density_A_m2": 2.5},
         solver_settings={"end_time_s": 100, "report_times_s": [1, 100], "integrator": integrator},
     )
-    problem = solver.Problem(electrolyte_mesh(config, "film", 0, tmp_path), cases_from_config(config)["film"].physics)
+    problem = Problem(electrolyte_mesh(config, "film", 0, tmp_path), cases_from_config(config)["film"].physics)
     calls = []
 
     def zero_pivot_after_the_first_steps(factorisation):
@@ -429,12 +433,12 @@ def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_messa
 
     for name in ("solve", "factorise"):
         monkeypatch.setattr(
-            solver.sparse.DirectSolver,
+            sparse.DirectSolver,
             name,
-            zero_pivot_after_the_first_steps(getattr(solver.sparse.DirectSolver, name)),
+            zero_pivot_after_the_first_steps(getattr(sparse.DirectSolver, name)),
         )
     settings = SolverSettings.from_config(config)
-    solution = solver.transient(problem, settings, np.array([1.0, 100.0]))
+    solution = transient(problem, settings, np.array([1.0, 100.0]))
     ds = dataset.build(problem, solution, settings, {"case": "film"})
     assert ds.attrs["status"] == "diverged"
     assert "linear solve failed" in ds.attrs["status_message"] and "-4" in ds.attrs["status_message"]
@@ -455,11 +459,11 @@ def assert_vectorised_volume_terms_equal_the_forms(mesh: skfem.Mesh) -> None:
     """Problem.conduction_data and conduction_concentration_sensitivity_data (from the element
     geometry the solver keeps) equal scikit-fem's assembly of the forms on ``mesh``, and
     potential_jacobian is the phi-phi block of jacobian."""
-    problem = solver.Problem(mesh, MMS_PHYSICS)
+    problem = Problem(mesh, MMS_PHYSICS)
     rng = np.random.default_rng(1)
     c, phi = rng.uniform(500, 1500, problem.nodes), rng.uniform(-0.1, 0.1, problem.nodes)
     k = MMS_PHYSICS.conductivity_per_concentration
-    reference = skfem.Basis(mesh, solver.p1_element(mesh), intorder=3)
+    reference = skfem.Basis(mesh, p1_element(mesh), intorder=3)
     expected = forms.conduction.assemble(reference, kappa=k * reference.interpolate(c))
     got = sp.coo_matrix((problem.conduction_data(c), tuple(problem.element_pairs)), shape=expected.shape)
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())

@@ -11,13 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skfem
-from electrolyte3d import forms, geometry, mesh, mesh_files, metrics, solver, unit_cell
+from electrolyte3d import forms, geometry, mesh, mesh_files, metrics, unit_cell
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import load_config
 from electrolyte3d.geometry import ELECTROLYTE
 from electrolyte3d.parameters import Physics
+from electrolyte3d.problem import Problem
 from electrolyte3d.settings import SolverSettings, UnitCellMeshSettings
 from electrolyte3d.shapes import UnitCell
+from electrolyte3d.stationary import stationary
+from electrolyte3d.time_stepping import transient
 from scipy.optimize import brentq
 from test_solver import (
     MMS_PHYSICS,
@@ -47,7 +50,7 @@ def integral(w):
     return w["f"]
 
 
-def interface_statistics(problem: solver.Problem, c: np.ndarray) -> tuple[float, float]:
+def interface_statistics(problem: Problem, c: np.ndarray) -> tuple[float, float]:
     """Area-weighted mean of a P1 field over the interface and its coefficient of variation
     (std / mean), integrated by scikit-fem on the interface facets."""
     facets = problem.interface
@@ -87,7 +90,7 @@ def test_vectorised_volume_terms_equal_the_scikit_fem_forms_on_tetrahedra():
     scikit-fem's assembly of forms.conduction and forms.conduction_concentration_sensitivity, and
     potential_jacobian is the phi-phi block of jacobian."""
     box = distorted_box()
-    assert isinstance(solver.Problem(box, MMS_PHYSICS).interface.elem, skfem.ElementTetP1)
+    assert isinstance(Problem(box, MMS_PHYSICS).interface.elem, skfem.ElementTetP1)
     assert_vectorised_volume_terms_equal_the_forms(box)
 
 
@@ -95,7 +98,7 @@ def test_jacobian_equals_central_differences_of_the_residual_on_tetrahedra():
     """Every block of the analytic Jacobian (with the time term), including the Butler-Volmer
     terms on the triangular interface facets, against central differences of the residual; each
     block is compared relative to its own largest entry (the blocks differ by 10 orders)."""
-    problem = solver.Problem(distorted_box(), MMS_PHYSICS)
+    problem = Problem(distorted_box(), MMS_PHYSICS)
     rng = np.random.default_rng(3)
     x = np.concatenate([rng.uniform(800, 1200, problem.nodes), rng.uniform(0.0, 0.05, problem.nodes)])
     x[problem.top_nodes] = MMS_PHYSICS.c0
@@ -164,9 +167,9 @@ def mms_errors(cells: int) -> np.ndarray:
         }
     )
     assert sum(cube.boundaries[name].size for name in ("interface", "top", "insulation")) == cube.boundary_facets().size
-    problem = solver.Problem(cube, MMS_PHYSICS)
+    problem = Problem(cube, MMS_PHYSICS)
     problem.source = mms_source(problem, manufactured)
-    solution = solver.stationary(problem, SolverSettings("stationary", 1e-10, 20, 1e-3, 1.0, 1e-3, 0.1))
+    solution = stationary(problem, SolverSettings("stationary", 1e-10, 20, 1e-3, 1.0, 1e-3, 0.1))
     assert solution.status == "completed", solution.message
     c, phi = problem.split(solution.snapshots[-1].x)
     fine = skfem.Basis(cube, skfem.ElementTetP1(), intorder=4)
@@ -210,7 +213,7 @@ def pillar_box(cells: int = 8) -> skfem.MeshTet:
     return cell.with_boundaries({"interface": interface, "top": lambda x: np.isclose(x[2], thickness)})
 
 
-def independent_charge_imbalance(problem: solver.Problem, x: np.ndarray, top_area: float) -> float:
+def independent_charge_imbalance(problem: Problem, x: np.ndarray, top_area: float) -> float:
     """|interface current - applied current| / applied current from scikit-fem's own
     interpolation of the fields on the interface and the geometric top area."""
     facets = problem.interface
@@ -223,12 +226,12 @@ def independent_charge_imbalance(problem: solver.Problem, x: np.ndarray, top_are
 def test_charge_is_conserved_at_a_pillar_interface_in_3d():
     width, height, _ = PILLAR_CELL
     cell = pillar_box()
-    problem = solver.Problem(cell, TRANSIENT_PHYSICS)
+    problem = Problem(cell, TRANSIENT_PHYSICS)
     assert problem.interface_measure == pytest.approx(width**2 + width * height, rel=1e-12)
     assert problem.applied_current == pytest.approx(TRANSIENT_PHYSICS.current_density * width**2, rel=1e-12)
     settings = SolverSettings("transient", 1e-8, 20, 1e-3, 200.0, 1e-3, 0.1)
     started = time.perf_counter()
-    solution = solver.transient(problem, settings, np.array([1.0, 10.0, 50.0, 200.0]))
+    solution = transient(problem, settings, np.array([1.0, 10.0, 50.0, 200.0]))
     print(f"pillar box: {problem.nodes} nodes, {solution.steps} steps, {time.perf_counter() - started:.1f} s")
     assert solution.status == "completed" and solution.steps > 10
     assert [snapshot.time for snapshot in solution.snapshots] == [0.0, 1.0, 10.0, 50.0, 200.0]
@@ -277,12 +280,12 @@ def test_charge_is_conserved_in_a_unit_cell_with_pillars(lattice, tmp_path):
         electrode_size=4 * UM,
         grading_distance=2 * UM,
     )
-    problem = solver.Problem(cell_mesh(cell, settings, tmp_path), TRANSIENT_PHYSICS)
+    problem = Problem(cell_mesh(cell, settings, tmp_path), TRANSIENT_PHYSICS)
     # the faceted mantles lose a little area; the flat top none
     assert problem.interface_measure == pytest.approx(cell.interface_area, rel=5e-3)
     assert problem.top_measure == pytest.approx(cell.cell_area, rel=1e-12)
     started = time.perf_counter()
-    solution = solver.transient(
+    solution = transient(
         problem, SolverSettings("transient", 1e-8, 20, 1e-3, 20.0, 1e-3, 0.1), np.array([0.1, 1.0, 5.0, 20.0])
     )
     print(f"{lattice} cell: {problem.nodes} nodes, {solution.steps} steps, {time.perf_counter() - started:.1f} s")
@@ -337,11 +340,11 @@ FLAT_REPORT_FRACTIONS = np.array([0.02, 0.05, 0.1, 0.25, 0.5])
 @pytest.fixture(scope="module")
 def flat_cell(tmp_path_factory):
     electrolyte = cell_mesh(FLAT_CELL, FLAT_MESH, tmp_path_factory.mktemp("flat_cell"))
-    problem = solver.Problem(electrolyte, FLAT_PHYSICS)
+    problem = Problem(electrolyte, FLAT_PHYSICS)
     depletion = slab_depletion_time(FLAT_PHYSICS, FLAT_CELL.substrate_thickness)
     settings = SolverSettings("transient", 1e-8, 20, 1e-4, 10 * depletion, 1e-4, DEPLETION_FRACTION)
     started = time.perf_counter()
-    solution = solver.transient(problem, settings, FLAT_REPORT_FRACTIONS * depletion)
+    solution = transient(problem, settings, FLAT_REPORT_FRACTIONS * depletion)
     print(f"flat cell: {problem.nodes} nodes, {solution.steps} steps, {time.perf_counter() - started:.1f} s")
     return problem, solution, depletion
 

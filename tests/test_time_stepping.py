@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 import skfem
 import xarray as xr
-from electrolyte3d import bdf, convergence, solver, time_error
+from electrolyte3d import bdf, convergence, time_error
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import validate_config
+from electrolyte3d.problem import Problem
 from electrolyte3d.settings import SolverSettings
+from electrolyte3d.time_stepping import transient
 from scipy.optimize import brentq
 from test_solver import FILM, slab_interface_drop
 
@@ -131,8 +133,8 @@ def exact_film(physics, settings):
 
 
 def solve_film(physics, settings, mesh, report_times):
-    problem = solver.Problem(mesh, physics)
-    solution = solver.transient(problem, settings, np.asarray(report_times))
+    problem = Problem(mesh, physics)
+    solution = transient(problem, settings, np.asarray(report_times))
     node = problem.interface_nodes[0]
     reported = {snapshot.time: float(snapshot.x[node]) for snapshot in solution.snapshots if snapshot.scheduled}
     return solution, reported

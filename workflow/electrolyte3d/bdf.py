@@ -5,7 +5,7 @@ The arithmetic of Shampine and Reichelt's ode15s (SIAM J. Sci. Comput. 18, 1997)
 with Klopfenstein's kappa correction) kept as a table of modified backward differences. A step
 size change interpolates that table to the new step, so every formula is a constant-step formula
 and its stability does not depend on the history of step ratios. This module holds only the
-formulas; :func:`electrolyte3d.solver.transient` drives them with the Newton solver.
+formulas; :func:`electrolyte3d.time_stepping.transient` drives them with the Newton solver.
 
 With d = x(t+h) - x_predicted and psi from the table, the method's equation for M dx/dt = f(x) is
 ``M (d + psi) / c = f(x)``, ``c = h / alpha[order]``: so the residual's time derivative is

@@ -6,9 +6,12 @@ import os
 
 os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads MKL
 
-from electrolyte3d import dataset, io, mesh_files, solver
+from electrolyte3d import dataset, fields, io, mesh_files
+from electrolyte3d.cathode import problem_for
 from electrolyte3d.parameters import Cathode, Physics
 from electrolyte3d.settings import SolverSettings
+from electrolyte3d.stationary import stationary
+from electrolyte3d.time_stepping import transient
 
 io.log_to(snakemake.log[0])
 case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)
@@ -31,11 +34,11 @@ if snakemake.params.cathode:
     cathode_mesh = mesh_files.load_part(snakemake.input.electrode_mesh)
     cathode = Cathode.from_params(snakemake.params.cathode)
     logging.info("cathode: %d triangles, %d nodes", cathode_mesh.nelements, cathode_mesh.nvertices)
-problem = solver.problem_for(electrolyte, physics, cathode_mesh, cathode)
+problem = problem_for(electrolyte, physics, cathode_mesh, cathode)
 if settings.mode == "stationary":
-    solution = solver.stationary(problem, settings)
+    solution = stationary(problem, settings)
 else:
-    solution = solver.transient(problem, settings, snakemake.params.report_times)
+    solution = transient(problem, settings, snakemake.params.report_times)
 logging.info(
     "status %s (%s); %d steps, %d Newton iterations, %d factorisations, %.1f s",
     solution.status,
@@ -54,4 +57,4 @@ if warning:
     result.attrs["warning"] = warning
 result.attrs.update(io.provenance(dict(snakemake.params.items())))
 dataset.write_netcdf(result, snakemake.output.result)
-dataset.write_fields(problem, solution, snakemake.output.fields, snakemake.output.field_data)
+fields.write_fields(problem, solution, snakemake.output.fields, snakemake.output.field_data)

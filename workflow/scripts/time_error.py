@@ -7,9 +7,11 @@ import os
 os.environ["MKL_NUM_THREADS"] = str(snakemake.threads)  # before pypardiso loads MKL
 
 import xarray as xr
-from electrolyte3d import dataset, io, mesh_files, solver, time_error
+from electrolyte3d import dataset, io, mesh_files, time_error
+from electrolyte3d.cathode import problem_for
 from electrolyte3d.parameters import Cathode, Physics
 from electrolyte3d.settings import SolverSettings
+from electrolyte3d.time_stepping import transient
 
 io.log_to(snakemake.log[0])
 case, level = snakemake.wildcards.case, int(snakemake.wildcards.level)
@@ -26,8 +28,8 @@ if settings.mode == "transient":
         if name == "production":
             continue
         logging.info("case %s level %d: time_rtol %.3g (%s)", case, level, tolerance.time_rtol, name)
-        problem = solver.problem_for(electrolyte, physics, cathode_mesh, cathode)
-        solution = solver.transient(problem, tolerance, snakemake.params.report_times)
+        problem = problem_for(electrolyte, physics, cathode_mesh, cathode)
+        solution = transient(problem, tolerance, snakemake.params.report_times)
         logging.info(
             "status %s; %d steps, %d Newton iterations, %d factorisations, %.1f s",
             solution.status,
