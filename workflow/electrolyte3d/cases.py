@@ -231,9 +231,7 @@ def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
     base = _sweep_base(config, sweep_name)
     smallest = _smallest_element(config, CrossSection)
     for values in _sweep_values(config, sweep_name):
-        domain = _domain(config, {**base.get("geometry", {}), **sweep.get("geometry", {})})
-        if "substrate_thickness_um" in values:
-            domain["substrate_thickness_um"] = values["substrate_thickness_um"]
+        domain = _point_domain(config, base, sweep, values)
         if base:
             centres = base["pillar_centres_um"]
             width = values.get("pillar_width_um", base.get("pillar_width_um", 0.0)) if centres else 0.0
@@ -253,10 +251,7 @@ def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
                 count = math.floor(domain["electrode_length_um"] / pitch)
             centres = [(index - (count - 1) / 2) * pitch for index in range(count)]
             values = {**values, "pillar_count": count}
-        tags = [axis for axis in SWEEP_AXES if axis.key in values]
-        name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
-        axes = {axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values}
-        physics = overridden(overridden(base.get("physics", {}), sweep.get("physics", {})), axes)
+        name, physics = _point_name_and_physics(sweep_name, sweep, base, values)
         yield _SweepPoint(
             sweep_name,
             name,
@@ -270,6 +265,24 @@ def _sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint]:
                 "pillar_diameter": math.nan,
             },
         )
+
+
+def _point_domain(config: Mapping, base: Mapping, sweep: Mapping, values: Mapping) -> dict:
+    """A sweep point's domain (um): the shared geometry, the base design's and the sweep's
+    overrides, then the point's own substrate thickness."""
+    domain = _domain(config, {**base.get("geometry", {}), **sweep.get("geometry", {})})
+    if "substrate_thickness_um" in values:
+        domain["substrate_thickness_um"] = values["substrate_thickness_um"]
+    return domain
+
+
+def _point_name_and_physics(sweep_name: str, sweep: Mapping, base: Mapping, values: Mapping) -> tuple[str, dict]:
+    """A sweep point's case name (the sweep's, then a tag and value per axis it sets) and its
+    physics overrides (the base design's, the sweep's, then the point's own values)."""
+    tags = [axis for axis in SWEEP_AXES if axis.key in values]
+    name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
+    axes = {axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values}
+    return name, overridden(overridden(base.get("physics", {}), sweep.get("physics", {})), axes)
 
 
 CELL_AXES = ("pillar_diameter_um", "pillar_pitch_um", "pillar_height_um")
@@ -289,9 +302,7 @@ def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint
     if lattice is None:
         raise ConfigError(f"sweep '{sweep_name}': a 3D sweep needs lattice: square or hexagonal")
     for values in _sweep_values(config, sweep_name):
-        domain = _domain(config, {**base.get("geometry", {}), **sweep.get("geometry", {})})
-        if "substrate_thickness_um" in values:
-            domain["substrate_thickness_um"] = values["substrate_thickness_um"]
+        domain = _point_domain(config, base, sweep, values)
         cell = {key: values.get(key, base.get(key)) for key in CELL_AXES}
         missing = [key for key, value in cell.items() if value is None]
         if missing:
@@ -299,10 +310,7 @@ def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint
                 f"sweep '{sweep_name}': a 3D cell needs {', '.join(missing)} at every point (from the sweep or "
                 "its design)"
             )
-        tags = [axis for axis in SWEEP_AXES if axis.key in values]
-        name = "_".join([sweep_name, *(f"{axis.tag}{_slug(values[axis.key])}" for axis in tags)])
-        axes = {axis.key: values[axis.key] for axis in SWEEP_AXES if not axis.geometric and axis.key in values}
-        physics = overridden(overridden(base.get("physics", {}), sweep.get("physics", {})), axes)
+        name, physics = _point_name_and_physics(sweep_name, sweep, base, values)
         diameter, pitch, height = (cell[key] for key in CELL_AXES)
         yield _SweepPoint(
             sweep_name,
