@@ -22,7 +22,7 @@ from electrolyte3d.config import (
     overridden,
     physics_from_config,
 )
-from electrolyte3d.errors import ConfigError
+from electrolyte3d.errors import ConfigError, shown
 from electrolyte3d.parameters import UM, Physics
 from electrolyte3d.shapes import Case, CrossSection, Shape, UnitCell
 
@@ -476,8 +476,8 @@ def _checked_section(
     """A regular array's or a design's section at a sweep point (config values in um), checked."""
     if not centres and pitch is not None:
         raise ConfigError(
-            f"sweep '{sweep}': pillar_pitch_um = {_format(pitch)} is longer than "
-            f"electrode_length_um = {_format(domain['electrode_length_um'])}, so 'fill' places no pillar"
+            f"sweep '{sweep}': pillar_pitch_um = {shown(pitch)} is longer than "
+            f"electrode_length_um = {shown(domain['electrode_length_um'])}, so 'fill' places no pillar"
         )
     section = _cross_section(domain, width, height, centres, study)
     section.check(case, smallest, pitch=None if pitch is None else pitch * UM)
@@ -508,10 +508,6 @@ def _refuse_electrode_length(where: str, entry: Mapping) -> None:
         raise ConfigError(
             f"{where}: geometry/electrode_length_um does not apply to a 3D unit cell (its size follows from the pitch)"
         )
-
-
-def _format(value: float) -> str:
-    return f"{value:.10g}"
 
 
 def _slug(value: float) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from electrolyte3d.errors import ConfigError
+from electrolyte3d.errors import ConfigError, shown
 from electrolyte3d.parameters import (
     CM2,
     CM2_S,
@@ -38,14 +38,14 @@ def check_mesh(config: Mapping) -> None:
     mesh = config["mesh"]
     if mesh["boundary_layer_thickness_um"] > mesh["corner_size_um"]:
         raise ConfigError(
-            f"config key mesh/boundary_layer_thickness_um: {_format(mesh['boundary_layer_thickness_um'])} must not "
-            f"exceed corner_size_um = {_format(mesh['corner_size_um'])} (gmsh cannot fit a layer thicker than "
+            f"config key mesh/boundary_layer_thickness_um: {shown(mesh['boundary_layer_thickness_um'])} must not "
+            f"exceed corner_size_um = {shown(mesh['corner_size_um'])} (gmsh cannot fit a layer thicker than "
             "the corner elements)"
         )
     if mesh["boundary_layer_first_um"] >= mesh["boundary_layer_thickness_um"]:
         raise ConfigError(
-            f"config key mesh/boundary_layer_first_um: {_format(mesh['boundary_layer_first_um'])} must be less than "
-            f"boundary_layer_thickness_um = {_format(mesh['boundary_layer_thickness_um'])}"
+            f"config key mesh/boundary_layer_first_um: {shown(mesh['boundary_layer_first_um'])} must be less than "
+            f"boundary_layer_thickness_um = {shown(mesh['boundary_layer_thickness_um'])}"
         )
 
 
@@ -56,17 +56,17 @@ def check_solver(config: Mapping) -> None:
     late = [t for t in solver.get("report_times_s", []) if t > end]
     if late:
         raise ConfigError(
-            f"config key solver/report_times_s: {_format(max(late))} s is after end_time_s = {_format(end)} s"
+            f"config key solver/report_times_s: {shown(max(late))} s is after end_time_s = {shown(end)} s"
         )
     if "report_times_s" not in solver and solver["report_first_s"] >= end:
         raise ConfigError(
-            f"config key solver/report_first_s: {_format(solver['report_first_s'])} s must be before end_time_s "
-            f"= {_format(end)} s"
+            f"config key solver/report_first_s: {shown(solver['report_first_s'])} s must be before end_time_s "
+            f"= {shown(end)} s"
         )
     if solver["initial_step_s"] >= end:
         raise ConfigError(
-            f"config key solver/initial_step_s: {_format(solver['initial_step_s'])} s must be shorter than "
-            f"end_time_s = {_format(end)} s"
+            f"config key solver/initial_step_s: {shown(solver['initial_step_s'])} s must be shorter than "
+            f"end_time_s = {shown(end)} s"
         )
 
 
@@ -221,8 +221,8 @@ def cathode_from_config(where: str, physics: Mapping) -> Cathode:
     ):
         if physics[key] <= initial:
             raise ConfigError(
-                f"{where}: physics/{key} = {_format(physics[key])} must exceed "
-                f"cathode_initial_lithiation = {_format(initial)} ({reason})"
+                f"{where}: physics/{key} = {shown(physics[key])} must exceed "
+                f"cathode_initial_lithiation = {shown(initial)} ({reason})"
             )
     return Cathode(
         diffusivity=physics["D_cathode_cm2_s"] * CM2_S,
@@ -253,7 +253,3 @@ def _validate_physics(where: str, physics: Mapping) -> None:
     if error is not None:
         key = "/".join(str(part) for part in error.absolute_path)
         raise ConfigError(f"{where}: physics/{key}: {error.message}")
-
-
-def _format(value: float) -> str:
-    return f"{value:.10g}"

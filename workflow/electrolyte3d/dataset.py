@@ -11,6 +11,7 @@ from skfem import asm
 from electrolyte3d import forms, io
 from electrolyte3d.cathode import CathodeProblem
 from electrolyte3d.geometry import INTERFACE
+from electrolyte3d.io import cf_attrs
 from electrolyte3d.mesh_quality import first_layer_height, first_layer_thickness
 from electrolyte3d.metrics import area_fraction_above, depth_average_operator, interface_of
 from electrolyte3d.parameters import FARADAY
@@ -39,10 +40,6 @@ EVENT_TIMES = {"depleted": "depletion_time", "saturated": "saturation_time"}
 """The attribute (without its _s) that records when a case ended with each event status."""
 
 
-def _attrs(long_name: str, units: str) -> dict:
-    return {"long_name": long_name, "units": units}
-
-
 def build(problem: Problem, solution: Solution, settings: SolverSettings, metadata: dict) -> xr.Dataset:
     """Interface profiles and their statistics at every snapshot; ``metadata`` (case, design,
     mesh level and counts...) goes into the attributes beside the parameters and statistics."""
@@ -62,7 +59,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
 
     ds = xr.Dataset(
         coords={
-            "time": ("time", times, _attrs("time since the current was switched on", "s")),
+            "time": ("time", times, cf_attrs("time since the current was switched on", "s")),
             "report_time": (
                 "time",
                 np.array([snapshot.scheduled for snapshot in solution.snapshots], dtype=np.int8),
@@ -75,12 +72,12 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
             **interface_coords,
         }
     )
-    ds["c_interface"] = (("time", along), c, _attrs(FIELDS["c"][0], FIELDS["c"][1]))
-    ds["i_loc"] = (("time", along), i_loc, _attrs(FIELDS["i_loc"][0], FIELDS["i_loc"][1]))
+    ds["c_interface"] = (("time", along), c, cf_attrs(FIELDS["c"][0], FIELDS["c"][1]))
+    ds["i_loc"] = (("time", along), i_loc, cf_attrs(FIELDS["i_loc"][0], FIELDS["i_loc"][1]))
     ds["phi_interface"] = (
         ("time", along),
         phi,
-        _attrs("electrolyte potential at the interface (electrode at 0 V)", "V"),
+        cf_attrs("electrolyte potential at the interface (electrode at 0 V)", "V"),
     )
     for field, (long_name, units) in FIELDS.items():
         table = [statistics(row) for row in profiles[field]]
@@ -91,17 +88,17 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
             ds[f"{field}_{statistic}"] = (
                 "time",
                 values,
-                _attrs(f"{description} of the {long_name}", "1" if dimensionless else units),
+                cf_attrs(f"{description} of the {long_name}", "1" if dimensionless else units),
             )
     ds["cell_overpotential"] = (
         "time",
         np.array([_top_mean(problem, potential) for potential in fields[:, 1]]),
-        _attrs("mean electrolyte potential on the top boundary against the electrode (cell overpotential)", "V"),
+        cf_attrs("mean electrolyte potential on the top boundary against the electrode (cell overpotential)", "V"),
     )
     ds["interface_current"] = (
         "time",
         np.array([problem.interface_current(x) for x in states]).reshape(times.shape),
-        _attrs(
+        cf_attrs(
             "reaction current through the whole interface (into the electrode)"
             + f" {SHAPES[dimension].interface_noun}",
             current_units,
@@ -110,7 +107,7 @@ def build(problem: Problem, solution: Solution, settings: SolverSettings, metada
     ds["c_min_domain"] = (
         "time",
         fields[:, 0].min(axis=1),
-        _attrs("minimum salt concentration in the electrolyte", "mol m-3"),
+        cf_attrs("minimum salt concentration in the electrolyte", "mol m-3"),
     )
     cathode_attrs = {}
     if isinstance(problem, CathodeProblem) and times.size:
@@ -200,18 +197,22 @@ def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: 
     gained = np.array([problem.lithium_gained(x) for x in states]).reshape(times.shape)
     lithiation_name = f"cathode lithiation c_s / c_s_max (c_s_max = {cathode.max_concentration:.6g} mol m-3)"
     ds = xr.Dataset(
-        coords={"depth": ("depth", depths, _attrs("depth below the substrate underside (top of the cathode)", "m"))},
+        coords={"depth": ("depth", depths, cf_attrs("depth below the substrate underside (top of the cathode)", "m"))},
         data_vars={
             "c_s_mean": (
                 "time",
                 mean,
-                _attrs("area mean of the intercalated Li concentration in the cathode", "mol m-3"),
+                cf_attrs("area mean of the intercalated Li concentration in the cathode", "mol m-3"),
             ),
-            "lithiation_mean": ("time", mean / cathode.max_concentration, _attrs(f"area mean {lithiation_name}", "1")),
+            "lithiation_mean": (
+                "time",
+                mean / cathode.max_concentration,
+                cf_attrs(f"area mean {lithiation_name}", "1"),
+            ),
             "lithiation_cv": (
                 "time",
                 np.sqrt(np.maximum(mean_square - mean**2, 0.0)) / mean,
-                _attrs("coefficient of variation of c_s over the cathode area (std / mean)", "1"),
+                cf_attrs("coefficient of variation of c_s over the cathode area (std / mean)", "1"),
             ),
             "lithiated_fraction": (
                 "time",
@@ -221,24 +222,24 @@ def cathode_variables(problem: CathodeProblem, states: list[np.ndarray], times: 
                         for row in solid
                     ]
                 ),
-                _attrs(f"fraction of the cathode area lithiated above {cathode.lithiated_threshold:g}", "1"),
+                cf_attrs(f"fraction of the cathode area lithiated above {cathode.lithiated_threshold:g}", "1"),
             ),
             "c_s_depth": (
                 ("time", "depth"),
                 (average_at_depth @ solid.T).T,
-                _attrs(
+                cf_attrs(
                     "intercalated Li concentration averaged along the length of the cathode at each depth", "mol m-3"
                 ),
             ),
             "lithiation_interface": (
                 ("time", "s"),
                 solid[:, problem.to_solid[path.nodes]] / cathode.max_concentration,
-                _attrs(f"{lithiation_name} at the interface", "1"),
+                cf_attrs(f"{lithiation_name} at the interface", "1"),
             ),
             "lithium_gained": (
                 "time",
                 gained,
-                _attrs("Li taken up by the cathode since t = 0, per unit depth", "mol m-1"),
+                cf_attrs("Li taken up by the cathode since t = 0, per unit depth", "mol m-1"),
             ),
         },
     )

@@ -4,3 +4,8 @@ without importing the parser."""
 
 class ConfigError(ValueError):
     """A study configuration that cannot be run; the message says which key and why."""
+
+
+def shown(value: float) -> str:
+    """A config value as an error message shows it: up to 10 significant digits, no trailing zeros."""
+    return f"{value:.10g}"

@@ -61,6 +61,11 @@ PROVENANCE_KEYS = ("config_sha256", "package_versions", "git_revision")
 """What :func:`provenance` adds to a result file."""
 
 
+def cf_attrs(long_name: str, units: str) -> dict:
+    """The CF attributes of a netCDF variable or coordinate: what it is and its units."""
+    return {"long_name": long_name, "units": units}
+
+
 def fingerprint(values: Mapping) -> str:
     """SHA-256 of the configuration values a file depends on (canonical JSON)."""
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=float).encode()).hexdigest()

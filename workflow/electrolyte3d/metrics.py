@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import depth_first_order
 
 from electrolyte3d.geometry import INTERFACE
+from electrolyte3d.io import cf_attrs
 from electrolyte3d.simplex import measures
 
 WITHIN_BAND = 0.1
@@ -44,9 +45,17 @@ class InterfacePath:
     def coordinates(self) -> dict:
         """The dataset coordinates of the interface's points."""
         return {
-            "s": ("s", self.s, _attrs("arc length along the electrolyte/electrode interface from its left end", "m")),
-            "x": ("s", self.x, _attrs("horizontal position of the interface point", "m")),
-            "y": ("s", self.y, _attrs("vertical position of the interface point (0 at the substrate underside)", "m")),
+            "s": (
+                "s",
+                self.s,
+                cf_attrs("arc length along the electrolyte/electrode interface from its left end", "m"),
+            ),
+            "x": ("s", self.x, cf_attrs("horizontal position of the interface point", "m")),
+            "y": (
+                "s",
+                self.y,
+                cf_attrs("vertical position of the interface point (0 at the substrate underside)", "m"),
+            ),
         }
 
     def extent(self, top_measure: float, applied_current: float) -> dict[str, float]:
@@ -150,7 +159,7 @@ class InterfaceSurface:
                 axis: (
                     "interface_node",
                     self.points[index],
-                    _attrs(f"{axis} position of the interface node{where}", "m"),
+                    cf_attrs(f"{axis} position of the interface node{where}", "m"),
                 )
                 for index, (axis, where) in enumerate(
                     [("x", ""), ("y", ""), ("z", " (0 at the substrate underside, negative down the pillars)")]
@@ -159,7 +168,7 @@ class InterfaceSurface:
             "interface_node_area": (
                 "interface_node",
                 self.node_areas,
-                _attrs("interface area the node stands for (a third of each triangle at it)", "m2"),
+                cf_attrs("interface area the node stands for (a third of each triangle at it)", "m2"),
             ),
         }
 
@@ -195,10 +204,6 @@ INTERFACES = {2: interface_path, 3: interface_surface}
 def interface_of(mesh) -> InterfacePath | InterfaceSurface:
     """The interface of a 2D or 3D electrolyte mesh, with its statistics and dataset coordinates."""
     return INTERFACES[mesh.dim()](mesh)
-
-
-def _attrs(long_name: str, units: str) -> dict:
-    return {"long_name": long_name, "units": units}
 
 
 def over_surface(values: np.ndarray, surface: InterfaceSurface) -> dict[str, float]:

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from electrolyte3d.errors import ConfigError
+from electrolyte3d.errors import ConfigError, shown
 from electrolyte3d.io import fingerprint
 from electrolyte3d.parameters import UM, Cathode, Physics
 from electrolyte3d.settings import LadderSettings, MeshSettings, UnitCellMeshSettings
@@ -46,10 +46,6 @@ class Budget:
     solve_mb: float
 
 
-def _format(value: float) -> str:
-    return f"{value:.10g}"
-
-
 def _um(value: float) -> float:
     """A length in micrometres as the config gave it: rounding to 1e-9 um undoes the conversion's
     round-off, so the checks compare exactly the values the user wrote."""
@@ -59,8 +55,8 @@ def _um(value: float) -> float:
 def _check_height(case: str, height: float, thickness: float) -> None:
     if height >= thickness:
         raise ConfigError(
-            f"case '{case}': pillar_height_um = {_format(height)} must be less than "
-            f"electrode_thickness_um = {_format(thickness)} (the pillar would cut through the electrode)"
+            f"case '{case}': pillar_height_um = {shown(height)} must be less than "
+            f"electrode_thickness_um = {shown(thickness)} (the pillar would cut through the electrode)"
         )
 
 
@@ -193,28 +189,28 @@ class CrossSection:
         for left, right in itertools.pairwise(ordered):
             if right - left <= width:
                 where = (
-                    f"pillar_pitch_um = {_format(_um(pitch))}"
+                    f"pillar_pitch_um = {shown(_um(pitch))}"
                     if pitch is not None
-                    else f"pillars at {_format(left)} and {_format(right)} (centre distance {_format(right - left)})"
+                    else f"pillars at {shown(left)} and {shown(right)} (centre distance {shown(right - left)})"
                 )
                 raise ConfigError(
-                    f"case '{case}': {where} with pillar_width_um = {_format(width)} makes pillars "
+                    f"case '{case}': {where} with pillar_width_um = {shown(width)} makes pillars "
                     "overlap or touch; the centre distance must exceed the width"
                 )
         half_length = _um(self.electrode_length) / 2
         for index, centre in enumerate(_um(centre) for centre in self.pillar_centres):
             if abs(centre) + width / 2 >= half_length:
                 raise ConfigError(
-                    f"case '{case}': pillar_centres_um[{index}] = {_format(centre)} with pillar_width_um = "
-                    f"{_format(width)} reaches or leaves the domain side at +-{_format(half_length)} "
+                    f"case '{case}': pillar_centres_um[{index}] = {shown(centre)} with pillar_width_um = "
+                    f"{shown(width)} reaches or leaves the domain side at +-{shown(half_length)} "
                     "(electrode_length_um / 2)"
                 )
         gap = min((right - left for left, right in itertools.pairwise(ordered)), default=math.inf) - width
         if min(width, gap) < _um(smallest_element):
-            narrow = f"pillar_width_um = {_format(width)}" if width <= gap else f"a gap of {_format(gap)} um"
+            narrow = f"pillar_width_um = {shown(width)}" if width <= gap else f"a gap of {shown(gap)} um"
             raise ConfigError(
                 f"case '{case}': {narrow} is narrower than {self.smallest_element_key} = "
-                f"{_format(_um(smallest_element))}, the smallest element the 2D mesh places; the section cannot "
+                f"{shown(_um(smallest_element))}, the smallest element the 2D mesh places; the section cannot "
                 "be meshed faithfully"
             )
 
@@ -348,14 +344,14 @@ class UnitCell:
         diameter, pitch_um = _um(self.pillar_diameter), _um(self.pillar_pitch)
         if diameter >= pitch_um:
             raise ConfigError(
-                f"case '{case}': pillar_diameter_um = {_format(diameter)} must be less than pillar_pitch_um = "
-                f"{_format(pitch_um)} (neighbouring pillars would overlap or touch)"
+                f"case '{case}': pillar_diameter_um = {shown(diameter)} must be less than pillar_pitch_um = "
+                f"{shown(pitch_um)} (neighbouring pillars would overlap or touch)"
             )
         if self.pillar_height > 0 and min(diameter, pitch_um - diameter) < _um(smallest_element):
             raise ConfigError(
-                f"case '{case}': pillar_diameter_um = {_format(diameter)} at pillar_pitch_um = {_format(pitch_um)} "
+                f"case '{case}': pillar_diameter_um = {shown(diameter)} at pillar_pitch_um = {shown(pitch_um)} "
                 f"leaves a pillar or a gap between pillars narrower than {self.smallest_element_key} = "
-                f"{_format(_um(smallest_element))}, the smallest element the 3D mesh places; the cell cannot be "
+                f"{shown(_um(smallest_element))}, the smallest element the 3D mesh places; the cell cannot be "
                 "meshed faithfully"
             )
         _check_height(case, _um(self.pillar_height), _um(self.electrode_thickness))
