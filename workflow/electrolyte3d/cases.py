@@ -176,22 +176,19 @@ ARRAY_AXES = ("pillar_width_um", "pillar_pitch_um", "pillar_height_um")
 @dataclass(frozen=True)
 class _SweepPoint:
     """A point of a sweep: its case name, its physics overrides (the base's, the sweep's, then the
-    point's own values) and its shape, built and checked only when asked (:meth:`shape`), so that
+    point's own values) and its shape, built and checked only when asked (``shape``), so that
     ``invalid_points: skip`` can leave the point out with the reason."""
 
     sweep: str
     name: str
     physics: Mapping
-    build: Callable[[str], Shape]
+    shape: Callable[[str], Shape]
     """The checked shape for a study type; raises :class:`ConfigError` for an impossible one."""
     pillar_pitch: float | None
     """The pitch of a regular array (SI); None around a design's own pillars."""
     sizes: Mapping
     """pillar_width, pillar_height, pillar_count and pillar_diameter of the point, SI (NaN where a
     kind of shape has none), for the row of an invalid point."""
-
-    def shape(self, study: str) -> Shape:
-        return self.build(study)
 
 
 def _sweep_values(config: Mapping, sweep_name: str) -> Iterator[dict]:
