@@ -167,7 +167,7 @@ def cells(end_time: float) -> None:
 
     levels = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]["mesh"][
         "properties"
-    ]["levels"]["default"]
+    ]["max_levels"]["default"]
     rows = []
     for design in ("square", "hexagonal"):
         for level in range(levels):

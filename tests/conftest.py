@@ -13,7 +13,7 @@ TINY_SETTINGS = {
     "physics": {"D_plus": 6.6e-10, "charge_transfer_resistance_ohm": 435.3},
     "solver": {"end_time_s": 10, "report_first_s": 1, "report_count": 3},
     "mesh": {
-        "levels": 3,
+        "max_levels": 3,
         "electrolyte_size_um": 12.0,
         "interface_size_um": 6.0,
         "corner_size_um": 1.5,

@@ -26,7 +26,7 @@ PHYSICS = {
 }
 """Small diffusion lengths resolved by a coarse mesh: D_cathode 2e-13 m2/s, D+ 1e-11 m2/s."""
 MESH = {
-    "levels": 3,
+    "max_levels": 3,
     "electrolyte_size_um": 2.0,
     "interface_size_um": 1.0,
     "electrode_size_um": 2.0,

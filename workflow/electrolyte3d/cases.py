@@ -24,6 +24,7 @@ from electrolyte3d.config import (
 )
 from electrolyte3d.errors import ConfigError, shown
 from electrolyte3d.parameters import UM, Physics
+from electrolyte3d.resolution import Resolution, check_levels, check_references
 from electrolyte3d.shapes import Case, CrossSection, Shape, UnitCell
 
 RESERVED_NAMES = frozenset({"geometries", "logs", "plots", "benchmarks", "bench"})
@@ -50,6 +51,8 @@ def cases_from_config(config: Mapping) -> dict[str, Case]:
         cases[case.name] = case
     if not cases:
         raise ConfigError("config defines no case: add a design or enable a sweep")
+    check_references(cases)
+    check_levels(cases, config["mesh"]["max_levels"])
     cathodes = [name for name, case in cases.items() if case.study == "cathode"]
     if cathodes and config["solver"]["mode"] == "stationary":
         raise ConfigError(
@@ -389,6 +392,7 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
             raise ConfigError(
                 f"sweep '{sweep_name}': a 3D unit cell (dimension: 3) solves the anode study only; set study: anode"
             )
+        resolution = Resolution.from_config(f"sweep '{sweep_name}'", sweep["resolution"])
         for point in _sweep_points(config, sweep_name):
             try:
                 shape = point.shape(study)
@@ -413,6 +417,7 @@ def _sweep_cases(config: Mapping) -> Iterator[Case]:
                 ),
                 pillar_pitch=point.pillar_pitch,
                 base=sweep.get("design", "") if not {"physics", "geometry"} & set(sweep) else "",
+                resolution=resolution,
             )
 
 

@@ -116,6 +116,12 @@ def validate_config(config: dict) -> None:
             )
         if not math.isfinite(value):
             raise ConfigError(f"config key {key_path}: {value} is not a finite number")
+    if "levels" in config.get("mesh", {}):
+        raise ConfigError(
+            "config key mesh/levels: the ladder is no longer a fixed number of levels; set mesh/max_levels "
+            "instead (a grid study starts with 3 levels and adds one at a time until it passes the acceptance "
+            "criterion, up to max_levels; config/README.md, mesh)"
+        )
     try:
         validate(config, str(SCHEMA_PATH), set_default=True)
     except WorkflowError as error:

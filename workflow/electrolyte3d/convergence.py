@@ -150,6 +150,40 @@ def quantities(levels: list[xr.Dataset]) -> tuple[np.ndarray, dict[Quantity, np.
     return times, table
 
 
+def quantity_coords(levels: np.ndarray, compared: list[Quantity], resolved: np.ndarray) -> dict:
+    """The ``level`` and ``quantity`` coordinates of a convergence dataset (``resolved``: per
+    quantity, whether the finest level resolves the depletion layer when it is taken)."""
+    return {
+        "level": ("level", levels, {"long_name": "mesh ladder level (0 is the coarsest)", "units": "1"}),
+        "quantity": ("quantity", [q.label for q in compared], {"long_name": "compared quantity, name@report time"}),
+        "quantity_name": (
+            "quantity",
+            [q.name for q in compared],
+            {"long_name": "variable of the per-level interface results"},
+        ),
+        "quantity_time": (
+            "quantity",
+            [q.time for q in compared],
+            {"long_name": "report time of the quantity (NaN: not a time series value)", "units": "s"},
+        ),
+        "quantity_units": (
+            "quantity",
+            [q.units for q in compared],
+            {"long_name": "units of value and extrapolated_value"},
+        ),
+        "quantity_resolved": (
+            "quantity",
+            resolved,
+            {
+                "long_name": "the finest level resolves the depletion layer when the quantity is taken "
+                "(else it is left out of the verdict)",
+                "flag_values": np.array([0, 1], dtype=np.int8),
+                "flag_meanings": "unresolved resolved",
+            },
+        ),
+    }
+
+
 def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Dataset:
     """The convergence dataset of one case from its solves on levels 0..n-1 (in that order).
 
@@ -198,33 +232,7 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
     )
 
     level_axis = np.arange(len(levels))
-    ds = xr.Dataset(
-        coords={
-            "level": ("level", level_axis, {"long_name": "mesh ladder level (0 is the coarsest)", "units": "1"}),
-            "quantity": ("quantity", [q.label for q in compared], {"long_name": "compared quantity, name@report time"}),
-            "quantity_name": ("quantity", variables, {"long_name": "variable of the per-level interface results"}),
-            "quantity_time": (
-                "quantity",
-                [q.time for q in compared],
-                {"long_name": "report time of the quantity (NaN: not a time series value)", "units": "s"},
-            ),
-            "quantity_units": (
-                "quantity",
-                [q.units for q in compared],
-                {"long_name": "units of value and extrapolated_value"},
-            ),
-            "quantity_resolved": (
-                "quantity",
-                resolved,
-                {
-                    "long_name": "the finest level resolves the depletion layer when the quantity is taken "
-                    "(else it is left out of the verdict)",
-                    "flag_values": np.array([0, 1], dtype=np.int8),
-                    "flag_meanings": "unresolved resolved",
-                },
-            ),
-        }
-    )
+    ds = xr.Dataset(coords=quantity_coords(level_axis, compared, resolved))
     ds["elements"] = (
         "level",
         elements,

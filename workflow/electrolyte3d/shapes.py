@@ -23,6 +23,7 @@ import numpy as np
 from electrolyte3d.errors import ConfigError, shown
 from electrolyte3d.io import fingerprint
 from electrolyte3d.parameters import UM, Cathode, Physics
+from electrolyte3d.resolution import Resolution
 from electrolyte3d.settings import LadderSettings, MeshSettings, UnitCellMeshSettings
 
 ELEMENT_NOUNS = {1: "segments", 2: "triangles", 3: "tetrahedra"}
@@ -384,9 +385,17 @@ class Case:
     base: str = ""
     """The design a sweep case varies (``design:`` of its sweep) when that design's own case is a
     point of the sweep (the sweep changes nothing else); empty otherwise."""
+    resolution: Resolution = Resolution()
+    """Its own grid study (a design, and a sweep's point by default), or one level."""
 
     def descriptors(self) -> dict:
         """The design parameters of the case that label it in the study dataset (SI; plain values
         for a Snakemake ``params`` entry)."""
-        labels = {"design": self.design, "study": self.study, "geometry": self.shape.key, "base": self.base}
+        labels = {
+            "design": self.design,
+            "study": self.study,
+            "geometry": self.shape.key,
+            "base": self.base,
+            "resolution": self.resolution.describe(),
+        }
         return {**labels, **self.shape.descriptors(self.pillar_pitch)}

@@ -179,6 +179,11 @@ def build(
             [cases[case]["lattice"] for case in names],
             {"long_name": "lattice of the pillars of a 3D case: square or hexagonal (empty: 2D case)"},
         ),
+        resolution=(
+            "case",
+            [cases[case]["resolution"] for case in names],
+            {"long_name": "how the case is resolved: ladder (own grid study), level N, or from <reference case>"},
+        ),
     )
     ds["case"].attrs = {"long_name": "case name (the Snakemake wildcard)"}
     if with_cathode:
@@ -221,6 +226,27 @@ def build(
         "production_level": (
             [convergences[c].attrs["production_level"] for c in names],
             "mesh level the case's results come from",
+            "1",
+        ),
+        "error_source": (
+            [convergences[c].attrs.get("error_source", "own") for c in names],
+            "where the error bars come from: own (its grid study), borrowed (from error_reference), none",
+            None,
+        ),
+        "error_reference": (
+            [convergences[c].attrs.get("error_reference", "") for c in names],
+            "the case whose grid study and time error a borrowed error bar comes from (empty: own or none)",
+            None,
+        ),
+        "coarser_check": (
+            [convergences[c].attrs.get("coarser_check", "") for c in names],
+            "a one-level case's check one level coarser: within or exceeds the borrowed grid error, checked "
+            "(no reference), not_checked, not_available (empty: own grid study)",
+            None,
+        ),
+        "coarser_change": (
+            [convergences[c].attrs.get("coarser_change", math.nan) for c in names],
+            "largest relative change of the criterion quantity from one level coarser (NaN: not checked)",
             "1",
         ),
         "elements": (

@@ -11,6 +11,7 @@ PACKAGE_ROOT = str(Path(workflow.current_basedir).parent)
 sys.path.insert(0, PACKAGE_ROOT)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
 
+from electrolyte3d import ladder
 from electrolyte3d.cases import cases_from_config, enabled_sweeps, invalid_cases
 from electrolyte3d.config import ConfigError, read_yaml, validate_config
 from electrolyte3d.settings import SolverSettings, report_times
@@ -37,11 +38,13 @@ if INVALID_CASES:
     )
 SOLVER_SETTINGS = SolverSettings.from_config(config)
 REPORT_TIMES = report_times(config)
-LEVELS = list(range(config["mesh"]["levels"]))
+LIMITS = ladder.LadderLimits.from_config(config)
 CONVERGENCE = {"criterion": config["convergence"]["quantity"], "tolerance": config["convergence"]["tolerance"]}
 TIME_ERROR = {"tolerance_factor": config["convergence"]["time_tolerance_factor"]}
 PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["dpi"]}
 SWEEPS = enabled_sweeps(config)
+LADDER_CASES = [name for name, case in CASES.items() if case.resolution.has_ladder]
+"""Cases with a grid study of their own; the others are solved on one level (resolution)."""
 DESIGNS = [name for name in CASES if CASES[name].design in config["designs"]]
 FIELD_SNAPSHOTS = [name for name in DESIGNS if CASES[name].shape.has_field_picture]
 """Designs with a field picture: the 2D ones (a 3D cell's fields are for ParaView, level<N>.xdmf)."""
@@ -52,12 +55,16 @@ GEOMETRIES = {case.shape.key: case.shape for case in CASES.values()}
 GEOMETRY_CASES = {key: [] for key in GEOMETRIES}
 for name, case in CASES.items():
     GEOMETRY_CASES[case.shape.key].append(name)
+LADDER_GEOMETRIES = sorted({CASES[name].shape.key for name in LADDER_CASES})
+ONE_LEVEL_GEOMETRIES = set(GEOMETRIES) - set(LADDER_GEOMETRIES)
+"""Geometries only one-level cases use: their geometry, mesh and solve jobs form one group per point."""
 
 
 wildcard_constraints:
     case=r"[A-Za-z][A-Za-z0-9_-]*",
     geometry=r"g[0-9a-f]{10}",
     level=r"\d+",
+    levels=r"\d+",
     sweep=r"[A-Za-z][A-Za-z0-9_-]*",
 
 
@@ -122,10 +129,21 @@ def solve_params(case):
     }
 
 
+def case_ladder(name):
+    """The caps of a case's grid study, with the estimated solve memory of each level up to the cap."""
+    shape = CASES[name].shape
+    return {
+        **LIMITS.as_params(),
+        "level_memory_mb": [
+            ladder.level_memory_mb(shape, mesh_settings(shape), level) for level in range(LIMITS.max_levels)
+        ],
+    }
+
+
 EXPECTED_FINGERPRINTS = {
     name: {
         "solve": fingerprint(solve_params(case)),
-        "convergence": fingerprint({"convergence": CONVERGENCE, "time_error": TIME_ERROR}),
+        "convergence": fingerprint({"convergence": CONVERGENCE, "time_error": TIME_ERROR, "ladder": case_ladder(name)}),
     }
     for name, case in CASES.items()
 }
@@ -157,7 +175,7 @@ def solve_level_runtime_min(wildcards):
 
 def field_snapshot_memory_mb(wildcards):
     """500 MB plus 3 kB per triangle of the finest level of the largest paper section."""
-    finest = CrossSection.LEVEL0_TRIANGLES * LADDERS[CrossSection].size_factor(LEVELS[-1]) ** -2
+    finest = CrossSection.LEVEL0_TRIANGLES * LADDERS[CrossSection].size_factor(LIMITS.max_levels - 1) ** -2
     return int(500 + 3e-3 * finest)
 
 
@@ -168,8 +186,9 @@ def mesh_level_memory_mb(wildcards, attempt):
 
 
 def solve_level_memory_mb(wildcards, attempt):
-    """500 MB plus the shape's budget per element, times the attempt."""
-    return int((500 + job_shape(wildcards).budget.solve_mb * level_elements(wildcards)) * attempt)
+    """500 MB plus the shape's budget per element (ladder.level_memory_mb), times the attempt."""
+    shape = job_shape(wildcards)
+    return int(ladder.level_memory_mb(shape, mesh_settings(shape), int(wildcards.level)) * attempt)
 
 
 def snapshot_levels(wildcards):
@@ -179,15 +198,65 @@ def snapshot_levels(wildcards):
             f"case '{wildcards.case}' is a 3D cell, which has no field picture; open its fields in ParaView "
             f"(results/{wildcards.case}/solve/level<N>.xdmf)"
         )
-    return case_levels(wildcards)
+    return level_results(wildcards.case, range(grid_study_levels(wildcards.case)))
+
+
+def level_results(case, levels):
+    return [f"results/{case}/solve/level{level}.nc" for level in levels]
+
+
+def grid_study_inputs(wildcards):
+    """The solves a grid study of ``levels`` levels compares: levels 0 to levels - 1."""
+    if not known_case(wildcards).resolution.has_ladder:
+        raise WorkflowError(
+            f"case '{wildcards.case}' has no grid study of its own "
+            f"(resolution {CASES[wildcards.case].resolution.describe()})"
+        )
+    return level_results(wildcards.case, range(int(wildcards.levels)))
+
+
+def grid_study_verdict(case, levels):
+    """The checkpoint's verdict on a grid study of ``levels`` levels: its path and the ladder's stop (None: refine)."""
+    path = checkpoints.grid_convergence.get(case=case, levels=levels).output.convergence
+    with netCDF4.Dataset(path) as analysis:
+        status = analysis.getncattr("grid_status")
+    return path, ladder.stop(status, levels, LIMITS, case_ladder(case)["level_memory_mb"])
+
+
+def grid_study_levels(case):
+    """How many levels the grid study of a case ends with: it adds one level after each checkpoint
+    until its ladder passes or a cap stops it (ladder.stop)."""
+    levels = ladder.MIN_LEVELS
+    while grid_study_verdict(case, levels)[1] is None:
+        levels += 1
+    return levels
+
+
+def final_grid_study(wildcards):
+    return grid_study_verdict(wildcards.case, grid_study_levels(wildcards.case))[0]
+
+
+def production_level(case):
+    """The production level of a case: its grid study's choice, or the level its resolution sets."""
+    resolution = CASES[case].resolution
+    if resolution.kind == "level":
+        return resolution.level
+    reference = case if resolution.has_ladder else resolution.reference
+    with netCDF4.Dataset(grid_study_verdict(reference, grid_study_levels(reference))[0]) as analysis:
+        return int(analysis.getncattr("production_level"))
+
+
+def solved_levels(case):
+    """The levels a case is solved on: its grid study's, or its one level (and the one below, if checked)."""
+    resolution = CASES[case].resolution
+    if resolution.has_ladder:
+        return list(range(grid_study_levels(case)))
+    return resolution.levels(production_level(case))
 
 
 def production_time_error(wildcards):
     """The time-error result of a case's production level, which its grid study (a checkpoint) chose."""
-    grid = checkpoints.grid_convergence.get(case=wildcards.case).output.convergence
-    with netCDF4.Dataset(grid) as analysis:
-        level = int(analysis.getncattr("production_level"))
-    return f"results/{wildcards.case}/time_error/level{level}.nc"
+    return f"results/{wildcards.case}/time_error/level{production_level(wildcards.case)}.nc"
 
 
 def time_error_runtime_min(wildcards):
@@ -195,9 +264,39 @@ def time_error_runtime_min(wildcards):
     return 3 * solve_level_runtime_min(wildcards)
 
 
-def case_levels(wildcards):
-    known_case(wildcards)
-    return expand("results/{case}/solve/level{level}.nc", case=wildcards.case, level=LEVELS)
+def every_solve(pattern):
+    """An input function: ``pattern`` for every level every case is solved on."""
+    return lambda wildcards: [pattern.format(case=case, level=level) for case in CASES for level in solved_levels(case)]
+
+
+def every_mesh(pattern):
+    """An input function: ``pattern`` for every level every geometry is meshed on."""
+    return lambda wildcards: [
+        pattern.format(geometry=geometry, level=level) for geometry in GEOMETRIES for level in geometry_levels(geometry)
+    ]
+
+
+def collected_solves(wildcards):
+    """What the study dataset reads: every case's production level, and the level below for a checked one."""
+    return [
+        path
+        for case in CASES
+        for path in level_results(
+            case, [production_level(case)] if CASES[case].resolution.has_ladder else solved_levels(case)
+        )
+    ]
+
+
+def geometry_levels(geometry):
+    return sorted({level for case in GEOMETRY_CASES[geometry] for level in solved_levels(case)})
+
+
+def point_group(wildcards):
+    """On a cluster, a one-level point's geometry, mesh and solve run as one scheduler job (a group;
+    the profile's group-components bundles several points); a grid study's levels stay separate jobs."""
+    if "geometry" in wildcards.keys():
+        return "sweep_point" if wildcards.geometry in ONE_LEVEL_GEOMETRIES else None
+    return None if known_case(wildcards).resolution.has_ladder else "sweep_point"
 
 
 def all_outputs():
@@ -213,8 +312,8 @@ def all_outputs():
         *expand("results/plots/sweep_{sweep}.png", sweep=SWEEPS),
         *(["results/plots/cathode.png"] if any(case.study == "cathode" for case in CASES.values()) else []),
         "results/cases.csv",
-        *expand("results/geometries/{geometry}/mesh/preview.png", geometry=GEOMETRIES),
-        *expand("results/{case}/convergence.png", case=CASES),
+        *expand("results/geometries/{geometry}/mesh/preview.png", geometry=LADDER_GEOMETRIES),
+        *expand("results/{case}/convergence.png", case=LADDER_CASES),
         *expand("results/{case}/field.png", case=FIELD_SNAPSHOTS),
         *(["results/plots/ridge_vs_cell.png"] if RIDGE_CELL_GROUPS else []),
     ]

@@ -6,6 +6,8 @@ rule geometry:
         "results/logs/geometry/{geometry}.log",
     benchmark:
         "results/benchmarks/geometry/{geometry}.tsv"
+    group:
+        point_group
     conda:
         "../../environment.yml"
     threads: 1

@@ -10,6 +10,8 @@ rule mesh:
         "results/logs/mesh/{geometry}_level{level}.log",
     benchmark:
         "results/benchmarks/mesh/{geometry}_level{level}.tsv"
+    group:
+        point_group
     conda:
         "../../environment.yml"
     threads: 1
@@ -25,8 +27,8 @@ rule mesh:
 
 rule mesh_report:
     input:
-        reports=expand("results/geometries/{geometry}/mesh/level{level}.json", geometry=GEOMETRIES, level=LEVELS),
-        benchmarks=expand("results/benchmarks/mesh/{geometry}_level{level}.tsv", geometry=GEOMETRIES, level=LEVELS),
+        reports=every_mesh("results/geometries/{geometry}/mesh/level{level}.json"),
+        benchmarks=every_mesh("results/benchmarks/mesh/{geometry}_level{level}.tsv"),
     output:
         table="results/mesh_report.csv",
     log:

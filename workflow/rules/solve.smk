@@ -10,6 +10,8 @@ rule solve:
         "results/logs/solve/{case}_level{level}.log",
     benchmark:
         "results/benchmarks/solve/{case}_level{level}.tsv"
+    group:
+        point_group
     conda:
         "../../environment.yml"
     threads: 1
@@ -31,8 +33,8 @@ rule solve:
 
 rule solve_report:
     input:
-        results=expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
-        benchmarks=expand("results/benchmarks/solve/{case}_level{level}.tsv", case=CASES, level=LEVELS),
+        results=every_solve("results/{case}/solve/level{level}.nc"),
+        benchmarks=every_solve("results/benchmarks/solve/{case}_level{level}.tsv"),
     output:
         table="results/solve_report.csv",
     log:

@@ -1,10 +1,10 @@
 checkpoint grid_convergence:
     input:
-        results=case_levels,
+        results=grid_study_inputs,
     output:
-        convergence="results/{case}/grid_convergence.nc",
+        convergence="results/{case}/grid_study/levels{levels}.nc",
     log:
-        "results/logs/grid_convergence/{case}.log",
+        "results/logs/grid_convergence/{case}_levels{levels}.log",
     conda:
         "../../environment.yml"
     threads: 1
@@ -48,7 +48,7 @@ rule time_error:
 
 rule convergence:
     input:
-        grid=rules.grid_convergence.output.convergence,
+        grid=final_grid_study,
         time_error=production_time_error,
     output:
         convergence="results/{case}/convergence.nc",
@@ -63,6 +63,7 @@ rule convergence:
     params:
         convergence=CONVERGENCE,
         time_error=TIME_ERROR,
+        ladder=lambda wildcards: case_ladder(known_case(wildcards).name),
     script:
         "../scripts/convergence.py"
 
@@ -93,7 +94,7 @@ rule convergence_plot:
 
 rule convergence_report:
     input:
-        convergences=expand("results/{case}/convergence.nc", case=CASES),
+        convergences=expand("results/{case}/convergence.nc", case=LADDER_CASES),
     output:
         table=report(
             "results/convergence_report.csv",
@@ -121,8 +122,8 @@ rule convergence_report:
 
 rule collect:
     input:
-        convergences=expand("results/{case}/convergence.nc", case=CASES),
-        results=expand("results/{case}/solve/level{level}.nc", case=CASES, level=LEVELS),
+        convergences=expand("results/{case}/convergence.nc", case=LADDER_CASES),
+        results=collected_solves,
     output:
         study="results/study.nc",
         summary=report(
@@ -143,6 +144,8 @@ rule collect:
         cases=CASE_DESCRIPTORS,
         invalid=[asdict(case) for case in INVALID_CASES],
         expected=EXPECTED_FINGERPRINTS,
+        resolutions={name: asdict(case.resolution) for name, case in CASES.items()},
+        convergence=CONVERGENCE,
     script:
         "../scripts/collect.py"
 
