@@ -149,14 +149,28 @@ TINY = {
             "pillar_pitch_um": [400],
             "pillar_height_um": [150],
             "pillar_count": [2],
-        }
+        },
+        "borrowing": {
+            "pillar_width_um": [100],
+            "pillar_pitch_um": [500],
+            "pillar_height_um": [150],
+            "pillar_count": [2],
+            "resolution": {"from": "planar", "check_coarser": True},
+        },
     },
     **TINY_SETTINGS,
+    "convergence": {"tolerance": 0.015},
 }
+"""On the tiny ladder the planar film's mean c changes by 1.2 % and 1.8 % per level and the
+pillars' by 0.8 % and 1.1 %: the pillars' grid study passes on 3 levels (production level 0), the
+film's stops at the cap max_levels = 3 (production level 2), and the borrowing point is solved on
+the film's levels 1 and 2."""
 
 
 PROFILE = ("--workflow-profile", str(REPO / "workflow/profiles/default"))
-TINY_CASES = ["planar", "grid_w100_p400_h150_n2"]
+TINY_LADDERS = ["planar", "grid_w100_p400_h150_n2"]
+TINY_CASES = [*TINY_LADDERS, "borrowing_w100_p500_h150_n2"]
+TINY_LEVELS = {"planar": [0, 1, 2], "grid_w100_p400_h150_n2": [0, 1, 2], "borrowing_w100_p500_h150_n2": [1, 2]}
 
 
 @pytest.fixture(scope="module")
@@ -172,38 +186,53 @@ def tiny_study(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study):
+def test_tiny_study_runs_end_to_end(tiny_study):
     tmp_path = tiny_study
     results = tmp_path / "results"
     cases = TINY_CASES
     planned = pd.read_csv(results / "cases.csv").set_index("case")
     assert sorted(planned.index) == sorted(cases) and (planned["status"] == "planned").all()
+    assert planned.loc["borrowing_w100_p500_h150_n2", "resolution"] == "from planar, check_coarser"
     for case in cases:
         geometry = results / "geometries" / planned.loc[case, "geometry"]
-        for level in range(3):
-            assert (geometry / "mesh" / f"level{level}.msh").stat().st_size > 0
-        assert (geometry / "mesh" / "preview.png").stat().st_size > 0
+        levels = TINY_LEVELS[case]
+        assert sorted(path.name for path in (geometry / "mesh").glob("level*.msh")) == [
+            f"level{level}.msh" for level in levels
+        ]
         # gmsh's output is in the job's log once: the model read once, meshed, and the electrode
         # meshed again without the electrolyte layer's nodes on its sides (mesh.generate)
-        mesh_log = (results / "logs" / "mesh" / f"{geometry.name}_level0.log").read_text()
+        mesh_log = (results / "logs" / "mesh" / f"{geometry.name}_level{levels[0]}.log").read_text()
         assert mesh_log.count("geometry.xao'...") == 1 and mesh_log.count("Done meshing 2D") == 2
-        for level in range(3):
+        assert sorted(path.name for path in (results / case / "solve").glob("level*.nc")) == sorted(
+            name for level in levels for name in (f"level{level}.nc", f"level{level}.fields.nc")
+        )
+        for level in levels:
             with xr.open_dataset(results / case / "solve" / f"level{level}.nc") as solved:
                 assert solved.attrs["status"] == "completed"
                 np.testing.assert_allclose(solved.time, [0, 1, 10**0.5, 10])
                 assert solved.c_interface.attrs["units"] == "mol m-3"
             assert (results / case / "solve" / f"level{level}.xdmf").stat().st_size > 0
             assert (results / case / "solve" / f"level{level}.fields.nc").stat().st_size > 0
-        assert " newton " in (results / "logs" / "solve" / f"{case}_level0.log").read_text()
+        assert " newton " in (results / "logs" / "solve" / f"{case}_level{levels[0]}.log").read_text()
+    for case in TINY_LADDERS:
+        geometry = results / "geometries" / planned.loc[case, "geometry"]
+        assert (geometry / "mesh" / "preview.png").stat().st_size > 0
+    assert not (results / "geometries" / planned.loc[TINY_CASES[2], "geometry"] / "mesh" / "preview.png").exists()
+    # one grid study of 3 levels each: the pillars' passed, the film's stopped at the cap
+    assert sorted(path.name for path in results.glob("*/grid_study/*.nc")) == ["levels3.nc", "levels3.nc"]
+    with xr.open_dataset(results / "planar" / "convergence.nc") as film:
+        assert (film.attrs["ladder_stop"], film.attrs["production_level"]) == ("max_levels", 2)
+    with xr.open_dataset(results / "grid_w100_p400_h150_n2" / "convergence.nc") as pillars:
+        assert (pillars.attrs["ladder_stop"], pillars.attrs["production_level"]) == ("passed", 0)
     assert not list(results.rglob("*.partial*"))
     solves = pd.read_csv(results / "solve_report.csv")
-    assert len(solves) == 2 * 3 and (solves["max_charge_imbalance"] < 1e-8).all()
+    assert len(solves) == 3 + 3 + 2 and (solves["max_charge_imbalance"] < 1e-8).all()
     table = pd.read_csv(results / "mesh_report.csv")
     assert sorted(table["cases"].unique()) == sorted(cases)
     assert (table.groupby("geometry")["triangles"].apply(lambda n: n.is_monotonic_increasing)).all()
     assert (table["mesh_wall_s"] > 0).all()
 
-    check_study_outputs(results, cases)
+    check_study_outputs(results, TINY_LADDERS, borrowing=TINY_CASES[2])
     report = snakemake("--report", str(tmp_path / "report.html"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr[-3000:]
     assert (tmp_path / "report.html").stat().st_size > 0
@@ -212,32 +241,29 @@ def test_tiny_study_runs_end_to_end_and_adding_a_level_reruns_only_it(tiny_study
     assert "Nothing to be done" in nothing_to_do.stdout + nothing_to_do.stderr
 
 
-AGGREGATES = {"convergence_report": 1, "collect": 1, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1}
-NEW_CASE = {
-    "cases": 1,
-    "geometry": 1,
-    "mesh": 3,
-    "mesh_preview": 1,
-    "mesh_report": 1,
-    "solve": 3,
-    "solve_report": 1,
-    "grid_convergence": 1,
-    "convergence": 1,
-    "convergence_plot": 1,
-    **AGGREGATES,
-}
-"""A dry run lists no time_error job downstream of a grid study that has to run first (a
-checkpoint: its production level decides which level's time error is measured)."""
+AGGREGATES = {"convergence_report": 1, "collect": 1, "plots": 1, "sweep_plot": 2, "field_snapshot": 1, "all": 1}
+REPORTS = {"mesh_report": 1, "solve_report": 1}
+NEW_CASE = {"cases": 1, "mesh_preview": 1, "solve": 3, **REPORTS}
+NEW_LADDER = {"grid_convergence": 1, "convergence": 1, "convergence_plot": 1, **AGGREGATES}
+"""A dry run lists a grid study's first 3 levels and its first checkpoint; no time_error job and
+no further level until that checkpoint has run, and no solve of a point whose level a grid study
+still has to choose."""
 CONFIG_EDITS = {
-    "one pillar pitch": ({"sweeps": {"grid": {"pillar_pitch_um": [500]}}}, NEW_CASE),
-    "a sweep point added": ({"sweeps": {"grid": {"pillar_pitch_um": [400, 600]}}}, NEW_CASE),
-    "Newton tolerance": (
+    "one pillar pitch (the borrowing point's geometry: only level 0 is new)": (
+        {"sweeps": {"grid": {"pillar_pitch_um": [500]}}},
+        {**NEW_CASE, "mesh": 1, **NEW_LADDER},
+    ),
+    "a sweep point added": (
+        {"sweeps": {"grid": {"pillar_pitch_um": [400, 600]}}},
+        {**NEW_CASE, "geometry": 1, "mesh": 3, **NEW_LADDER},
+    ),
+    "Newton tolerance (the borrowing point's solves wait for the film's grid study)": (
         {"solver": {"newton_rtol": 1.0e-6}},
-        {"solve": 6, "solve_report": 1, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+        {"solve": 6, **REPORTS, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
     ),
     "grid-convergence tolerance": (
         {"convergence": {"tolerance": 0.5}},
-        {"grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
+        {**REPORTS, "grid_convergence": 2, "convergence": 2, "convergence_plot": 2, **AGGREGATES},
     ),
     "time-error tolerance factor": (
         {"convergence": {"time_tolerance_factor": 4}},
@@ -245,16 +271,15 @@ CONFIG_EDITS = {
     ),
     "figure resolution": (
         {"plots": {"dpi": 100}},
-        {"convergence_plot": 2, "plots": 1, "sweep_plot": 1, "field_snapshot": 1, "all": 1},
+        {"convergence_plot": 2, "plots": 1, "sweep_plot": 2, "field_snapshot": 1, "all": 1},
     ),
-    "a fourth mesh level": (
-        {"mesh": {"levels": 4}},
+    "max_levels raised (a level for the film only: the pillars' ladder passed)": (
+        {"mesh": {"max_levels": 4}},
         {
-            "mesh": 2,
-            "mesh_report": 1,
-            "solve": 2,
-            "solve_report": 1,
-            "grid_convergence": 2,
+            "mesh": 1,
+            "solve": 1,
+            **REPORTS,
+            "grid_convergence": 1,
             "convergence": 2,
             "convergence_plot": 2,
             **AGGREGATES,
@@ -264,13 +289,26 @@ CONFIG_EDITS = {
         {"sweeps": {"grid": {"D_plus": [6.6e-10, 1.0e-9]}}},
         {
             "cases": 1,
-            "mesh_report": 1,
             "solve": 6,
-            "solve_report": 1,
+            **REPORTS,
             "grid_convergence": 2,
             "convergence": 2,
             "convergence_plot": 2,
             **AGGREGATES,
+        },
+    ),
+    "a sweep's resolution (only its point is solved, on the new reference's level 0)": (
+        {"sweeps": {"borrowing": {"resolution": {"from": "grid_w100_p400_h150_n2", "check_coarser": False}}}},
+        {
+            "cases": 1,
+            "mesh": 1,
+            "solve": 1,
+            **REPORTS,
+            "collect": 1,
+            "plots": 1,
+            "sweep_plot": 2,
+            "field_snapshot": 1,
+            "all": 1,
         },
     ),
 }
@@ -294,8 +332,29 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_depend_on_it(tiny_study, tmp
     assert planned_jobs(plan.stdout) == expected
 
 
-def check_study_outputs(results: Path, cases: list[str]) -> None:
-    """Convergence per case, the study dataset with its case coordinates and units, the
+@pytest.mark.slow
+def test_a_reference_whose_production_level_moves_reruns_exactly_the_points_that_borrow_it(tiny_study, tmp_path):
+    """A looser tolerance passes the film's ladder on level 0: its grid study reruns (a checkpoint),
+    the point that borrows the film's level is solved on level 0, and no other solve runs."""
+    work = tmp_path / "study"
+    shutil.copytree(tiny_study, work, symlinks=True)
+    results = work / "results"
+    kept = {path: path.stat().st_mtime_ns for path in results.glob("*/solve/level*.nc")}
+    config_path = tmp_path / "looser.yaml"
+    config_path.write_text(yaml.safe_dump(edited(TINY, {"convergence": {"tolerance": 0.02}})))
+    run = snakemake(*PROFILE, "--cores", "2", "--configfile", str(config_path), cwd=work)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert all(path.stat().st_mtime_ns == mtime for path, mtime in kept.items())
+    new = sorted(str(path.relative_to(results)) for path in results.glob("*/solve/level*.nc") if path not in kept)
+    assert new == ["borrowing_w100_p500_h150_n2/solve/level0.fields.nc", "borrowing_w100_p500_h150_n2/solve/level0.nc"]
+    with xr.open_dataset(results / "study.nc") as study:
+        assert study.production_level.sel(case=["planar", "borrowing_w100_p500_h150_n2"]).values.tolist() == [0, 0]
+        assert str(study.coarser_check.sel(case="borrowing_w100_p500_h150_n2").values) == "not_checked"
+
+
+def check_study_outputs(results: Path, cases: list[str], borrowing: str | None = None) -> None:
+    """Convergence per case with a grid study (``cases``), the study dataset with its case
+    coordinates and units (and the one-level case ``borrowing`` with its borrowed bars), the
     summary table and the figures."""
     for case in cases:
         with xr.open_dataset(results / case / "convergence.nc") as convergence:
@@ -308,9 +367,10 @@ def check_study_outputs(results: Path, cases: list[str]) -> None:
             assert np.isfinite(convergence.gci_fine.values[converging]).all()
             assert np.isnan(convergence.gci_fine.values[kinds == "divergent"]).all()
         assert (results / case / "convergence.png").stat().st_size > 0
+    every_case = [*cases, *([borrowing] if borrowing else [])]
     with xr.open_dataset(results / "study.nc") as study:
-        assert dict(study.sizes) == {"case": 2, "time": 3, "s_norm": 401}
-        assert sorted(study.case.values) == sorted(cases)
+        assert dict(study.sizes) == {"case": len(every_case), "time": 3, "s_norm": 401}
+        assert sorted(study.case.values) == sorted(every_case)
         swept = study.sel(case=cases[1])
         assert float(swept.pillar_pitch) == pytest.approx(400e-6) and int(swept.pillar_count) == 2
         assert str(swept.design.values) == "grid"
@@ -329,15 +389,28 @@ def check_study_outputs(results: Path, cases: list[str]) -> None:
                 assert "units" in variable.attrs, name
         assert study.c_interface.dims == ("case", "time", "s_norm")
         assert study.c_interface.attrs["units"] == "mol m-3"
-        assert study.production_level.values.tolist() == [
-            xr.open_dataset(results / case / "convergence.nc").attrs["production_level"] for case in study.case.values
+        own = study.sel(case=cases)
+        assert own.production_level.values.tolist() == [
+            xr.open_dataset(results / case / "convergence.nc").attrs["production_level"] for case in cases
         ]
+        assert set(own.error_source.values) == {"own"}
+        if borrowing:
+            point = study.sel(case=borrowing)
+            reference = study.sel(case=str(point.error_reference.values))
+            assert str(point.error_source.values) == "borrowed"
+            assert int(point.production_level) == int(reference.production_level)
+            assert str(point.coarser_check.values) in ("within", "exceeds")
+            assert np.isfinite(float(point.coarser_change))
+            for part in ("grid", "time", "total"):
+                np.testing.assert_array_equal(point[f"c_mean_{part}_error"], reference[f"c_mean_{part}_error"])
         assert len(study.attrs["config_sha256"]) == 64 and "scikit-fem" in study.attrs["package_versions"]
         assert study.attrs["common_time_s"] == 10
         assert study.set_index(case=["pillar_width", "pillar_pitch"]).unstack("case").c_cv.ndim == 3
     summary = pd.read_csv(results / "summary.csv")
-    assert sorted(summary["case"]) == sorted(cases)
-    assert {"pillar_width_m", "D_plus_m2_s", "grid_status", "c_cv", "depletion_time_s"} <= set(summary.columns)
+    assert sorted(summary["case"]) == sorted(every_case)
+    assert {"pillar_width_m", "D_plus_m2_s", "grid_status", "c_cv", "depletion_time_s", "error_source"} <= set(
+        summary.columns
+    )
     convergence_table = pd.read_csv(results / "convergence_report.csv")
     assert len(convergence_table) == 2 * 3 and convergence_table.groupby("case")["production"].sum().eq(1).all()
     assert "cases" in (results / "grid_independence.html").read_text()

@@ -6,7 +6,14 @@
 # Reads STATE_DIR/started ("<daemon> <pid>" lines) and stops slurmd, then slurmctld, then
 # munged by pid: SIGTERM, up to 15 s, then SIGKILL. A pid that no longer runs that daemon
 # (it exited, or the number was reused) is left alone. Nothing recorded, nothing stopped.
+# With the slurmctld it started gone, the slurm.conf that start_slurm.sh wrote goes too: left
+# behind, it points every SLURM client here at a controller that is not running, and each
+# Snakemake start, local runs included, then waits 9 s (SLURM's MessageTimeout retries) in the
+# `scontrol show config` that snakemake-executor-plugin-slurm runs when it is imported.
 set -euo pipefail
+
+MARKER="# Written by electrolyte3d tests/cluster/start_slurm.sh"
+CONF=/etc/slurm/slurm.conf
 
 [[ $# -eq 1 ]] || { echo "usage: $0 STATE_DIR" >&2; exit 2; }
 STARTED=$1/started
@@ -45,5 +52,11 @@ for name in slurmd slurmctld munged; do
     fi
     echo "stop_slurm.sh: stopped $name (pid $pid)"
 done
-[[ $status -eq 0 ]] && : >"$STARTED"
+if [[ $status -eq 0 ]]; then
+    if grep -q '^slurmctld ' "$STARTED" && head -n 1 "$CONF" 2>/dev/null | grep -qxF "$MARKER"; then
+        rm -f "$CONF"
+        echo "stop_slurm.sh: removed $CONF"
+    fi
+    : >"$STARTED"
+fi
 exit "$status"
