@@ -83,9 +83,7 @@ def test_slurm_study_equals_the_local_study(slurm_partition, tmp_path, record_pr
       summary.csv must equal the local ones;
     - the geometry and meshes: a fresh directory that builds the local run's mesh reports on
       SLURM; their triangle counts must agree with the local ones within 0.1 %.
-    Both pass the test cluster's settings on top of the profile: its partition, squeue for the
-    job states (no accounting daemon, so sacct fails) and a 2 s first status check (40 s by
-    default, which would add ~40 s per job).
+    Both pass the test cluster's settings on top of the profile (:func:`cluster_settings`).
     """
     began = time.monotonic()
     local = tmp_path / "local"
@@ -107,19 +105,11 @@ def test_slurm_study_equals_the_local_study(slurm_partition, tmp_path, record_pr
     mesh_reports = sorted(str(path.relative_to(local)) for path in local.glob("results/geometries/*/mesh/level*.json"))
     assert mesh_reports
 
-    test_settings = [
-        "--slurm-status-command",
-        "squeue",
-        "--slurm-init-seconds-before-status-checks",
-        "2",
-        "--slurm-keep-successful-logs",
-        "--default-resources",
-        f"slurm_partition={slurm_partition}",
-    ]
+    settings = cluster_settings(slurm_partition)
     slurm_began = time.monotonic()
     runs = {
-        solves: start_snakemake(solves, *SLURM_PROFILE, *test_settings, "--forcerun", "solve"),
-        meshes: start_snakemake(meshes, *mesh_reports, *SLURM_PROFILE, *test_settings),
+        solves: start_snakemake(solves, *SLURM_PROFILE, *settings, "--forcerun", "solve"),
+        meshes: start_snakemake(meshes, *mesh_reports, *SLURM_PROFILE, *settings),
     }
     outputs = {}
     for directory, run in runs.items():
@@ -149,9 +139,80 @@ def test_slurm_study_equals_the_local_study(slurm_partition, tmp_path, record_pr
     print(f"\nwall time: local run {local_s:.0f} s, SLURM runs (side by side) {slurm_s:.0f} s, test {total_s:.0f} s")
 
 
-def write_config(directory: Path) -> None:
+POINTS = {
+    "designs": {},
+    "sweeps": {
+        "points": {
+            "pillar_width_um": [60, 80, 100, 120],
+            "pillar_pitch_um": [400],
+            "pillar_height_um": [150],
+            "pillar_count": [2],
+            "resolution": {"level": 0},
+        }
+    },
+    **TINY_SETTINGS,
+}
+"""Four one-level sweep points: each one's geometry, mesh and solve form a group (sweep_point)."""
+
+
+def test_a_sweep_point_is_one_scheduler_job_and_group_components_bundles_points(
+    slurm_partition, tmp_path, record_property
+):
+    """The geometry, mesh and solve of a one-level point go to SLURM as one job, and
+    --group-components sweep_point=2 puts two points in each: 4 points, 12 jobs, 2 sbatch calls."""
+    began = time.monotonic()
+    write_config(tmp_path, POINTS)
+    targets = [f"results/points_w{width}_p400_h150_n2/solve/level0.nc" for width in (60, 80, 100, 120)]
+    run = start_snakemake(
+        tmp_path,
+        *targets,
+        *SLURM_PROFILE,
+        *cluster_settings(slurm_partition),
+        "--group-components",
+        "sweep_point=2",
+    )
+    returncode, output = finish(run, tmp_path)
+    assert returncode == 0, output[-3000:]
+    assert all((tmp_path / target).stat().st_size > 0 for target in targets)
+    job_ids = re.findall(r"has been submitted with SLURM jobid (\d+)", output)
+    jobs = slurm_jobs(job_ids)
+    assert len(job_ids) == 2, output[-3000:]
+    assert {state for state, _ in jobs.values()} == {"COMPLETED"}, jobs
+    assert all(comment.endswith("geometry_mesh_solve") for _, comment in jobs.values()), jobs
+    assert output.count("Group job sweep_point") == 2 and output.count("rule solve:") == 4
+    record_property("wall_s_grouped_points", round(time.monotonic() - began, 1))
+
+
+def cluster_settings(partition: str) -> list[str]:
+    """The test cluster's settings on top of the profile: its partition, squeue for the job states
+    (no accounting daemon, so sacct fails) and a 2 s first status check (40 s by default, which
+    would add ~40 s per job)."""
+    return [
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--slurm-keep-successful-logs",
+        "--default-resources",
+        f"slurm_partition={partition}",
+    ]
+
+
+def slurm_jobs(job_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """SLURM's state and comment (the plugin writes the job's rule there) of each job."""
+    listed = subprocess.run(
+        ["squeue", "--states=all", "--noheader", "--jobs", ",".join(job_ids), "--format", "%i|%T|%k"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    return {job_id: (state, comment) for job_id, state, comment in (line.split("|", 2) for line in listed.splitlines())}
+
+
+def write_config(directory: Path, config: dict = TINY) -> None:
     (directory / "config").mkdir(parents=True)
-    (directory / "config" / "config.yaml").write_text(yaml.safe_dump(TINY))
+    (directory / "config" / "config.yaml").write_text(yaml.safe_dump(config))
 
 
 def mesh_outputs(directory: Path) -> list[Path]:
@@ -205,19 +266,9 @@ def assert_ran_on_slurm(directory: Path, output: str) -> None:
     exists. Only the local rules stay on the submit host."""
     job_ids = re.findall(r"has been submitted with SLURM jobid (\d+)", output)
     assert job_ids, f"{directory.name}: no job was submitted to SLURM:\n{output[-3000:]}"
-    listed = subprocess.run(
-        ["squeue", "--states=all", "--noheader", "--jobs", ",".join(job_ids), "--format", "%i|%T|%k"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout
-    states = {}
-    rules = set()
-    for line in listed.splitlines():
-        job_id, state, comment = line.split("|", 2)
-        states[job_id] = state
-        rules.add(re.sub(r"^rule_|_wildcards_.*$", "", comment))
+    jobs = slurm_jobs(job_ids)
+    states = {job_id: state for job_id, (state, _) in jobs.items()}
+    rules = {re.sub(r"^rule_|_wildcards_.*$", "", comment) for _, comment in jobs.values()}
     assert states == dict.fromkeys(job_ids, "COMPLETED"), states
     assert rules == planned_rules(output) - LOCAL_RULES, (rules, planned_rules(output))
     logs = {path.stem for path in (directory / ".snakemake" / "slurm_logs").rglob("*.log")}

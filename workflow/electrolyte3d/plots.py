@@ -410,14 +410,32 @@ def sweep(ds, design: str, time: float):
             axis.set_ylabel(label)
             if x in ("D+ [m2/s]", "D_cathode [m2/s]"):
                 axis.set_xscale("log")
-    unconverged = int((shown.grid_status != "converged").sum())
+    unconverged = int(((shown.grid_status != "converged") & (shown.error_source == "own")).sum())
     if unconverged:
         note = "; ".join(
             filter(None, [note, f"{unconverged} of {shown.sizes['case']} cases not grid-converged (finest level used)"])
         )
+    note = "; ".join(filter(None, [note, _borrowed_note(shown)]))
     title = f"sweep {design}; bars and ±: total numerical error (grid + time)" + (f"; {note}" if note else "")
     figure.suptitle("\n".join(textwrap.wrap(title, width=int(12 * figure.get_figwidth()))), fontsize="medium")
     return figure
+
+
+def _borrowed_note(shown) -> str:
+    """Where the bars of one-level points come from: borrowed from a reference's grid study, or none."""
+    parts = []
+    for source, words in (
+        ("borrowed", "bars borrowed from the grid study of"),
+        ("none", "no bar (one level, no reference)"),
+    ):
+        cases = shown.error_source.values == source
+        if cases.any():
+            references = sorted(set(shown.error_reference.values[cases]) - {""})
+            parts.append(f"{int(cases.sum())} cases: {words}" + (f" {', '.join(references)}" if references else ""))
+    flagged = int((shown.coarser_check.values == "exceeds").sum())
+    if flagged:
+        parts.append(f"{flagged} cases change more than the borrowed bar from one level coarser")
+    return "; ".join(parts)
 
 
 def _size_pitch_grid(table: pd.DataFrame, metrics: dict, size: str):
