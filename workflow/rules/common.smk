@@ -77,7 +77,7 @@ def known_case(wildcards):
 def geometry_params(wildcards):
     if wildcards.geometry not in GEOMETRIES:
         raise WorkflowError(f"unknown geometry '{wildcards.geometry}'; results/cases.csv lists each case's geometry")
-    return GEOMETRIES[wildcards.geometry].as_params()
+    return SOLVE_PARAMS[GEOMETRY_CASES[wildcards.geometry][0]]["geometry"]
 
 
 def mesh_settings(shape):
@@ -86,11 +86,11 @@ def mesh_settings(shape):
 
 
 def geometry_mesh_settings(wildcards):
-    return mesh_settings(GEOMETRIES[wildcards.geometry]).as_params()
+    return LADDER_PARAMS[type(GEOMETRIES[wildcards.geometry])]
 
 
 def case_mesh_settings(wildcards):
-    return mesh_settings(known_case(wildcards).shape).as_params()
+    return solve_param(wildcards, "mesh")
 
 
 def case_mesh(wildcards):
@@ -103,30 +103,44 @@ def case_electrode_mesh(wildcards):
     return f"results/geometries/{known_case(wildcards).shape.key}/mesh/level{wildcards.level}.electrode.npz"
 
 
+def solve_param(wildcards, name):
+    known_case(wildcards)
+    return SOLVE_PARAMS[wildcards.case][name]
+
+
 def case_geometry(wildcards):
-    return known_case(wildcards).shape.as_params()
+    return solve_param(wildcards, "geometry")
 
 
 def case_physics(wildcards):
-    return known_case(wildcards).physics.as_params()
+    return solve_param(wildcards, "physics")
 
 
 def case_cathode(wildcards):
     """The cathode material of a cathode case; empty for an anode case."""
-    cathode = known_case(wildcards).cathode
-    return {} if cathode is None else cathode.as_params()
+    return solve_param(wildcards, "cathode")
+
+
+LADDER_PARAMS = {shape: settings.as_params() for shape, settings in LADDERS.items()}
+SOLVER_PARAMS = SOLVER_SETTINGS.as_params()
+PHYSICS_PARAMS = {}
+"""One params dict per distinct physics (a sweep shares one over many geometries)."""
 
 
 def solve_params(case):
     """What a solve depends on: the rule's params, and the fingerprint its result records."""
     return {
         "geometry": case.shape.as_params(),
-        "mesh": mesh_settings(case.shape).as_params(),
-        "physics": case.physics.as_params(),
+        "mesh": LADDER_PARAMS[type(case.shape)],
+        "physics": PHYSICS_PARAMS.setdefault(id(case.physics), case.physics.as_params()),
         "cathode": {} if case.cathode is None else case.cathode.as_params(),
-        "solver": SOLVER_SETTINGS.as_params(),
+        "solver": SOLVER_PARAMS,
         "report_times": REPORT_TIMES,
     }
+
+
+SOLVE_PARAMS = {name: solve_params(case) for name, case in CASES.items()}
+"""Each case's solve params, built once: a job's params are looked up, not rebuilt."""
 
 
 def case_ladder(name):
@@ -142,10 +156,18 @@ def case_ladder(name):
 
 EXPECTED_FINGERPRINTS = {
     name: {
-        "solve": fingerprint(solve_params(case)),
-        "convergence": fingerprint({"convergence": CONVERGENCE, "time_error": TIME_ERROR, "ladder": case_ladder(name)}),
+        "solve": fingerprint(SOLVE_PARAMS[name]),
+        **(
+            {
+                "convergence": fingerprint(
+                    {"convergence": CONVERGENCE, "time_error": TIME_ERROR, "ladder": case_ladder(name)}
+                )
+            }
+            if name in LADDER_CASES
+            else {}
+        ),
     }
-    for name, case in CASES.items()
+    for name in CASES
 }
 """The config_sha256 each case's solve and convergence results must carry to be current."""
 
