@@ -7,8 +7,9 @@
    its Newton iterations: assembly, solve, time stepping and error control) to a bare PARDISO
    refactorisation + solve (phases 22 + 33) of the same Jacobian, in the same process.
 3. The default anode study end to end (``snakemake --cores 2`` from clean, in a scratch directory),
-   and the Snakemake DAG build (``snakemake -n``) of a generated 10,000-case sweep, with the
-   floor of that figure: a dry run of no jobs and of 20,000 trivial shell jobs.
+   and the Snakemake DAG build (``snakemake -n``) of a generated 10,000-point sweep solved on one
+   level (its jobs per point and time per job), with the floor of that figure: a dry run of no
+   jobs and of 20,000 trivial shell jobs.
 4. The Jacobian and a Laplacian (one implicit diffusion step, K + M) of the finest level solved
    from scratch with SciPy's SuperLU and with PARDISO.
 5. The time integrators side by side (results/bench/integrators.csv): each anode design of the
@@ -16,6 +17,12 @@
    setting (bdf2, time_rtol 1e-3) and with the variable-order one (bdf) at 1e-2, 1e-3 and the
    default 1e-4: steps, Newton iterations, factorisations, wall time, and the time error of the
    depletion time and of the mean interface c at the report times against bdf at 1e-7.
+6. Sweeps at the verified resolution (results/bench/sweep.csv, sweep_points.csv and the kept
+   results/bench/sweep_results): a 100-point width x pitch x height sweep of the p-3DSE material
+   from clean with --cores 2, every point on the production level of the grid study of its
+   reference (the narrowest gap), with the error bars it borrows; and the old way beside it, every
+   point with its own grid study, on the grid's diagonal (5 points) and scaled to 100 points.
+   Alone: ``benchmarks/bench.py --sweeps`` (about 40 minutes); the DAG of item 3 alone: ``--dag``.
 """
 
 from __future__ import annotations
@@ -386,15 +393,17 @@ def default_study_wall() -> float:
         )
 
 
-def sweep_dag(cases: int, level: int = 2) -> dict:
+def sweep_dag(cases: int, level: int = 2, batches: int = 1) -> dict:
     """``snakemake -n`` on a sweep of ``cases`` valid pillar arrays (width x pitch x height) solved on
-    one level (``resolution: {level: 2}``, what a sweep at its verified resolution plans): its wall
-    time, the jobs it plans and the time per job."""
+    one level (``resolution: {level: 2}``, what a sweep at its verified resolution plans), with the
+    default profile: its wall time, the jobs it plans and the time per job. With ``batches``, the
+    first of that many batches (``--batch collect=1/<batches>``)."""
+    batch = ["--batch", f"collect=1/{batches}"] if batches > 1 else []
     import yaml
 
     widths = [20 + 0.5 * index for index in range(100)]
-    pitches = [200 + 2 * index for index in range(max(cases // 1000, 1) * 10)]
-    heights = [50 + 10 * index for index in range(cases // (len(widths) * len(pitches)))]
+    pitches = [200 + 2 * index for index in range(min(100, math.ceil(cases / 100)))]
+    heights = [50 + 10 * index for index in range(math.ceil(cases / (len(widths) * len(pitches))))]
     sweep = {"pillar_width_um": widths, "pillar_pitch_um": pitches, "pillar_height_um": heights}
     config = {
         "designs": {},
@@ -406,7 +415,19 @@ def sweep_dag(cases: int, level: int = 2) -> dict:
         (Path(directory) / "config" / "config.yaml").write_text(yaml.safe_dump(config))
         started = time.perf_counter()
         plan = subprocess.run(
-            [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--dry-run", "--cores", "2"],
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "--snakefile",
+                str(REPO / "Snakefile"),
+                "--workflow-profile",
+                str(REPO / "workflow/profiles/default"),
+                "--dry-run",
+                "--cores",
+                "2",
+                *batch,
+            ],
             cwd=directory,
             check=True,
             capture_output=True,
@@ -417,6 +438,7 @@ def sweep_dag(cases: int, level: int = 2) -> dict:
     return {
         "dag_seconds_sweep": seconds,
         "sweep_cases": cases,
+        "dag_batches": batches,
         "dag_jobs_sweep": jobs,
         "dag_jobs_per_case": jobs / cases,
         "dag_ms_per_job": 1e3 * seconds / jobs,
@@ -564,9 +586,10 @@ def main() -> None:
     parser.add_argument("--one-integrator", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--sweeps", action="store_true", help="item 6 alone (results/bench/sweep.csv)")
     parser.add_argument("--dag", action="store_true", help="item 3's 10,000-point dry run alone")
+    parser.add_argument("--dag-batches", type=int, default=1, help="with --dag: plan the first of N batches")
     arguments = parser.parse_args()
     if arguments.dag:
-        print(json.dumps(sweep_dag(arguments.sweep_cases)))
+        print(json.dumps(sweep_dag(arguments.sweep_cases, batches=arguments.dag_batches)))
         return
     if arguments.sweeps:
         sweeps()

@@ -143,7 +143,7 @@ SOLVE_PARAMS = {name: solve_params(case) for name, case in CASES.items()}
 """Each case's solve params, built once: a job's params are looked up, not rebuilt."""
 
 
-def case_ladder(name):
+def ladder_caps(name):
     """The caps of a case's grid study, with the estimated solve memory of each level up to the cap."""
     shape = CASES[name].shape
     return {
@@ -154,13 +154,16 @@ def case_ladder(name):
     }
 
 
+LADDER_CAPS = {name: ladder_caps(name) for name in LADDER_CASES}
+
+
 EXPECTED_FINGERPRINTS = {
     name: {
         "solve": fingerprint(SOLVE_PARAMS[name]),
         **(
             {
                 "convergence": fingerprint(
-                    {"convergence": CONVERGENCE, "time_error": TIME_ERROR, "ladder": case_ladder(name)}
+                    {"convergence": CONVERGENCE, "time_error": TIME_ERROR, "ladder": LADDER_CAPS[name]}
                 )
             }
             if name in LADDER_CASES
@@ -237,19 +240,28 @@ def grid_study_inputs(wildcards):
     return level_results(wildcards.case, range(int(wildcards.levels)))
 
 
+GRID_STUDY_ATTRS = {}
+"""(grid_status, production_level) of each grid study already read in this run. Only a study that
+checkpoints.get() accepts is read, and Snakemake reruns no checkpoint it has accepted, so an entry
+stays true for the run; it spares the thousands of points that borrow one study a file read each."""
+
+
 def grid_study_verdict(case, levels):
-    """The checkpoint's verdict on a grid study of ``levels`` levels: its path and the ladder's stop (None: refine)."""
+    """The checkpoint's verdict on a grid study of ``levels`` levels: its path, its production level
+    and the ladder's stop (None: refine)."""
     path = checkpoints.grid_convergence.get(case=case, levels=levels).output.convergence
-    with netCDF4.Dataset(path) as analysis:
-        status = analysis.getncattr("grid_status")
-    return path, ladder.stop(status, levels, LIMITS, case_ladder(case)["level_memory_mb"])
+    if path not in GRID_STUDY_ATTRS:
+        with netCDF4.Dataset(path) as analysis:
+            GRID_STUDY_ATTRS[path] = analysis.getncattr("grid_status"), int(analysis.getncattr("production_level"))
+    status, production = GRID_STUDY_ATTRS[path]
+    return path, production, ladder.stop(status, levels, LIMITS, LADDER_CAPS[case]["level_memory_mb"])
 
 
 def grid_study_levels(case):
     """How many levels the grid study of a case ends with: it adds one level after each checkpoint
     until its ladder passes or a cap stops it (ladder.stop)."""
     levels = ladder.MIN_LEVELS
-    while grid_study_verdict(case, levels)[1] is None:
+    while grid_study_verdict(case, levels)[2] is None:
         levels += 1
     return levels
 
@@ -264,8 +276,7 @@ def production_level(case):
     if resolution.kind == "level":
         return resolution.level
     reference = case if resolution.has_ladder else resolution.reference
-    with netCDF4.Dataset(grid_study_verdict(reference, grid_study_levels(reference))[0]) as analysis:
-        return int(analysis.getncattr("production_level"))
+    return grid_study_verdict(reference, grid_study_levels(reference))[1]
 
 
 def solved_levels(case):

@@ -63,7 +63,7 @@ rule convergence:
     params:
         convergence=CONVERGENCE,
         time_error=TIME_ERROR,
-        ladder=lambda wildcards: case_ladder(known_case(wildcards).name),
+        ladder=lambda wildcards: LADDER_CAPS[known_case(wildcards).name],
     script:
         "../scripts/convergence.py"
 
