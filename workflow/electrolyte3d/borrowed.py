@@ -40,8 +40,11 @@ def borrowed_convergence(
         np.array([element_count(result.attrs) for result in results]),
         {"long_name": "electrolyte elements, the solved domain (triangles in 2D, tetrahedra in 3D)", "units": "1"},
     )
-    ds["solve_status"] = ("level", np.array([r.attrs["status"] for r in results], dtype=object), {})
-    ds["solve_status"].attrs = {"long_name": "status of the solve on the level"}
+    ds["solve_status"] = (
+        "level",
+        np.array([result.attrs["status"] for result in results], dtype=object),
+        {"long_name": "status of the solve on the level"},
+    )
     ds["value"] = (("level", "quantity"), values, {"long_name": "quantity on the level (units: quantity_units)"})
     change = np.full_like(values, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -118,13 +121,8 @@ BORROWED = {
 
 
 def _borrowed_bars(reference: xr.Dataset | None, compared: list) -> dict:
-    keys = [(quantity.name, _time_key(quantity.time)) for quantity in compared]
-    columns = {}
-    if reference is not None:
-        columns = {
-            (str(name), _time_key(float(time))): column
-            for column, (name, time) in enumerate(zip(reference.quantity_name.values, reference.quantity_time.values))
-        }
+    keys = [(quantity.name, convergence.time_key(quantity.time)) for quantity in compared]
+    columns = {} if reference is None else convergence.quantity_columns(reference)
     bars = {}
     for name, long_name in BORROWED.items():
         source = reference[name].values if reference is not None else None
@@ -134,10 +132,6 @@ def _borrowed_bars(reference: xr.Dataset | None, compared: list) -> dict:
     bars["gci_kind"] = (kinds, {"long_name": "borrowed (from the reference's grid study) or not_assessed"})
     bars["time_error_kind"] = (kinds.copy(), {"long_name": "borrowed (from the reference) or not_assessed"})
     return bars
-
-
-def _time_key(time: float) -> float | None:
-    return None if math.isnan(time) else round(time, 9)
 
 
 def _borrowed_verdict(production, reference, criterion, checked, exceeds, worst):

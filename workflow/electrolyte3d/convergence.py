@@ -511,3 +511,15 @@ def verdicts_html(results: list[xr.Dataset], rows: pd.DataFrame) -> str:
         f"<h2>Grid independence</h2><p>{headline}</p><ul>{items}</ul>"
         f"{rows.to_html(index=False, float_format=lambda value: f'{value:.4g}', na_rep='')}</body></html>\n"
     )
+
+
+def time_key(time: float | None) -> float | None:
+    return None if time is None or np.isnan(time) else round(float(time), 9)
+
+
+def quantity_columns(convergence: xr.Dataset) -> dict:
+    """(name, report time rounded to 1e-9 s, or None) -> the quantity's column in ``convergence``."""
+    return {
+        (str(name), time_key(float(time))): column
+        for column, (name, time) in enumerate(zip(convergence.quantity_name.values, convergence.quantity_time.values))
+    }

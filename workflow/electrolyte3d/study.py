@@ -15,6 +15,8 @@ from electrolyte3d.convergence import (
     TIME_QUANTITIES,
     GridConvergenceIndex,
     find_quantity,
+    quantity_columns,
+    time_key,
 )
 from electrolyte3d.shapes import element_count
 
@@ -368,13 +370,11 @@ def _error_bars(
     """The relative grid, time and total error of every compared quantity of every case at its
     production level (convergence.nc), on the study's axes: per report time for a series (NaN
     where the levels did not all reach it), per case for an event time or a stationary value."""
-    columns = {case: _quantity_columns(convergences[case]) for case in names}
+    columns = {case: quantity_columns(convergences[case]) for case in names}
     bars = {}
     series = [name for name in TIME_QUANTITIES if name in present]
     for name in (*series, *EVENT_TIMES):
-        keys = (
-            [(name, _time_key(t)) for t in times] if times is not None and name in TIME_QUANTITIES else [(name, None)]
-        )
+        keys = [(name, time_key(t)) for t in times] if times is not None and name in TIME_QUANTITIES else [(name, None)]
         for part, description in ERROR_PARTS.items():
             values = np.array(
                 [
@@ -394,18 +394,6 @@ def _error_bars(
                 },
             )
     return bars
-
-
-def _time_key(time: float | None) -> float | None:
-    return None if time is None or np.isnan(time) else round(float(time), 9)
-
-
-def _quantity_columns(convergence: xr.Dataset) -> dict:
-    """(name, report time rounded to 1e-9 s, or None) -> the quantity's column in ``convergence``."""
-    return {
-        (str(name), _time_key(float(time))): column
-        for column, (name, time) in enumerate(zip(convergence.quantity_name.values, convergence.quantity_time.values))
-    }
 
 
 def _value(values: np.ndarray, column: int | None) -> float:
