@@ -48,7 +48,7 @@ def test_element_counts_are_read_by_the_shapes_noun():
 
 def test_estimates_shrink_with_the_ladder_by_the_shapes_dimension():
     section_ladder = MeshSettings(1.5, 4 * UM, 2 * UM, 0.4 * UM, 10 * UM, 50 * UM, 100 * UM, 5e-3 * UM, 1.25, 0.4 * UM)
-    cell_ladder = UnitCellMeshSettings(1.5, 40 * UM, 20 * UM, 10 * UM, 10 * UM, 100 * UM, 100 * UM)
+    cell_ladder = UnitCellMeshSettings(1.5, 40 * UM, 20 * UM, 10 * UM, 10 * UM, 100 * UM, 100 * UM, 1 * UM, 1.5, 4 * UM)
     assert SECTION.estimated_elements(section_ladder, 1) / SECTION.estimated_elements(section_ladder, 0) == (
         pytest.approx(1.5**2)
     )

@@ -252,7 +252,7 @@ def cell_mesh(cell: UnitCell, settings: UnitCellMeshSettings, directory) -> skfe
     path = str(directory / "cell.msh")
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
-        mesh.generate_unit_cell(settings, 0)
+        mesh.generate_unit_cell(cell, settings, 0)
         mesh_files.write(path)
     stored = str(directory / "cell.npz")
     mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored)
@@ -279,6 +279,9 @@ def test_charge_is_conserved_in_a_unit_cell_with_pillars(lattice, tmp_path):
         rim_radius=1 * UM,
         electrode_size=4 * UM,
         grading_distance=2 * UM,
+        boundary_layer_first=0.02 * UM,
+        boundary_layer_ratio=1.5,
+        boundary_layer_thickness=0.2 * UM,
     )
     problem = Problem(cell_mesh(cell, settings, tmp_path), TRANSIENT_PHYSICS)
     # the faceted mantles lose a little area; the flat top none
@@ -320,6 +323,9 @@ FLAT_MESH = UnitCellMeshSettings(
     rim_radius=1 * UM,
     electrode_size=2 * UM,
     grading_distance=4 * UM,
+    boundary_layer_first=0.02 * UM,
+    boundary_layer_ratio=1.3,
+    boundary_layer_thickness=1 * UM,
 )
 """First layer about 0.28 um: the depletion layer sqrt(D_amb t) is 0.9 um at the first report time."""
 FLAT_PHYSICS = dataclasses.replace(TRANSIENT_PHYSICS, current_density=15.0)

@@ -27,6 +27,9 @@ COARSE = UnitCellMeshSettings(
     rim_radius=10 * UM,
     electrode_size=150 * UM,
     grading_distance=40 * UM,
+    boundary_layer_first=0.5 * UM,
+    boundary_layer_ratio=1.5,
+    boundary_layer_thickness=3 * UM,
 )
 """A few thousand tetrahedra per paper cell: the cylinder's facets are still short enough for
 its volume and area to within a fraction of a percent."""
@@ -97,8 +100,12 @@ def test_rims_are_the_arcs_at_the_root_and_the_end_of_each_pillar(built):
 def mesh_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: int, path) -> dict:
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
-        mesh.generate_unit_cell(settings, level)
-        report = mesh_quality.report()
+        layer = mesh.generate_unit_cell(cell, settings, level)
+        report = {
+            **layer.report(),
+            **mesh_quality.layer_quality(layer.volumes, layer.core_volumes),
+            **mesh_quality.report(),
+        }
         mesh_files.write(str(path))
     return report
 
@@ -155,10 +162,15 @@ def test_report_counts_the_loaded_mesh(coarse):
         assert report["triangles_per_group"][name] == whole.boundaries[name].size
     assert report["electrolyte_volume_m3"] == pytest.approx(cell.electrolyte_volume, rel=0.01)
     assert report["interface_area_m2"] == pytest.approx(cell.interface_area, rel=0.02)
-    assert report["min_sicn"] > 0.1
-    assert report["min_dihedral_angle_electrolyte_deg"] > 5
-    # the height of the first tetrahedra: about the interface size, a little more as the size grows away from it
-    assert 0.5 * COARSE.interface_size < report["interface_first_layer_m"] < 1.5 * COARSE.interface_size
+    # the layer's tetrahedra are as flat as its rows are thin, never inverted; the core's are gmsh's
+    assert report["min_sicn"] > 0
+    assert report["min_sicn_core"] > 0.1
+    assert report["min_dihedral_angle_core_deg"] > 5
+    assert report["min_sicn_layer"] > 0
+    # the height of the first tetrahedra: the layer's first row, the thickness its rows add up to
+    assert report["interface_first_layer_m"] == pytest.approx(report["boundary_layer_first_m"], rel=1e-9)
+    assert report["boundary_layer_thickness_m"] == pytest.approx(COARSE.boundary_layer_thickness, rel=1e-12)
+    assert report["boundary_layer_first_m"] <= COARSE.boundary_layer_first
 
 
 @pytest.mark.parametrize("subdomain", ["electrolyte", "electrode"])
@@ -198,7 +210,7 @@ def test_flat_film_meshes_exactly(tmp_path):
 
 
 SMALL = UnitCell("square", 60 * UM, 160 * UM, 60 * UM, 30 * UM, 80 * UM)
-UNIFORM = UnitCellMeshSettings(1.5, *(size * UM for size in (10, 10, 10, 10, 10, 40)))
+UNIFORM = UnitCellMeshSettings(1.5, *(size * UM for size in (10, 10, 10, 10, 10, 40, 1)), 1.5, 2 * UM)
 """A small cell meshed uniformly, so the count is ruled by the volume, not the surfaces."""
 
 

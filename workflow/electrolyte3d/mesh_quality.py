@@ -76,6 +76,22 @@ def report_unit_cell() -> dict:
     }
 
 
+def layer_quality(layer_volumes: list[int], core_volumes: list[int]) -> dict:
+    """Smallest SICN and dihedral angle of the electrolyte's tetrahedra inside the prism layer
+    (thin by design: a layer's tetrahedra are as flat as its rows are thin against the interface
+    triangles) and outside it, in the core."""
+    node_tags, coordinates, _ = gmsh.model.mesh.getNodes()
+    position = np.zeros((int(node_tags.max()) + 1, 3))
+    position[node_tags] = coordinates.reshape(-1, 3)
+    quality = {}
+    for where, volumes in (("layer", layer_volumes), ("core", core_volumes)):
+        quality[f"min_sicn_{where}"] = _min_element_quality(3, volumes, "minSICN")
+        quality[f"min_dihedral_angle_{where}_deg"] = float(
+            tetrahedron_dihedral_angles(position[_elements(3, volumes)]).min()
+        )
+    return quality
+
+
 def _min_element_quality(dim: int, entities: list[int], measure: str) -> float:
     qualities = []
     for entity in entities:

@@ -57,7 +57,8 @@ class MeshSettings(LadderSettings):
 class UnitCellMeshSettings(LadderSettings):
     """The ladder of 3D unit cells (config ``mesh/cell``): tetrahedron sizes, on the 2D ladder's
     ratio, fine at the interface and finest at the pillar rims (where the mantle meets the
-    substrate underside or the end face)."""
+    substrate underside or the end face), and the prism layer on the electrolyte side of the
+    interface (first height, ratio, thickness), shrunk with the ladder as the 2D layer is."""
 
     electrolyte_size: float
     interface_size: float
@@ -65,13 +66,17 @@ class UnitCellMeshSettings(LadderSettings):
     rim_radius: float
     electrode_size: float
     grading_distance: float
+    boundary_layer_first: float
+    boundary_layer_ratio: float
+    boundary_layer_thickness: float
 
     @classmethod
     def from_config(cls, config: Mapping) -> UnitCellMeshSettings:
         cell = config["mesh"]["cell"]
         return cls(
             refinement_ratio=config["mesh"]["refinement_ratio"],
-            **{key.removesuffix("_um"): cell[key] * UM for key in cell},
+            boundary_layer_ratio=cell["boundary_layer_ratio"],
+            **{key.removesuffix("_um"): cell[key] * UM for key in cell if key.endswith("_um")},
         )
 
 

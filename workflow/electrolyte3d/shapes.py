@@ -136,12 +136,13 @@ class CrossSection:
 
         return geometry.build(self)
 
-    @staticmethod
-    def mesh(settings: MeshSettings, level: int, electrode_solved: bool) -> None:
-        """Mesh a level of the section open in the current gmsh session (triangles)."""
+    def mesh(self, settings: MeshSettings, level: int, electrode_solved: bool) -> dict:
+        """Mesh a level of this section, open in the current gmsh session (triangles); nothing
+        to add to the level report."""
         from electrolyte3d import mesh
 
         mesh.generate(settings, level, electrode_solved)
+        return {}
 
     def counts(self) -> dict:
         """What the geometry report states besides the measured sizes."""
@@ -301,13 +302,14 @@ class UnitCell:
 
         return unit_cell.build(self)
 
-    @staticmethod
-    def mesh(settings: UnitCellMeshSettings, level: int, electrode_solved: bool) -> None:
-        """Mesh a level of the cell open in the current gmsh session (tetrahedra; its electrode is
-        never solved, so ``electrode_solved`` changes nothing)."""
-        from electrolyte3d import mesh
+    def mesh(self, settings: UnitCellMeshSettings, level: int, electrode_solved: bool) -> dict:
+        """Mesh a level of this cell, open in the current gmsh session (tetrahedra, a prism layer
+        at the interface; its electrode is never solved, so ``electrode_solved`` changes
+        nothing); return what the level report states about the layer."""
+        from electrolyte3d import mesh, mesh_quality
 
-        mesh.generate_unit_cell(settings, level)
+        layer = mesh.generate_unit_cell(self, settings, level)
+        return {**layer.report(), **mesh_quality.layer_quality(layer.volumes, layer.core_volumes)}
 
     def counts(self) -> dict:
         return {"dimension": 3, "lattice": self.lattice}

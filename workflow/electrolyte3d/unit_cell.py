@@ -38,37 +38,64 @@ def build(cell: UnitCell) -> dict[str, list[int]]:
     gmsh.model.add("electrolyte3d-cell")
     scale = 1 / GMSH_LENGTH_UNIT
     width, depth = (extent * scale for extent in cell.cell_size)
-    top = cell.substrate_thickness * scale
-    height = cell.pillar_height * scale
     thickness = cell.electrode_thickness * scale
 
-    electrolyte = [(3, occ.addBox(0.0, 0.0, 0.0, width, depth, top))]
-    if height > 0:
-        electrolyte += _quarter_pillars(cell, height)
-        electrolyte, _ = occ.fuse(electrolyte[:1], electrolyte[1:])
+    electrolyte = _electrolyte(cell, inset=0.0)
     block = occ.addBox(0.0, 0.0, -thickness, width, depth, thickness)
     electrode, _ = occ.cut([(3, block)], electrolyte, removeTool=False)
     _, parents = occ.fragment(electrolyte, electrode)
     occ.synchronize()
 
-    volumes = {
-        ELECTROLYTE: sorted({tag for children in parents[: len(electrolyte)] for _, tag in children}),
-        ELECTRODE: sorted({tag for children in parents[len(electrolyte) :] for _, tag in children}),
-    }
-    return add_physical_groups(volumes, 3, lambda surface: _is_flat_at(surface, top))
+    return name_groups(
+        cell,
+        sorted({tag for children in parents[: len(electrolyte)] for _, tag in children}),
+        sorted({tag for children in parents[len(electrolyte) :] for _, tag in children}),
+    )
 
 
-def _quarter_pillars(cell: UnitCell, height: float) -> list[tuple[int, int]]:
-    """The quarter cylinders (z in [-height, 0]) of the pillars on the cell's corners, each the
-    quarter that lies inside the cell."""
+def name_groups(cell: UnitCell, electrolyte: list[int], electrode: list[int]) -> dict[str, list[int]]:
+    """Name the cell's volumes and their boundary as physical groups; return each group's tags."""
+    top = cell.substrate_thickness / GMSH_LENGTH_UNIT
+    return add_physical_groups(
+        {ELECTROLYTE: electrolyte, ELECTRODE: electrode}, 3, lambda surface: _is_flat_at(surface, top)
+    )
+
+
+def _electrolyte(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
+    """The electrolyte (``inset`` 0) or the part of it farther than ``inset`` (gmsh units) from
+    the interface: the substrate box above z = inset fused with the pillars shrunk by ``inset``
+    in radius and at the tip, up to z = inset."""
     occ = gmsh.model.occ
     scale = 1 / GMSH_LENGTH_UNIT
-    radius = cell.pillar_diameter / 2 * scale
+    width, depth = (extent * scale for extent in cell.cell_size)
+    top = cell.substrate_thickness * scale
+    solid = [(3, occ.addBox(0.0, 0.0, inset, width, depth, top - inset))]
+    if cell.pillar_height > 0:
+        solid += _quarter_pillars(cell, inset)
+        solid, _ = occ.fuse(solid[:1], solid[1:])
+    return solid
+
+
+def add_core(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
+    """The electrolyte farther than ``inset`` (gmsh units) from the interface, as new volumes of
+    the current model: fragmenting the cell's electrolyte with it leaves the layer the mesh
+    ladder fills with prisms (:mod:`electrolyte3d.prism_layer`), ``inset`` thick along every
+    interface face and square at the pillar rims."""
+    return _electrolyte(cell, inset)
+
+
+def _quarter_pillars(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
+    """The quarter cylinders (z in [-height + inset, inset], radius less ``inset``) of the pillars
+    on the cell's corners, each the quarter that lies inside the cell."""
+    occ = gmsh.model.occ
+    scale = 1 / GMSH_LENGTH_UNIT
+    radius = cell.pillar_diameter / 2 * scale - inset
+    height = cell.pillar_height * scale
     width, depth = (extent * scale for extent in cell.cell_size)
     pillars = []
     for x, y in cell.pillar_centres:
         x, y = x * scale, y * scale
-        pillar = occ.addCylinder(x, y, -height, 0.0, 0.0, height, radius, angle=math.pi / 2)
+        pillar = occ.addCylinder(x, y, -height + inset, 0.0, 0.0, height, radius, angle=math.pi / 2)
         # the quarter from the +x axis to the +y axis; a pillar on the far corner turns to face in
         if x > width / 2 or y > depth / 2:
             occ.rotate([(3, pillar)], x, y, 0.0, 0.0, 0.0, 1.0, math.pi)

@@ -19,6 +19,7 @@ rule mesh:
         mem_mb=mesh_level_memory_mb,
         runtime=mesh_level_runtime_min,
     params:
+        geometry=geometry_params,
         mesh=geometry_mesh_settings,
         electrode_solved=lambda wildcards: GEOMETRIES[wildcards.geometry].electrode_solved,
     script:

@@ -6,28 +6,28 @@ import logging
 import gmsh
 from electrolyte3d import io, mesh_files, mesh_quality
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, gmsh_session
-from electrolyte3d.shapes import SHAPES
+from electrolyte3d.shapes import shape_from_params
 
 io.log_to(snakemake.log[0])
 level = int(snakemake.wildcards.level)
 with gmsh_session():
     gmsh.open(snakemake.input.model)
-    dimension = gmsh.model.getDimension()
-    shape_type = SHAPES[dimension]
-    settings = shape_type.settings_type(**snakemake.params.mesh)
+    shape = shape_from_params(snakemake.params.geometry)
+    settings = shape.settings_type(**snakemake.params.mesh)
     logging.info(
         "geometry %s level %d (%dD): size factor %.4g, %s",
         snakemake.wildcards.geometry,
         level,
-        dimension,
+        shape.dimension,
         settings.size_factor(level),
         settings,
     )
-    shape_type.mesh(settings, level, snakemake.params.electrode_solved)
+    layer = shape.mesh(settings, level, snakemake.params.electrode_solved)
     report = {
         "geometry": snakemake.wildcards.geometry,
         "level": level,
         "size_factor": settings.size_factor(level),
+        **layer,
         **mesh_quality.report(),
         **io.provenance(dict(snakemake.params.items())),
     }
