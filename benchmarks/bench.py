@@ -61,7 +61,7 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
 
     def build_and_mesh():
         case.shape.build()
-        case.shape.mesh(MeshSettings.from_config(config), level, case.shape.electrode_solved)
+        return case.shape.mesh(MeshSettings.from_config(config), level, case.shape.electrode_solved)
 
     electrolyte, triangles, meshing, loading = _meshed_electrolyte(build_and_mesh)
 
@@ -128,7 +128,7 @@ def cell_level_benchmark(design: str, level: int, end_time: float) -> dict:
 
     def build_and_mesh():
         case.shape.build()
-        case.shape.mesh(UnitCellMeshSettings.from_config(config), level, case.shape.electrode_solved)
+        return case.shape.mesh(UnitCellMeshSettings.from_config(config), level, case.shape.electrode_solved)
 
     electrolyte, tetrahedra, meshing, _ = _meshed_electrolyte(build_and_mesh)
 
@@ -192,10 +192,10 @@ def cells(end_time: float) -> None:
 
 
 def _meshed_electrolyte(build_and_mesh):
-    """Run ``build_and_mesh`` (a model and its mesh) in a gmsh session, write the mesh and store
-    its electrolyte part as the mesh rule does; the part loaded as the solve loads it, the
-    model's element count of its own dimension (all parts), and the wall time of meshing and of
-    loading, s."""
+    """Run ``build_and_mesh`` (a model and its mesh; it returns the shape's ``mesh`` result) in a
+    gmsh session, write the mesh and store its electrolyte part as the mesh rule does; the part
+    loaded as the solve loads it, the model's element count of its own dimension (all parts),
+    and the wall time of meshing and of loading, s."""
     import gmsh
     from electrolyte3d import mesh_files
     from electrolyte3d.geometry import ELECTROLYTE, gmsh_session
@@ -203,7 +203,7 @@ def _meshed_electrolyte(build_and_mesh):
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     started = time.perf_counter()
     with gmsh_session(log_to_terminal=False):
-        build_and_mesh()
+        _, lumped_mass = build_and_mesh()
         mesh_files.write(str(scratch / "mesh.msh"))
         dim = gmsh.model.getDimension()
         elements = int(
@@ -211,7 +211,10 @@ def _meshed_electrolyte(build_and_mesh):
         )
     meshing = time.perf_counter() - started
     mesh_files.save_part(
-        mesh_files.part(str(scratch / "mesh.msh"), ELECTROLYTE), ELECTROLYTE, str(scratch / "electrolyte.npz")
+        mesh_files.part(str(scratch / "mesh.msh"), ELECTROLYTE),
+        ELECTROLYTE,
+        str(scratch / "electrolyte.npz"),
+        lumped_mass,
     )
     started = time.perf_counter()
     electrolyte = mesh_files.load_part(str(scratch / "electrolyte.npz"))
@@ -253,7 +256,7 @@ def integrator_benchmark(design: str, level: int) -> list[dict]:
 
     def build_and_mesh():
         case.shape.build()
-        case.shape.mesh(MeshSettings.from_config(config), level, case.shape.electrode_solved)
+        return case.shape.mesh(MeshSettings.from_config(config), level, case.shape.electrode_solved)
 
     electrolyte, _, _, _ = _meshed_electrolyte(build_and_mesh)
     settings, times = SolverSettings.from_config(config), np.array(report_times(config))

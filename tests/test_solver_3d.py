@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skfem
-from electrolyte3d import forms, geometry, mesh, mesh_files, metrics, unit_cell
+from electrolyte3d import forms, geometry, mesh_files, metrics, unit_cell
 from electrolyte3d.cases import cases_from_config
 from electrolyte3d.config import load_config
 from electrolyte3d.geometry import ELECTROLYTE
@@ -247,15 +247,15 @@ def test_charge_is_conserved_at_a_pillar_interface_in_3d():
 
 
 def cell_mesh(cell: UnitCell, settings: UnitCellMeshSettings, directory) -> skfem.MeshTet:
-    """The electrolyte of a unit cell through the workflow's pipeline: unit_cell.build, level-0
-    mesh.generate_unit_cell, the .msh, and the stored part."""
+    """The electrolyte of a unit cell through the workflow's pipeline: unit_cell.build, the
+    cell's level-0 mesh, the .msh, and the stored part with the mesher's lumped masses."""
     path = str(directory / "cell.msh")
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
-        mesh.generate_unit_cell(cell, settings, 0)
+        _, lumped_mass = cell.mesh(settings, 0, electrode_solved=False)
         mesh_files.write(path)
     stored = str(directory / "cell.npz")
-    mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored)
+    mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored, lumped_mass)
     return mesh_files.load_part(stored)
 
 

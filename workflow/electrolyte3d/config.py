@@ -34,8 +34,15 @@ SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.y
 
 
 def check_mesh(config: Mapping) -> None:
-    """The 2D ladder's boundary layer fits its corner elements and has room for its layers."""
+    """The 2D ladder's boundary layer fits its corner elements and has room for its layers; so
+    does the 3D cells' prism layer."""
     mesh = config["mesh"]
+    cell = mesh["cell"]
+    if cell["boundary_layer_first_um"] >= cell["boundary_layer_thickness_um"]:
+        raise ConfigError(
+            f"config key mesh/cell/boundary_layer_first_um: {shown(cell['boundary_layer_first_um'])} must be less "
+            f"than boundary_layer_thickness_um = {shown(cell['boundary_layer_thickness_um'])}"
+        )
     if mesh["boundary_layer_thickness_um"] > mesh["corner_size_um"]:
         raise ConfigError(
             f"config key mesh/boundary_layer_thickness_um: {shown(mesh['boundary_layer_thickness_um'])} must not "

@@ -61,7 +61,9 @@ def boundary_measure(w):
 def lumped_mass(basis) -> np.ndarray:
     """The lumped mass (storage) of every P1 node: on triangles the node's circumcentric (Voronoi)
     dual area, with the mixed areas of Meyer et al. (2003) on obtuse triangles (A/2 to the obtuse
-    vertex, A/4 to the others); elsewhere (lines, tetrahedra) the row sums of the mass matrix.
+    vertex, A/4 to the others); a mesh that carries its own (a unit cell's prism layer,
+    :class:`electrolyte3d.mesh_files.LayeredMeshTet`) keeps it; elsewhere (lines, tetrahedra)
+    the row sums of the mass matrix.
 
     The row sums (A/3 per vertex) depend on how a rectangle is split into two triangles and give
     the node where a boundary layer meets an insulated side 2/3 or 4/3 of its share; the dual areas
@@ -69,6 +71,8 @@ def lumped_mass(basis) -> np.ndarray:
     interface nodes all store alike (tests/test_planar_uniformity.py). Both sum to the element's
     measure, so salt is conserved either way."""
     mesh = basis.mesh
+    if getattr(mesh, "lumped_mass", None) is not None:
+        return mesh.lumped_mass
     if not isinstance(mesh, skfem.MeshTri):
         return np.asarray(skfem.asm(mass, basis).sum(axis=1)).ravel()
     corners = mesh.p[:, mesh.t]  # (xy, vertex, triangle)

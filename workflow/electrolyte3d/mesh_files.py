@@ -4,9 +4,12 @@ by their facets' vertices."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gmsh
 import numpy as np
 import skfem
+from scipy.spatial import cKDTree
 
 from electrolyte3d import io
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, GMSH_LENGTH_UNIT, INTERFACE, PHYSICAL_GROUPS, TOP
@@ -32,6 +35,15 @@ def load(path: str) -> skfem.MeshTri | skfem.MeshTet:
     return mesh
 
 
+@dataclass(repr=False)
+class LayeredMeshTet(skfem.MeshTet):
+    """A tetrahedral mesh whose nodes carry the lumped mass its mesher computed (m3): a prism
+    layer's nodes need a sixth of each prism, which its tetrahedra alone do not tell
+    (:func:`electrolyte3d.prism_layer.lumped_mass`)."""
+
+    lumped_mass: np.ndarray | None = None
+
+
 def part(path: str, subdomain: str) -> skfem.MeshTri | skfem.MeshTet:
     """The ``electrolyte`` or ``electrode`` part of a level's mesh, keeping its boundaries."""
     return load(path).restrict(subdomain)
@@ -41,20 +53,32 @@ SOLVED_BOUNDARIES = {ELECTROLYTE: (INTERFACE, TOP), ELECTRODE: (INTERFACE,)}
 """The boundaries each part's equations need."""
 
 
-def save_part(mesh: skfem.MeshTri | skfem.MeshTet, subdomain: str, path: str) -> None:
+def save_part(mesh: skfem.MeshTri | skfem.MeshTet, subdomain: str, path: str, lumped_mass: tuple | None = None) -> None:
     """A part of the mesh as plain arrays (points, triangles or tetrahedra, and the vertices of
     each boundary facet: pairs in 2D, triples in 3D), which load in milliseconds where restricting
-    the .msh takes seconds."""
+    the .msh takes seconds; with ``lumped_mass`` (the mesher's node coordinates and masses, m and
+    m3) each node's lumped mass, found by its coordinates."""
     facets = {f"boundary_{name}": mesh.facets[:, mesh.boundaries[name]] for name in SOLVED_BOUNDARIES[subdomain]}
+    extra = {} if lumped_mass is None else {"lumped_mass": _by_coordinates(mesh.p.T, *lumped_mass)}
     with io.atomic_path(path) as partial:
-        np.savez(partial, points=mesh.p, **{ELEMENT_NOUNS[mesh.dim()]: mesh.t}, **facets)
+        np.savez(partial, points=mesh.p, **{ELEMENT_NOUNS[mesh.dim()]: mesh.t}, **facets, **extra)
+
+
+def _by_coordinates(points: np.ndarray, known_points: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (given at ``known_points``) at each of ``points``, which must be among them."""
+    distance, index = cKDTree(known_points).query(points)
+    if distance.max() > 1e-9 * np.abs(known_points).max():
+        node = int(distance.argmax())
+        raise ValueError(f"mesh node {node} at {points[node].tolist()} m has no lumped mass from the mesher")
+    return values[index]
 
 
 def load_part(path: str) -> skfem.MeshTri | skfem.MeshTet:
     """A mesh written by :func:`save_part`, its boundaries found again by their facets' vertices."""
     with np.load(path) as data:
         if ELEMENT_NOUNS[3] in data.files:
-            mesh = skfem.MeshTet(data["points"], data[ELEMENT_NOUNS[3]])
+            lumped_mass = data["lumped_mass"] if "lumped_mass" in data.files else None
+            mesh = LayeredMeshTet(data["points"], data[ELEMENT_NOUNS[3]], lumped_mass=lumped_mass)
         else:
             mesh = skfem.MeshTri(data["points"], data[ELEMENT_NOUNS[2]])
         keys = facet_keys(mesh.facets, mesh.nvertices)

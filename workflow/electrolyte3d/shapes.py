@@ -136,13 +136,13 @@ class CrossSection:
 
         return geometry.build(self)
 
-    def mesh(self, settings: MeshSettings, level: int, electrode_solved: bool) -> dict:
+    def mesh(self, settings: MeshSettings, level: int, electrode_solved: bool) -> tuple[dict, None]:
         """Mesh a level of this section, open in the current gmsh session (triangles); nothing
-        to add to the level report."""
+        to add to the level report, and no lumped masses (the solver's own are right)."""
         from electrolyte3d import mesh
 
         mesh.generate(settings, level, electrode_solved)
-        return {}
+        return {}, None
 
     def counts(self) -> dict:
         """What the geometry report states besides the measured sizes."""
@@ -302,14 +302,16 @@ class UnitCell:
 
         return unit_cell.build(self)
 
-    def mesh(self, settings: UnitCellMeshSettings, level: int, electrode_solved: bool) -> dict:
+    def mesh(self, settings: UnitCellMeshSettings, level: int, electrode_solved: bool) -> tuple[dict, tuple]:
         """Mesh a level of this cell, open in the current gmsh session (tetrahedra, a prism layer
         at the interface; its electrode is never solved, so ``electrode_solved`` changes
-        nothing); return what the level report states about the layer."""
+        nothing); return what the level report states about the layer, and the electrolyte
+        nodes' coordinates and lumped masses (m, m3) for its stored part."""
         from electrolyte3d import mesh, mesh_quality
 
         layer = mesh.generate_unit_cell(self, settings, level)
-        return {**layer.report(), **mesh_quality.layer_quality(layer.volumes, layer.core_volumes)}
+        report = {**layer.report(), **mesh_quality.layer_quality(layer.volumes, layer.core_volumes)}
+        return report, (layer.lumped_mass_points, layer.lumped_mass)
 
     def counts(self) -> dict:
         return {"dimension": 3, "lattice": self.lattice}

@@ -22,7 +22,7 @@ with gmsh_session():
         settings.size_factor(level),
         settings,
     )
-    layer = shape.mesh(settings, level, snakemake.params.electrode_solved)
+    layer, lumped_mass = shape.mesh(settings, level, snakemake.params.electrode_solved)
     report = {
         "geometry": snakemake.wildcards.geometry,
         "level": level,
@@ -34,7 +34,7 @@ with gmsh_session():
     with io.atomic_path(snakemake.output.mesh) as partial:
         mesh_files.write(partial)
 whole = mesh_files.load(snakemake.output.mesh)
-for subdomain, path in ((ELECTROLYTE, snakemake.output.electrolyte), (ELECTRODE, snakemake.output.electrode)):
-    mesh_files.save_part(whole.restrict(subdomain), subdomain, path)
+mesh_files.save_part(whole.restrict(ELECTROLYTE), ELECTROLYTE, snakemake.output.electrolyte, lumped_mass)
+mesh_files.save_part(whole.restrict(ELECTRODE), ELECTRODE, snakemake.output.electrode)
 io.write_json(report, snakemake.output.report)
 logging.info("report %s", report)
