@@ -447,7 +447,7 @@ def generate_unit_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: in
             physical_groups()[INTERFACE], layer_volumes, row_fractions, thickness / GMSH_LENGTH_UNIT
         )
         gmsh.option.setNumber("Mesh.MeshOnlyEmpty", 1)
-        gmsh.option.setNumber("Mesh.Renumber", 0)  # the prisms' shares are by node tag
+        gmsh.option.setNumber("Mesh.Renumber", 0)  # the layer's inside is put back by node tag
         gmsh.model.mesh.generate(3)
         fill_layer()
         points, mass = prism_layer.lumped_mass(shares, core_volumes)

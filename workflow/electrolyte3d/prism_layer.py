@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import gmsh
 import numpy as np
+from scipy.spatial import cKDTree
 
 ROTATIONS = np.array(
     [
@@ -412,8 +413,9 @@ def _add_elements(elements: dict[tuple[int, int], np.ndarray]) -> None:
         next_tag += len(nodes)
 
 
-def _prism_shares(source, source_cells, row_tags, rows) -> np.ndarray:
-    """A sixth of every prism's volume to each of its corners, summed per node tag."""
+def _prism_shares(source, source_cells, row_tags, rows) -> tuple[np.ndarray, np.ndarray]:
+    """A sixth of every prism's volume to each of its corners, summed per node; with the nodes'
+    coordinates (gmsh renumbers nodes when it meshes)."""
     position = np.zeros((int(row_tags.max()) + 1, 3))
     position[row_tags.ravel()] = rows.reshape(-1, 3)
     prisms = np.concatenate(
@@ -426,7 +428,9 @@ def _prism_shares(source, source_cells, row_tags, rows) -> np.ndarray:
     )
     tetrahedra = split_prisms(prisms)
     volumes = np.abs(_signed_volumes(position[tetrahedra.reshape(-1, 4)])).reshape(-1, 3).sum(axis=1)
-    return np.bincount(prisms.ravel(), weights=np.repeat(volumes / 6, 6), minlength=position.shape[0])
+    shares = np.bincount(prisms.ravel(), weights=np.repeat(volumes / 6, 6), minlength=position.shape[0])
+    corners = np.unique(prisms)
+    return position[corners], shares[corners]
 
 
 def _signed_volumes(corners: np.ndarray) -> np.ndarray:
@@ -434,14 +438,13 @@ def _signed_volumes(corners: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", np.cross(edges[:, 0], edges[:, 1]), edges[:, 2]) / 6
 
 
-def lumped_mass(shares: np.ndarray, core_volumes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Every electrolyte node's lumped mass (gmsh units): its share of the layer's prisms plus a
-    quarter of each core tetrahedron it is a corner of; with the nodes' coordinates. The prisms'
-    tags must not have been renumbered since :func:`add`.
+def lumped_mass(shares: tuple[np.ndarray, np.ndarray], core_volumes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every electrolyte node's lumped mass (gmsh units): its share of the layer's prisms
+    (``shares``: coordinates and values, from :func:`add`) plus a quarter of each core
+    tetrahedron it is a corner of; with the nodes' coordinates.
 
     A tetrahedron's quarters would give a prism's corner 1/4, 1/6 or 1/12 of its volume by how
-    the prism is split; the interface nodes of a flat film would then store +-50 % apart, and
-    its interface c spread over 100-122 mol/m3 at depletion where the slab is uniform. A sixth
+    the prism is split; the interface nodes of a flat film would then store +-50 % apart. A sixth
     per corner is the lumping that keeps a flat layer 1D: the Laplacian of the split prisms
     weighs a node by a third of its triangles' area, whatever the split."""
     node_tags, coordinates, _ = gmsh.model.mesh.getNodes()
@@ -449,12 +452,16 @@ def lumped_mass(shares: np.ndarray, core_volumes: list[int]) -> tuple[np.ndarray
     position = np.zeros((int(node_tags.max()) + 1, 3))
     position[node_tags] = coordinates.reshape(-1, 3)
     mass = np.zeros(position.shape[0])
-    mass[: shares.size] += shares
     for volume in core_volumes:
         _, tetrahedra = gmsh.model.mesh.getElementsByType(4, volume)
         tetrahedra = tetrahedra.astype(np.int64).reshape(-1, 4)
         quarters = np.abs(_signed_volumes(position[tetrahedra])) / 4
         mass += np.bincount(tetrahedra.ravel(), weights=np.repeat(quarters, 4), minlength=mass.size)
+    share_points, share_values = shares
+    distance, nearest = cKDTree(position[node_tags]).query(share_points)
+    if distance.max() > 1e-9 * max(1.0, float(np.abs(share_points).max())):
+        raise RuntimeError("a node of the prism layer has gone from the mesh")
+    np.add.at(mass, node_tags[nearest], share_values)
     stored = np.flatnonzero(mass > 0)
     return position[stored], mass[stored]
 
