@@ -17,12 +17,15 @@ from test_solver_3d import SIDE, manufactured
 
 
 def test_rows_start_at_the_interface_grow_by_the_ratio_and_end_at_the_thickness():
-    rows = prism_layer.fractions(0.05, 1.25, 6.0)
+    settings = UnitCellMeshSettings(1.5, *(size * UM for size in (24, 10, 4, 10, 100, 30, 0.05)), 1.25, 6.0 * UM)
+    rows = settings.layer_fractions(0)
     heights = np.diff(rows) * 6.0
     assert rows[0] == 0 and rows[-1] == pytest.approx(1, rel=1e-15)
     np.testing.assert_allclose(heights[1:] / heights[:-1], 1.25, rtol=1e-12)
     assert 0.05 / 1.25 < heights[0] <= 0.05  # scaled down, by less than one ratio, to end on the thickness
     assert len(heights) == 16
+    finer = np.diff(settings.layer_fractions(1))
+    assert finer[1] / finer[0] == pytest.approx(1 + 0.25 / 1.5, rel=1e-12) and len(finer) == 23
 
 
 def test_split_prisms_share_the_triangles_of_their_common_face():
@@ -98,7 +101,7 @@ def test_a_flat_films_layer_has_flat_rows_and_stores_alike_along_the_interface(t
     is its third of the interface triangles' area times half the first row: the 1D slab's."""
     cell = UnitCell("square", 100 * UM, 400 * UM, 0.0, 37.5 * UM, 100 * UM)
     electrolyte, report = layered(cell, tmp_path)
-    rows = prism_layer.fractions(LAYERED.boundary_layer_first, LAYERED.boundary_layer_ratio, 6 * UM) * 6 * UM
+    rows = LAYERED.layer_fractions(0) * LAYERED.boundary_layer_thickness
     assert report["boundary_layer_layers"] == len(rows) - 1
     in_layer = electrolyte.p[2] < 6 * UM * (1 + 1e-9)
     distance_to_rows = np.abs(electrolyte.p[2, in_layer][:, None] - rows[None]).min(axis=1)

@@ -52,7 +52,11 @@ def test_estimates_shrink_with_the_ladder_by_the_shapes_dimension():
     assert SECTION.estimated_elements(section_ladder, 1) / SECTION.estimated_elements(section_ladder, 0) == (
         pytest.approx(1.5**2)
     )
-    assert CELL.estimated_elements(cell_ladder, 1) / CELL.estimated_elements(cell_ladder, 0) == pytest.approx(1.5**3)
+    # a 3D level: the interface's nodes grow by ratio**2, and the prism layer gains rows
+    rows = [len(cell_ladder.layer_fractions(level)) - 1 for level in (0, 1)]
+    assert CELL.estimated_elements(cell_ladder, 1) / CELL.estimated_elements(cell_ladder, 0) == pytest.approx(
+        1.5**2 * rows[1] / rows[0]
+    )
 
 
 @pytest.mark.parametrize(

@@ -422,13 +422,10 @@ def generate_unit_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: in
     optimisers cannot be told which volumes to work on, and on the layer Netgen's merges rows
     (39,168 tetrahedra of a flat film's layer became 8,504), so the layer's inside is put back
     after them."""
-    factor = settings.size_factor(level)
     # the thickness is the depletion layer's, which a finer level must cover as well: a flat
-    # film's depletion time was 0.24 % late on level 0 and 5.3 % on level 1 when it shrank too
+    # film's depletion time was 5.3 % late on level 1 when it shrank with the level too
     thickness = settings.boundary_layer_thickness
-    row_fractions = prism_layer.fractions(
-        settings.boundary_layer_first * factor, 1 + (settings.boundary_layer_ratio - 1) * factor, thickness
-    )
+    row_fractions = settings.layer_fractions(level)
     pillar = [cell.pillar_diameter / 2, cell.pillar_height] if cell.pillar_height > 0 else []
     room = min([cell.substrate_thickness, *pillar])
     if thickness >= room / 2:

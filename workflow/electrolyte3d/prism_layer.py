@@ -19,7 +19,6 @@ Nodes on a mirror plane stay on it, since the interface normals there lie in the
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import gmsh
@@ -42,15 +41,6 @@ SPLIT_THROUGH_1_5 = np.array([[0, 1, 2, 5], [0, 1, 5, 4], [0, 4, 5, 3]])
 SPLIT_THROUGH_2_4 = np.array([[0, 1, 2, 4], [0, 4, 2, 5], [0, 4, 5, 3]])
 ELEMENT_TYPES = {1: 1, 2: 2, 3: 4}
 """gmsh element types by dimension: 2-node line, 3-node triangle, 4-node tetrahedron."""
-
-
-def fractions(first: float, ratio: float, thickness: float) -> np.ndarray:
-    """Heights of the layer's node rows over ``thickness`` (0 at the interface, 1 on top): layers of
-    ``first``, ``first * ratio``, ... up to ``thickness``, all scaled by the same factor (at most
-    1) so that they end exactly there."""
-    count = 1 if ratio == 1 else math.log1p(thickness * (ratio - 1) / first) / math.log(ratio)
-    layers = first * ratio ** np.arange(max(1, math.ceil(count - 1e-9)))
-    return np.concatenate([[0.0], np.cumsum(layers) / layers.sum()])
 
 
 def split_prisms(prisms: np.ndarray) -> np.ndarray:

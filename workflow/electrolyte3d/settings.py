@@ -5,6 +5,7 @@ the solver's settings and the report times. Each hands a rule its ``params`` ent
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -69,6 +70,16 @@ class UnitCellMeshSettings(LadderSettings):
     boundary_layer_first: float
     boundary_layer_ratio: float
     boundary_layer_thickness: float
+
+    def layer_fractions(self, level: int) -> np.ndarray:
+        """Heights of the prism layer's node rows at ``level`` over its thickness (0 at the
+        interface, 1 on top): rows of the level's first height, growing by the level's ratio, all
+        scaled by the same factor (at most 1) so that they end exactly on the thickness."""
+        factor = self.size_factor(level)
+        first, ratio = self.boundary_layer_first * factor, 1 + (self.boundary_layer_ratio - 1) * factor
+        count = math.log1p(self.boundary_layer_thickness * (ratio - 1) / first) / math.log(ratio) if ratio > 1 else 1
+        layers = first * ratio ** np.arange(max(1, math.ceil(count - 1e-9)))
+        return np.concatenate([[0.0], np.cumsum(layers) / layers.sum()])
 
     @classmethod
     def from_config(cls, config: Mapping) -> UnitCellMeshSettings:

@@ -316,17 +316,20 @@ class UnitCell:
     def counts(self) -> dict:
         return {"dimension": 3, "lattice": self.lattice}
 
-    FINEST_NODES: ClassVar[float] = 3.8e4
-    """Electrolyte nodes of level 3 of the paper's hexagonal cell (100 um pillars at a 400 um
-    pitch; results/mesh_report.csv of config/studies/pillars-3d.yaml)."""
-    FINEST_INTERFACE_AREA: ClassVar[float] = 9.28e-8
+    LEVEL0_NODES_PER_ROW: ClassVar[float] = 1.44e3
+    """Electrolyte nodes per prism-layer row on level 0 of the paper's hexagonal cell (100 um
+    pillars at a 400 um pitch: 22,984 nodes, 16 rows; results/mesh_report.csv of
+    config/studies/pillars-3d.yaml); level 1 has 69,874 with 23 rows (estimate 74,000)."""
+    INTERFACE_AREA: ClassVar[float] = 9.28e-8
     """Its interface area, m2: other cells are estimated in proportion."""
 
     def estimated_elements(self, settings: UnitCellMeshSettings, level: int) -> float:
-        """Estimated electrolyte nodes of a level (the count grows by at most
-        refinement_ratio**3 per level), for the resources a job asks for."""
-        scale = max(self.interface_area / self.FINEST_INTERFACE_AREA, 0.25)
-        return scale * self.FINEST_NODES * (settings.size_factor(level) / settings.size_factor(3)) ** -3
+        """Estimated electrolyte nodes of a level, for the resources a job asks for: most are in
+        the prism layer, a row of interface nodes (which grow by refinement_ratio**2 per level)
+        per row of the layer (which a level adds)."""
+        scale = max(self.interface_area / self.INTERFACE_AREA, 0.25)
+        rows = len(settings.layer_fractions(level)) - 1
+        return scale * self.LEVEL0_NODES_PER_ROW * rows * settings.size_factor(level) ** -2
 
     def descriptors(self, pillar_pitch: float | None) -> dict:
         return {
