@@ -191,6 +191,91 @@ def cells(end_time: float) -> None:
         print(table.to_string(index=False))
 
 
+def slab_depletion_time(physics, thickness: float, fraction: float) -> float:
+    """When the finite slab's interface (flux in at 0, c0 held at the top) falls to ``fraction``
+    c0: the cosine series of Crank, The Mathematics of Diffusion (1975), eigenvalues
+    (2n + 1) pi / (2 L), solved for the time."""
+    import numpy as np
+    from scipy.optimize import brentq
+
+    flux, diffusivity = physics.salt_consumed_per_charge * physics.current_density, physics.D_ambipolar
+    eigenvalues = (2 * np.arange(20000) + 1) * np.pi / (2 * thickness)
+
+    def drop(t):
+        decay = np.exp(-diffusivity * eigenvalues**2 * t)
+        return flux * thickness / diffusivity - np.sum(2 * flux / (diffusivity * thickness * eigenvalues**2) * decay)
+
+    return brentq(lambda t: drop(t) - (1 - fraction) * physics.c0, 1e-3, 1e6)
+
+
+def film_level_benchmark(level: int) -> dict:
+    """The flat film of config/studies/film-3d-check.yaml as a 3D cell on the default 3D ladder:
+    its depletion time on one level against the slab series, the spread of the interface c when
+    it depletes, and the level's size and cost."""
+    from electrolyte3d.cases import cases_from_config
+    from electrolyte3d.config import load_config
+    from electrolyte3d.problem import Problem
+    from electrolyte3d.settings import SolverSettings, UnitCellMeshSettings
+    from electrolyte3d.time_stepping import transient
+
+    config = load_config(REPO / "config" / "studies" / "film-3d-check.yaml")
+    case = cases_from_config(config)["film_3d"]
+    layer = {}
+
+    def build_and_mesh():
+        case.shape.build()
+        report, lumped_mass = case.shape.mesh(UnitCellMeshSettings.from_config(config), level, False)
+        layer.update(report)
+        return report, lumped_mass
+
+    electrolyte, tetrahedra, meshing, _ = _meshed_electrolyte(build_and_mesh)
+    settings = SolverSettings.from_config(config)
+    problem = Problem(electrolyte, case.physics)
+    started = time.perf_counter()
+    solution = transient(problem, settings, [settings.end_time])
+    solve = time.perf_counter() - started
+    exact = slab_depletion_time(case.physics, case.shape.substrate_thickness, settings.depletion_fraction)
+    c = problem.split(solution.snapshots[-1].x)[0][problem.interface_nodes]
+    return {
+        "level": level,
+        "nodes": problem.nodes,
+        "tetrahedra": tetrahedra,
+        "layer_rows": layer["boundary_layer_layers"],
+        "first_row_m": layer["boundary_layer_first_m"],
+        "status": solution.status,
+        "depletion_time_s": solution.event_time,
+        "slab_series_s": exact,
+        "error_pct": 100 * (solution.event_time / exact - 1),
+        "interface_c_min": float(c.min()),
+        "interface_c_max": float(c.max()),
+        "newton_iterations": solution.newton_iterations,
+        "mesh_s": meshing,
+        "solve_s": solve,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def film(levels: list[int]) -> None:
+    """The flat 3D film per level (each in its own process, 2 MKL threads): results/bench/film_3d.csv."""
+    import pandas as pd
+
+    rows = []
+    for level in levels:
+        environment = {**os.environ, "MKL_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}
+        command = [sys.executable, __file__, "--one-film", str(level)]
+        output = subprocess.run(command, env=environment, check=True, capture_output=True, text=True).stdout
+        rows.append(json.loads(output.splitlines()[-1]))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    table = pd.DataFrame(rows).assign(
+        machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")
+    )
+    destination = REPO / "results" / "bench"
+    destination.mkdir(parents=True, exist_ok=True)
+    table.to_csv(destination / "film_3d.csv", index=False)
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(table.to_string(index=False))
+
+
 def _meshed_electrolyte(build_and_mesh):
     """Run ``build_and_mesh`` (a model and its mesh; it returns the shape's ``mesh`` result) in a
     gmsh session, write the mesh and store its electrolyte part as the mesh rule does; the part
@@ -590,7 +675,17 @@ def main() -> None:
     parser.add_argument("--sweeps", action="store_true", help="item 6 alone (results/bench/sweep.csv)")
     parser.add_argument("--dag", action="store_true", help="item 3's 10,000-point dry run alone")
     parser.add_argument("--dag-batches", type=int, default=1, help="with --dag: plan the first of N batches")
+    parser.add_argument(
+        "--film-3d", type=int, nargs="+", help="the flat 3D film on these levels against the slab series (film_3d.csv)"
+    )
+    parser.add_argument("--one-film", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.one_film is not None:
+        print(json.dumps(film_level_benchmark(arguments.one_film), default=float))
+        return
+    if arguments.film_3d:
+        film(arguments.film_3d)
+        return
     if arguments.dag:
         print(json.dumps(sweep_dag(arguments.sweep_cases, batches=arguments.dag_batches)))
         return

@@ -583,7 +583,16 @@ RIDGE_AND_CELL = {
     **TINY_SETTINGS,
     "mesh": {
         **TINY_SETTINGS["mesh"],
-        "cell": {"electrolyte_size_um": 40, "interface_size_um": 20, "rim_size_um": 10, "electrode_size_um": 100},
+        "cell": {
+            "electrolyte_size_um": 40,
+            "interface_size_um": 20,
+            "rim_size_um": 10,
+            "electrode_size_um": 100,
+            # a prism layer of 5 rows on level 0: the rules, not the resolution, are under test
+            "boundary_layer_first_um": 0.5,
+            "boundary_layer_ratio": 1.5,
+            "boundary_layer_thickness_um": 6,
+        },
     },
 }
 
