@@ -170,7 +170,6 @@ def run_cell_level(design: str, level: int, end_time: float, threads: int) -> di
 def cells(end_time: float) -> None:
     """The 3D table: every level of the square and hexagonal paper cells on 2 MKL threads
     (issue 10's budget: under 5 s per Newton iteration and 2 GiB at the finest level)."""
-    import pandas as pd
     import yaml
 
     levels = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())["properties"]["mesh"][
@@ -181,14 +180,7 @@ def cells(end_time: float) -> None:
         for level in range(levels):
             rows.append(run_cell_level(design, level, end_time, threads=2))
             print(f"{design} level {level} done", file=sys.stderr, flush=True)
-    table = pd.DataFrame(rows).assign(
-        machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")
-    )
-    destination = REPO / "results" / "bench"
-    destination.mkdir(parents=True, exist_ok=True)
-    table.to_csv(destination / "bench_3d.csv", index=False)
-    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
-        print(table.to_string(index=False))
+    _write_table(rows, "bench_3d.csv")
 
 
 def slab_depletion_time(physics, thickness: float, fraction: float) -> float:
@@ -257,7 +249,6 @@ def film_level_benchmark(level: int) -> dict:
 
 def film(levels: list[int]) -> None:
     """The flat 3D film per level (each in its own process, 2 MKL threads): results/bench/film_3d.csv."""
-    import pandas as pd
 
     rows = []
     for level in levels:
@@ -266,12 +257,19 @@ def film(levels: list[int]) -> None:
         output = subprocess.run(command, env=environment, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(output.splitlines()[-1]))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    _write_table(rows, "film_3d.csv")
+
+
+def _write_table(rows: list[dict], name: str) -> None:
+    """The rows, with this machine and today's date, as results/bench/<name>, and printed."""
+    import pandas as pd
+
     table = pd.DataFrame(rows).assign(
         machine=f"{platform.machine()} {os.cpu_count()} cores", date=time.strftime("%Y-%m-%d")
     )
     destination = REPO / "results" / "bench"
     destination.mkdir(parents=True, exist_ok=True)
-    table.to_csv(destination / "film_3d.csv", index=False)
+    table.to_csv(destination / name, index=False)
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
 

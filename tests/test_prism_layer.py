@@ -84,14 +84,15 @@ LAYERED = UnitCellMeshSettings(
 )
 
 
-def layered(cell: UnitCell, tmp_path):
-    """The cell's level-0 mesh: the stored electrolyte part (with its lumped masses) and the layer."""
-    path = str(tmp_path / "cell.msh")
+def layered(cell: UnitCell, tmp_path, settings: UnitCellMeshSettings = LAYERED, level: int = 0):
+    """A level of the cell's mesh: the stored electrolyte part (with its lumped masses) and the
+    level report's layer entries."""
+    path = str(tmp_path / f"cell{level}.msh")
     with geometry.gmsh_session(log_to_terminal=False):
         unit_cell.build(cell)
-        report, lumped_mass = cell.mesh(LAYERED, 0, electrode_solved=False)
+        report, lumped_mass = cell.mesh(settings, level, electrode_solved=False)
         mesh_files.write(path)
-    stored = str(tmp_path / "cell.npz")
+    stored = str(tmp_path / f"cell{level}.npz")
     mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored, lumped_mass)
     return mesh_files.load_part(stored), report
 
@@ -163,15 +164,7 @@ MMS_LAYER = UnitCellMeshSettings(
 def layered_cube_errors(level: int, tmp_path) -> np.ndarray:
     """The 3D manufactured solution's RMS errors (tests/test_solver_3d.py) on a layered level of
     a flat cell that is the cube (0, 50 um)^3: its interface at z = 0 under the prism layer."""
-    cell = UnitCell("square", 10 * UM, 2 * SIDE, 0.0, SIDE, 20 * UM)
-    path = str(tmp_path / f"cube{level}.msh")
-    with geometry.gmsh_session(log_to_terminal=False):
-        unit_cell.build(cell)
-        _, lumped_mass = cell.mesh(MMS_LAYER, level, electrode_solved=False)
-        mesh_files.write(path)
-    stored = str(tmp_path / f"cube{level}.npz")
-    mesh_files.save_part(mesh_files.part(path, ELECTROLYTE), ELECTROLYTE, stored, lumped_mass)
-    cube = mesh_files.load_part(stored)
+    cube, _ = layered(UnitCell("square", 10 * UM, 2 * SIDE, 0.0, SIDE, 20 * UM), tmp_path, MMS_LAYER, level)
     solved = np.concatenate([cube.boundaries[INTERFACE], cube.boundaries["top"]])
     cube = cube.with_boundaries({"insulation": np.setdiff1d(cube.boundary_facets(), solved)})
     problem = Problem(cube, MMS_PHYSICS)
