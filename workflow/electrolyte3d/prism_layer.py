@@ -6,13 +6,16 @@ fragmented first into a core and the layer around it (:func:`electrolyte3d.unit_
 ``thickness`` thick along every interface face and square at the pillar rims. gmsh meshes the
 surfaces. Each interface node is then moved along the exact normals of the interface faces it
 lies on (from the OpenCASCADE surfaces, not averaged from the mesh). On a pillar rim it moves along
-the sum of the two faces' normals, so it stays ``h`` from both faces at height ``h``. The prisms
-replace gmsh's mesh of the layer, and gmsh meshes the core and the electrode against them.
+the sum of the two faces' normals, so it stays ``h`` from both faces at height ``h``; near a
+convex rim the nodes lean towards the other face (:func:`_offsets`). The prisms replace gmsh's
+mesh of the layer, and gmsh meshes the core and the electrode against them. The layer's nodes
+get a sixth of each prism as their lumped mass (:func:`lumped_mass`).
 
 A prism is split by Dompierre et al. (1999), "How to subdivide pyramids, prisms and hexahedra
 into tetrahedra": every quadrangle face is cut by the diagonal through its smallest node tag, so
 neighbouring prisms share their faces' triangles and the mesh is conforming. No wedge element is
-needed (scikit-fem's wedge quadrature was wrong in 12.0.2, README "3D unit cells").
+needed (scikit-fem's wedge quadrature was wrong in 12.0.2; README "The prism layer at the 3D
+interface").
 
 Nodes on a mirror plane stay on it, since the interface normals there lie in the plane.
 """
@@ -92,11 +95,11 @@ def add(interface: list[int], layer_volumes: list[int], row_fractions: np.ndarra
     """Replace gmsh's surface mesh of the layer volumes (what the electrolyte's fragmenting by
     its core left along the ``interface`` faces, ``thickness`` thick, gmsh units) by the prism
     layer, and clear what the core and the layer share, so that meshing the model again fills
-    the core and the electrode against it. The model must have a surface mesh. Return each
-    layer node's share of the prisms' volume (a sixth of each prism it is a corner of; gmsh
-    units), indexed by node tag: the lumped mass the layer's nodes need (:func:`lumped_mass`);
-    and a function that puts the layer's inner nodes and tetrahedra back, after gmsh's
-    optimisers (which cannot be kept off a volume) have merged its rows."""
+    the core and the electrode against it. The model must have a surface mesh. Return the layer
+    nodes' coordinates and shares of the prisms' volume (a sixth of each prism a node is a corner
+    of; gmsh units), the lumped mass they need (:func:`lumped_mass`); and a function that puts
+    the layer's inner nodes and tetrahedra back, after gmsh's optimisers (which cannot be kept
+    off a volume) have merged its rows."""
     gmsh.model.occ.synchronize()
     faces = sorted(interface)
     curves = _boundary_entities(2, faces)
