@@ -59,17 +59,18 @@ def save_part(mesh: skfem.MeshTri | skfem.MeshTet, subdomain: str, path: str, lu
     the .msh takes seconds; with ``lumped_mass`` (the mesher's node coordinates and masses, m and
     m3) each node's lumped mass, found by its coordinates."""
     facets = {f"boundary_{name}": mesh.facets[:, mesh.boundaries[name]] for name in SOLVED_BOUNDARIES[subdomain]}
-    extra = {} if lumped_mass is None else {"lumped_mass": _by_coordinates(mesh.p.T, *lumped_mass)}
+    extra = {} if lumped_mass is None else {"lumped_mass": values_at(mesh.p.T, *lumped_mass)}
     with io.atomic_path(path) as partial:
         np.savez(partial, points=mesh.p, **{ELEMENT_NOUNS[mesh.dim()]: mesh.t}, **facets, **extra)
 
 
-def _by_coordinates(points: np.ndarray, known_points: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values`` (given at ``known_points``) at each of ``points``, which must be among them."""
+def values_at(points: np.ndarray, known_points: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (given at ``known_points``) at each of ``points``, which must be among them (to
+    1e-9 of the coordinates' size): a node's data across meshers that number nodes apart."""
     distance, index = cKDTree(known_points).query(points)
     if distance.max() > 1e-9 * np.abs(known_points).max():
-        node = int(distance.argmax())
-        raise ValueError(f"mesh node {node} at {points[node].tolist()} m has no lumped mass from the mesher")
+        point = int(distance.argmax())
+        raise ValueError(f"point {point} at {points[point].tolist()} is none of the known points")
     return values[index]
 
 

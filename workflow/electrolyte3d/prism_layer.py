@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import gmsh
 import numpy as np
-from scipy.spatial import cKDTree
+
+from electrolyte3d.mesh_files import values_at
+from electrolyte3d.simplex import measures
 
 ROTATIONS = np.array(
     [
@@ -195,14 +197,12 @@ def _offsets(source, faces, owner, coordinates, layer_volumes, thickness) -> np.
         return orientation[face] * normal / np.linalg.norm(normal, axis=1, keepdims=True)
 
     offsets = np.zeros_like(coordinates)
-    node_faces = [set() for _ in range(len(coordinates))]
+    adjacent_faces = [_adjacent_faces(dim, tag, faces) for dim, tag in source]
     for index, (dim, tag) in enumerate(source):
         nodes = np.flatnonzero(owner == index)
         if not nodes.size:
             continue
-        adjacent = _adjacent_faces(dim, tag, faces)
-        for node in nodes:
-            node_faces[node] = set(adjacent)
+        adjacent = adjacent_faces[index]
         face_normals = [normals(face, nodes) for face in adjacent]
         if len(face_normals) == 1:
             offsets[nodes] = face_normals[0]
@@ -215,7 +215,8 @@ def _offsets(source, faces, owner, coordinates, layer_volumes, thickness) -> np.
             )
     for rim, (face, other) in _convex_rims(source, faces, layer_volumes, thickness, normals, owner):
         for near, far in ((face, other), (other, face)):
-            nodes = np.flatnonzero([near in faces_of and far not in faces_of for faces_of in node_faces])
+            on_near_only = [index for index, of in enumerate(adjacent_faces) if near in of and far not in of]
+            nodes = np.flatnonzero(np.isin(owner, on_near_only))
             closest, _ = gmsh.model.getClosestPoint(1, rim, coordinates[nodes].ravel())
             distance = np.linalg.norm(coordinates[nodes] - np.asarray(closest).reshape(-1, 3), axis=1)
             blend = np.clip(1 - distance / (BLEND_DISTANCE * thickness), 0, None)
@@ -366,8 +367,7 @@ def _elements(
     """The prisms' tetrahedra in the layer volumes; the triangles of their faces on the mirror
     planes and on the layer's top; the segments of the top's and the columns' edges; by the
     entity that holds them."""
-    position = np.zeros((int(row_tags.max()) + 1, 3))
-    position[row_tags.ravel()] = rows.reshape(-1, 3)
+    position = _positions(row_tags, rows)
     elements: dict[tuple[int, int], list[np.ndarray]] = {}
     for index, (dim, _) in enumerate(source):
         column, top = layer_entities[(index, 0)], layer_entities[(index, 1)]
@@ -379,13 +379,8 @@ def _elements(
         cells = source_cells[index]
         elements.setdefault(top, []).append(row_tags[-1][cells])
         if dim == 2:
-            prisms = np.concatenate(
-                [
-                    np.hstack([below[cells], above[cells]])
-                    for below, above in zip(row_tags[:-1], row_tags[1:], strict=True)
-                ]
-            )
-            elements.setdefault(column, []).append(_positive(split_prisms(prisms).reshape(-1, 4), position))
+            tetrahedra = split_prisms(_prisms(cells, row_tags)).reshape(-1, 4)
+            elements.setdefault(column, []).append(_positive(tetrahedra, position))
         elif column[0] == 2:
             quadrangles = np.concatenate(
                 [
@@ -406,29 +401,35 @@ def _add_elements(elements: dict[tuple[int, int], np.ndarray]) -> None:
         next_tag += len(nodes)
 
 
-def _prism_shares(source, source_cells, row_tags, rows) -> tuple[np.ndarray, np.ndarray]:
-    """A sixth of every prism's volume to each of its corners, summed per node; with the nodes'
-    coordinates (gmsh renumbers nodes when it meshes)."""
+def _positions(row_tags: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Coordinates of the layer's nodes by node tag."""
     position = np.zeros((int(row_tags.max()) + 1, 3))
     position[row_tags.ravel()] = rows.reshape(-1, 3)
-    prisms = np.concatenate(
+    return position
+
+
+def _prisms(triangles: np.ndarray, row_tags: np.ndarray) -> np.ndarray:
+    """The prisms stacked on interface triangles (rows of interface node indices): node tags,
+    the triangle on one row then the same triangle on the next, row after row."""
+    return np.concatenate(
         [
-            np.hstack([below[cells], above[cells]])
-            for (dim, _), cells in zip(source, source_cells, strict=True)
-            if dim == 2
+            np.hstack([below[triangles], above[triangles]])
             for below, above in zip(row_tags[:-1], row_tags[1:], strict=True)
         ]
     )
-    tetrahedra = split_prisms(prisms)
-    volumes = np.abs(_signed_volumes(position[tetrahedra.reshape(-1, 4)])).reshape(-1, 3).sum(axis=1)
+
+
+def _prism_shares(source, source_cells, row_tags, rows) -> tuple[np.ndarray, np.ndarray]:
+    """A sixth of every prism's volume to each of its corners, summed per node; with the nodes'
+    coordinates (gmsh renumbers nodes when it meshes)."""
+    position = _positions(row_tags, rows)
+    prisms = np.concatenate(
+        [_prisms(cells, row_tags) for (dim, _), cells in zip(source, source_cells, strict=True) if dim == 2]
+    )
+    volumes = measures(position[split_prisms(prisms).reshape(-1, 4)]).reshape(-1, 3).sum(axis=1)
     shares = np.bincount(prisms.ravel(), weights=np.repeat(volumes / 6, 6), minlength=position.shape[0])
     corners = np.unique(prisms)
     return position[corners], shares[corners]
-
-
-def _signed_volumes(corners: np.ndarray) -> np.ndarray:
-    edges = corners[:, 1:] - corners[:, :1]
-    return np.einsum("ij,ij->i", np.cross(edges[:, 0], edges[:, 1]), edges[:, 2]) / 6
 
 
 def lumped_mass(shares: tuple[np.ndarray, np.ndarray], core_volumes: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -448,13 +449,10 @@ def lumped_mass(shares: tuple[np.ndarray, np.ndarray], core_volumes: list[int]) 
     for volume in core_volumes:
         _, tetrahedra = gmsh.model.mesh.getElementsByType(4, volume)
         tetrahedra = tetrahedra.astype(np.int64).reshape(-1, 4)
-        quarters = np.abs(_signed_volumes(position[tetrahedra])) / 4
+        quarters = measures(position[tetrahedra]) / 4
         mass += np.bincount(tetrahedra.ravel(), weights=np.repeat(quarters, 4), minlength=mass.size)
     share_points, share_values = shares
-    distance, nearest = cKDTree(position[node_tags]).query(share_points)
-    if distance.max() > 1e-9 * max(1.0, float(np.abs(share_points).max())):
-        raise RuntimeError("a node of the prism layer has gone from the mesh")
-    np.add.at(mass, node_tags[nearest], share_values)
+    np.add.at(mass, values_at(share_points, position[node_tags], node_tags), share_values)
     stored = np.flatnonzero(mass > 0)
     return position[stored], mass[stored]
 
@@ -462,11 +460,7 @@ def lumped_mass(shares: tuple[np.ndarray, np.ndarray], core_volumes: list[int]) 
 def _positive(tetrahedra: np.ndarray, position: np.ndarray) -> np.ndarray:
     """The tetrahedra with their last two nodes swapped where they are negatively oriented."""
     corners = position[tetrahedra]
-    volume = np.einsum(
-        "ij,ij->i",
-        np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]),
-        corners[:, 3] - corners[:, 0],
-    )
+    negative = np.linalg.det(corners[:, 1:] - corners[:, :1]) < 0
     flipped = tetrahedra.copy()
-    flipped[volume < 0] = flipped[volume < 0][:, [0, 1, 3, 2]]
+    flipped[negative] = flipped[negative][:, [0, 1, 3, 2]]
     return flipped

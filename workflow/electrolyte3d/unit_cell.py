@@ -40,7 +40,7 @@ def build(cell: UnitCell) -> dict[str, list[int]]:
     width, depth = (extent * scale for extent in cell.cell_size)
     thickness = cell.electrode_thickness * scale
 
-    electrolyte = _electrolyte(cell, inset=0.0)
+    electrolyte = add_core(cell, inset=0.0)
     block = occ.addBox(0.0, 0.0, -thickness, width, depth, thickness)
     electrode, _ = occ.cut([(3, block)], electrolyte, removeTool=False)
     _, parents = occ.fragment(electrolyte, electrode)
@@ -61,10 +61,13 @@ def name_groups(cell: UnitCell, electrolyte: list[int], electrode: list[int]) ->
     )
 
 
-def _electrolyte(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
-    """The electrolyte (``inset`` 0) or the part of it farther than ``inset`` (gmsh units) from
-    the interface: the substrate box above z = inset fused with the pillars shrunk by ``inset``
-    in radius and at the tip, up to z = inset."""
+def add_core(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
+    """The electrolyte farther than ``inset`` (gmsh units) from the interface, as new volumes of
+    the current model (with ``inset`` 0, the whole electrolyte): the substrate box above z = inset
+    fused with the pillars shrunk by ``inset`` in radius and at the tip, up to z = inset.
+    Fragmenting the cell's electrolyte with it leaves the layer the mesh ladder fills with prisms
+    (:mod:`electrolyte3d.prism_layer`), ``inset`` thick along every interface face and square at
+    the pillar rims."""
     occ = gmsh.model.occ
     scale = 1 / GMSH_LENGTH_UNIT
     width, depth = (extent * scale for extent in cell.cell_size)
@@ -74,14 +77,6 @@ def _electrolyte(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
         solid += _quarter_pillars(cell, inset)
         solid, _ = occ.fuse(solid[:1], solid[1:])
     return solid
-
-
-def add_core(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
-    """The electrolyte farther than ``inset`` (gmsh units) from the interface, as new volumes of
-    the current model: fragmenting the cell's electrolyte with it leaves the layer the mesh
-    ladder fills with prisms (:mod:`electrolyte3d.prism_layer`), ``inset`` thick along every
-    interface face and square at the pillar rims."""
-    return _electrolyte(cell, inset)
 
 
 def _quarter_pillars(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
