@@ -94,6 +94,7 @@ def _design_cases(config: Mapping) -> Iterator[Case]:
                 *(design[key] for key in CELL_AXES),
                 study,
                 _smallest_element(config, UnitCell),
+                _layer_thickness(config),
             )
             yield Case(
                 name=name,
@@ -317,7 +318,15 @@ def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint
             name,
             physics,
             functools.partial(
-                _unit_cell, name, domain, lattice, diameter, pitch, height, smallest=_smallest_element(config, UnitCell)
+                _unit_cell,
+                name,
+                domain,
+                lattice,
+                diameter,
+                pitch,
+                height,
+                smallest=_smallest_element(config, UnitCell),
+                layer_thickness=_layer_thickness(config),
             ),
             pitch * UM,
             {
@@ -452,6 +461,11 @@ def _smallest_element(config: Mapping, shape_type: type[Shape]) -> float:
     return node * UM
 
 
+def _layer_thickness(config: Mapping) -> float:
+    """The 3D cells' prism layer thickness, m."""
+    return config["mesh"]["cell"]["boundary_layer_thickness_um"] * UM
+
+
 def _cross_section(domain: Mapping, width: float, height: float, centres: list[float], study: str) -> CrossSection:
     return CrossSection(
         electrode_length=domain["electrode_length_um"] * UM,
@@ -487,10 +501,19 @@ def _checked_section(
 
 
 def _unit_cell(
-    case: str, domain: Mapping, lattice: str, diameter: float, pitch: float, height: float, study: str, smallest: float
+    case: str,
+    domain: Mapping,
+    lattice: str,
+    diameter: float,
+    pitch: float,
+    height: float,
+    study: str,
+    smallest: float,
+    layer_thickness: float,
 ) -> UnitCell:
     """A checked 3D unit cell from the config's values (um); ``smallest`` is the smallest element
-    the mesh places (at the pillar rims), which a pillar and the gap between pillars must exceed."""
+    the mesh places (at the pillar rims), which a pillar and the gap between pillars must exceed,
+    and ``layer_thickness`` (m) the prism layer's, which must fit the cell."""
     if study != "anode":
         raise ConfigError(f"case '{case}': a 3D unit cell (dimension: 3) solves the anode study only; set study: anode")
     cell = UnitCell(
@@ -502,6 +525,7 @@ def _unit_cell(
         electrode_thickness=domain["electrode_thickness_um"] * UM,
     )
     cell.check(case, smallest)
+    cell.check_layer(f"case '{case}'", layer_thickness)
     return cell
 
 

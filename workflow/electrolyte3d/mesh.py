@@ -426,15 +426,10 @@ def generate_unit_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: in
     # film's depletion time was 5.3 % late on level 1 when it shrank with the level too
     thickness = settings.boundary_layer_thickness
     row_fractions = settings.layer_fractions(level)
-    pillar = [cell.pillar_diameter / 2, cell.pillar_height] if cell.pillar_height > 0 else []
-    room = min([cell.substrate_thickness, *pillar])
-    if thickness >= room / 2:
-        raise MeshingError(
-            f"the prism layer (mesh/cell/boundary_layer_thickness_um = {thickness / 1e-6:g}) must be less than half "
-            f"the substrate thickness, the pillar radius and the pillar height ({room / 1e-6:g} um the least here)"
-        )
+    cell.check_layer(f"geometry {cell.key}", thickness)
     layer_volumes, core_volumes = _split_off_layer(cell, thickness / GMSH_LENGTH_UNIT)
     set_unit_cell_size_fields(settings, level)
+    renumber = gmsh.option.getNumber("Mesh.Renumber")
     gmsh.option.setNumber("Mesh.Algorithm", FRONTAL_DELAUNAY)
     gmsh.option.setNumber("Mesh.Algorithm3D", DELAUNAY_3D)
     gmsh.option.setNumber("Mesh.OptimizeNetgen", 1)
@@ -459,7 +454,7 @@ def generate_unit_cell(cell: UnitCell, settings: UnitCellMeshSettings, level: in
         ) from None
     finally:
         gmsh.option.setNumber("Mesh.MeshOnlyEmpty", 0)
-        gmsh.option.setNumber("Mesh.Renumber", 1)
+        gmsh.option.setNumber("Mesh.Renumber", renumber)
     return prism_layer.Layer(
         heights=row_fractions * thickness,
         volumes=layer_volumes,

@@ -364,6 +364,19 @@ class UnitCell:
             )
         _check_height(case, _um(self.pillar_height), _um(self.electrode_thickness))
 
+    def check_layer(self, label: str, thickness: float) -> None:
+        """Refuse a prism layer (``thickness``, m) that is not under half the substrate thickness,
+        the pillar radius and the pillar height: the core it leaves would vanish or touch itself.
+        ``label`` names what is checked (a case, a geometry)."""
+        pillar = [self.pillar_diameter / 2, self.pillar_height] if self.pillar_height > 0 else []
+        room = min([self.substrate_thickness, *pillar])
+        if thickness >= room / 2:
+            raise ConfigError(
+                f"{label}: mesh/cell/boundary_layer_thickness_um = {shown(_um(thickness))} must be less than half "
+                f"the substrate thickness, the pillar radius and the pillar height ({shown(_um(room))} um the "
+                "least here)"
+            )
+
 
 Shape = CrossSection | UnitCell
 """A case's shape; both kinds offer the same attributes and methods."""
