@@ -445,35 +445,49 @@ def test_a_failing_linear_solve_ends_the_case_as_diverged_with_the_pardiso_messa
     assert ds.sizes["time"] >= 2 and np.isfinite(ds.c_interface.values).all()
 
 
-def test_vectorised_volume_terms_equal_the_scikit_fem_forms():
-    """The solver evaluates forms.conduction and forms.conduction_concentration_sensitivity from
-    precomputed P1 geometry; they must equal scikit-fem's assembly of the forms themselves."""
+def test_conduction_weights_each_edge_by_kappa_at_its_midpoint():
+    """The solver's conduction matrix, from the P1 element geometry it keeps, against one
+    assembled independently from scikit-fem's global Laplacian."""
     points = np.linspace(0, 1e-5, 7)
     square = skfem.MeshTri.init_tensor(points, points**1.3 / 1e-5**0.3).with_boundaries(
         {"interface": lambda x: np.isclose(x[1], 0), "top": lambda x: np.isclose(x[1], 1e-5)}
     )
-    assert_vectorised_volume_terms_equal_the_forms(square)
+    assert_conduction_is_edge_weighted(square)
 
 
-def assert_vectorised_volume_terms_equal_the_forms(mesh: skfem.Mesh) -> None:
-    """Problem.conduction_data and conduction_concentration_sensitivity_data (from the element
-    geometry the solver keeps) equal scikit-fem's assembly of the forms on ``mesh``, and
-    potential_jacobian is the phi-phi block of jacobian."""
+def assert_conduction_is_edge_weighted(mesh: skfem.Mesh) -> None:
+    """On ``mesh``: Problem.conduction_data is the Laplacian with each off-diagonal (i, j) times
+    kappa((c_i + c_j) / 2) and zero row sums, which for a uniform c is Galerkin's kappa(c) K;
+    conduction_concentration_sensitivity_data is its exact derivative in c (K_kappa(c) phi is
+    linear in c, so a difference of any size is exact); potential_jacobian is the phi-phi block of
+    jacobian."""
     problem = Problem(mesh, MMS_PHYSICS)
     rng = np.random.default_rng(1)
     c, phi = rng.uniform(500, 1500, problem.nodes), rng.uniform(-0.1, 0.1, problem.nodes)
     k = MMS_PHYSICS.conductivity_per_concentration
-    reference = skfem.Basis(mesh, p1_element(mesh), intorder=3)
-    expected = forms.conduction.assemble(reference, kappa=k * reference.interpolate(c))
-    got = sp.coo_matrix((problem.conduction_data(c), tuple(problem.element_pairs)), shape=expected.shape)
-    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
-    expected = forms.conduction_concentration_sensitivity.assemble(
-        reference, dkappa_dc=k, grad_phi=reference.interpolate(phi).grad
+    laplace = forms.laplace.assemble(skfem.Basis(mesh, p1_element(mesh))).tocoo()
+    shape = laplace.shape
+
+    def conduction(values):
+        return sp.coo_matrix((problem.conduction_data(values), tuple(problem.element_pairs)), shape=shape).toarray()
+
+    off = laplace.row != laplace.col
+    expected = sp.coo_matrix(
+        (laplace.data[off] * k * (c[laplace.row[off]] + c[laplace.col[off]]) / 2, (laplace.row[off], laplace.col[off])),
+        shape=shape,
+    ).toarray()
+    expected -= np.diag(expected.sum(axis=1))
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(conduction(c), expected, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(
+        conduction(np.full_like(c, 800.0)), k * 800.0 * laplace.toarray(), rtol=0, atol=1e-12 * scale
     )
-    got = sp.coo_matrix(
-        (problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=expected.shape
+    sensitivity = sp.coo_matrix(
+        (problem.conduction_concentration_sensitivity_data(phi), tuple(problem.element_pairs)), shape=shape
     )
-    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12, atol=1e-12 * abs(expected).max())
+    change = rng.uniform(-100, 100, problem.nodes)
+    exact = (conduction(c + change) - conduction(c)) @ phi
+    np.testing.assert_allclose(sensitivity @ change, exact, rtol=0, atol=1e-10 * np.abs(exact).max())
     x = np.concatenate([c, phi])
     potential = np.searchsorted(problem.free, np.arange(problem.nodes, 2 * problem.nodes))
     whole = problem.jacobian(x)[potential][:, potential]

@@ -3,8 +3,10 @@
     dc/dt = div(D_amb grad c)                     salt balance
     div i = 0,  i = -kappa(c) grad phi - F (D+ - D-) grad c,  kappa = (F^2 (D+ + D-) / RT) c
 
-Coefficients reach a form through ``w``: ``w['kappa']`` (S m-1), ``w['dkappa_dc']``,
-``w['grad_phi']``, ``w['rate']`` (a boundary flux) and its derivatives, all at quadrature points.
+Coefficients reach a form through ``w``: ``w['rate']`` (a boundary flux) and its derivative, at
+quadrature points. The conduction term kappa(c) grad(phi) . grad(v) is not a form here:
+:meth:`electrolyte3d.problem.Problem.conduction_data` builds it from the Laplacian's element
+matrices with kappa on each edge, which a quadrature of kappa(c_h) cannot do.
 """
 
 import numpy as np
@@ -21,18 +23,6 @@ def mass(u, v, w):
 @BilinearForm
 def laplace(u, v, w):
     return dot(grad(u), grad(v))
-
-
-@BilinearForm
-def conduction(u, v, w):
-    """Ionic conduction kappa(c) grad(phi) . grad(v), differentiated in phi."""
-    return w["kappa"] * dot(grad(u), grad(v))
-
-
-@BilinearForm
-def conduction_concentration_sensitivity(u, v, w):
-    """kappa(c) grad(phi) . grad(v), differentiated in c (kappa is linear in c)."""
-    return w["dkappa_dc"] * u * dot(w["grad_phi"], grad(v))
 
 
 @LinearForm

@@ -11,9 +11,10 @@ In the electrolyte, with the normal n out of the electrolyte (into the electrode
 
 with kappa(c) = (kappa / c) c and i_loc(c, phi) the Butler-Volmer reaction current density into
 the electrode (plating here, intercalation on a cathode): positive under the applied current, it
-removes (1 - t+) i_loc / F of salt from the electrolyte. Tested with the P1 basis v_i, with K the
-Laplacian (stiffness) matrix, M the lumped mass, K_kappa(c) the conduction matrix and
-R_i = int_interface i_loc v_i the reaction term, the residual is
+removes (1 - t+) i_loc / F of salt from the electrolyte. Tested with the P1 basis v_i, with K
+the Laplacian (stiffness) matrix, M the lumped mass, K_kappa(c) the conduction matrix (K with
+each edge weighted by kappa at its midpoint, :meth:`Problem.conduction_data`) and R_i =
+int_interface i_loc v_i the reaction term, the residual is
 
     F_c   = M dc/dt + D_amb K c + (1 - t+)/F R(c, phi)                         salt balance
     F_phi = K_kappa(c) phi + F (D+ - D-) K c + R(c, phi) - int_top i_app v_i   current balance
@@ -137,15 +138,11 @@ class Problem(NewtonSystem):
         self.element_pairs = laplace.indices
         self.facet_pairs = forms.boundary_flux_sensitivity.coo_data(self.interface, rate_derivative=1.0).indices
         self._laplace_data = laplace.data
-        # P1 element geometry, fixed per mesh: the volume terms of forms.conduction and
-        # forms.conduction_concentration_sensitivity are integrated exactly from it (their
-        # integrands are linear on each triangle or tetrahedron; tests/test_solver.py checks they
-        # equal scikit-fem's assembly of the forms), several times faster than generic kernels
+        # the P1 element stiffness, fixed per mesh, from which the conduction matrix and its
+        # derivative are built each iteration (conduction_data)
         self._dofs = basis.element_dofs
         vertices = self._dofs.shape[0]
         self._stiffness = laplace.data.reshape(vertices, vertices, -1)  # [trial j, test i, element]
-        self._gradients = np.array([phi_i[0].grad[:, :, 0] for phi_i in basis.basis])  # [i, x/y(/z), element]
-        self._basis_integral = basis.dx.sum(axis=1) / vertices  # integral of each P1 basis function
         self._interface_values = np.array([np.asarray(phi_i[0]) for phi_i in self.interface.basis])
         self._plan_jacobian(self.jacobian_terms())
 
@@ -206,20 +203,34 @@ class Problem(NewtonSystem):
         return abs(self.interface_current(x) - self.applied_current) / self.applied_current
 
     def conduction_data(self, c: np.ndarray) -> np.ndarray:
-        """COO data (scikit-fem's order) of forms.conduction: kappa(c) is linear and the P1
-        gradients constant, so each element's integral is kappa at the centroid (the mean of the
-        vertex values) times the element's P1 stiffness."""
-        kappa = self.physics.conductivity_per_concentration * c[self._dofs].mean(axis=0)
-        return (self._stiffness * kappa).ravel()
+        """COO data (scikit-fem's order) of the conduction matrix K_kappa(c): each element's P1
+        stiffness with every edge (i, j) weighted by kappa at the edge's midpoint,
+        kappa((c_i + c_j) / 2), and the diagonal such that each row sums to zero.
+
+        Galerkin's kappa at the element's centroid depends on how a prism of the 3D layer is split
+        into tetrahedra (one or three corners on the lower row), which shows as a lateral spread of
+        a flat film's interface c; the edge weights do not: across a row of the layer every edge
+        carries kappa at the row's middle, so each interface node sees the 1D column flux. The two
+        agree for a uniform c, differ by O(h grad kappa) otherwise (a quadrature error, which
+        keeps the P1 order: tests/test_solver.py), and both keep K_kappa symmetric with zero row
+        sums, so the conduction terms cancel in the charge balance."""
+        corner = c[self._dofs]  # [vertex, element]
+        edge_kappa = self.physics.conductivity_per_concentration * (corner[:, None, :] + corner[None, :, :]) / 2
+        data = self._stiffness * edge_kappa
+        diagonal = np.arange(data.shape[0])
+        data[diagonal, diagonal] = 0.0
+        data[diagonal, diagonal] = -data.sum(axis=0)
+        return data.ravel()
 
     def conduction_concentration_sensitivity_data(self, phi: np.ndarray) -> np.ndarray:
-        """COO data of forms.conduction_concentration_sensitivity: dkappa/dc times the integral
-        of the trial function (element measure / vertices) times grad(phi) . grad(v_i), the same
-        for every trial j."""
-        grad_phi = np.einsum("ie,ide->de", phi[self._dofs], self._gradients)
-        per_test = np.einsum("de,ide->ie", grad_phi, self._gradients) * self._basis_integral
-        per_test *= self.physics.conductivity_per_concentration
-        return np.broadcast_to(per_test, (per_test.shape[0], *per_test.shape)).ravel()
+        """COO data of d(K_kappa(c) phi)/dc: the test row i of an element gets, from trial j != i,
+        (dkappa/dc / 2) K_ij (phi_j - phi_i), and from trial i the sum of these over j."""
+        corner = phi[self._dofs]
+        data = self._stiffness * (corner[:, None, :] - corner[None, :, :])  # [trial j, test i, element]
+        data *= self.physics.conductivity_per_concentration / 2
+        diagonal = np.arange(data.shape[0])
+        data[diagonal, diagonal] = data.sum(axis=0)
+        return data.ravel()
 
     def residual(self, x: np.ndarray, mass_coefficient: float = 0.0, history: np.ndarray | None = None) -> np.ndarray:
         """Residual [salt; current] of all unknowns at x. The time derivative is approximated as
