@@ -3,7 +3,7 @@
 #               and write its report (results/report.html)
 #   make test   same set-up, then the linters (make lint) and the test suite
 #   make bench  same set-up, then the benchmarks (results/bench/bench.csv)
-#   make bench-3d  the 3D unit cells' per-level costs (results/bench/bench_3d.csv)
+#   make bench-3d  the 3D unit cells' per-level costs (results/bench/bench_3d.csv; LEVELS="0 1" for some)
 #   make cases  the table of cases the study defines (results/cases.csv), nothing solved
 # STUDY=config/studies/<name>.yaml runs a ready-made study instead of config/config.yaml.
 PYTHON ?= python3
@@ -30,7 +30,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/bench.py
 
 bench-3d: $(INSTALLED)
-	$(BIN)/python benchmarks/bench.py --cells --end-time 1
+	$(BIN)/python benchmarks/bench.py --cells --end-time 1 $(if $(LEVELS),--cell-levels $(LEVELS))
 
 test: lint
 	$(BIN)/pytest
