@@ -94,8 +94,6 @@ def level_benchmark(level: int, end_time: float, superlu: bool) -> dict:
         "assembly_s": assembly,
         "linear_solve_s": linear,
         "pardiso_22_33_s": bare,
-        "pardiso_memory_mb": pardiso_memory,
-        **iterative,
         "time_steps": solution.steps,
         "newton_per_step": solution.newton_iterations / max(solution.steps, 1),
         "wall_per_step_s": transient_wall / max(solution.steps, 1),
