@@ -438,13 +438,13 @@ def _bare_pardiso(matrix, rhs) -> tuple[float, float, object]:
     pardiso._call_pardiso(matrix, b)
 
     def refactor_and_solve():
-        pardiso.set_phase(22)
-        pardiso._call_pardiso(matrix, b)
-        pardiso.set_phase(33)
-        return pardiso._call_pardiso(matrix, b)
+        for phase in (22, 33):
+            pardiso.set_phase(phase)
+            pardiso._call_pardiso(matrix, b)
 
     seconds = _best(refactor_and_solve, repeats=3)
-    solution = refactor_and_solve()
+    pardiso.set_phase(33)
+    solution = pardiso._call_pardiso(matrix, b)
     memory = max(pardiso.iparm[14], pardiso.iparm[15] + pardiso.iparm[16]) / 1024
     return seconds, memory, solution
 

@@ -330,9 +330,9 @@ FLAT_PHYSICS = dataclasses.replace(TRANSIENT_PHYSICS, current_density=15.0)
 DEPLETION_FRACTION = 0.45
 
 
-def slab_depletion_time(physics: Physics, thickness: float) -> float:
+def slab_depletion_time(physics: Physics, thickness: float, fraction: float = DEPLETION_FRACTION) -> float:
     flux = physics.salt_consumed_per_charge * physics.current_density
-    threshold = physics.c0 - DEPLETION_FRACTION * physics.c0
+    threshold = physics.c0 - fraction * physics.c0
     return brentq(lambda t: slab_interface_drop(t, physics.D_ambipolar, flux, thickness) - threshold, 1e-3, 1e5)
 
 
@@ -396,12 +396,7 @@ def test_a_flat_cells_interface_depletes_alike_whichever_way_its_prisms_are_spli
     settings = SolverSettings("transient", 1e-8, 20, 1e-4, 1e4, 1e-4, 0.1)
     solution = transient(problem, settings, [1e4])
     assert solution.status == "depleted"
-    flux = physics.salt_consumed_per_charge * physics.current_density
-    exact = brentq(
-        lambda t: slab_interface_drop(t, physics.D_ambipolar, flux, FLAT_CELL.substrate_thickness) - 0.9 * physics.c0,
-        1e-3,
-        1e5,
-    )
+    exact = slab_depletion_time(physics, FLAT_CELL.substrate_thickness, fraction=0.1)
     assert solution.event_time == pytest.approx(exact, rel=2e-3)
     c = problem.split(solution.snapshots[-1].x)[0][problem.interface_nodes]
     assert c.max() / c.min() - 1 < 2e-5
