@@ -209,3 +209,57 @@ def test_figures_of_a_stationary_study_have_no_time_axis(paper_study):
     steady = paper_study.isel(time=0, drop=True)
     assert "steady state" in plots.uniformity(steady)._suptitle.get_text()
     assert "steady state" in plots.interface_profiles(steady, None)._suptitle.get_text()
+
+
+def ridge_and_cells() -> xr.Dataset:
+    """A study of one 2D ridge (100 um wide) and two 3D cells of 100 um cylinders at the same
+    pitch, one diverged, and a 3D cell of other pillars: values and relative bars set by hand."""
+    cases = ["ridge", "square", "hexagonal", "narrow", "broken"]
+    return xr.Dataset(
+        {
+            "status": ("case", ["depleted", "depleted", "depleted", "depleted", "diverged"]),
+            "grid_status": ("case", ["converged", "converged", "not_converged", "converged", "converged"]),
+            "depletion_time": ("case", [150.0, 160.0, 140.0, 200.0, 1.0]),
+            "depletion_time_total_error": ("case", [0.01, 0.02, 0.05, 0.01, 0.01]),
+            "c_cv": (("time", "case"), [[0.1, 0.2, 0.3, 0.4, 0.5], [0.5, 0.4, 0.6, 0.2, 0.5]]),
+            "c_cv_total_error": (("time", "case"), [[0.1] * 5, [0.1, 0.05, 0.2, 0.1, 0.1]]),
+        },
+        coords={
+            "case": cases,
+            "time": [1.0, 100.0],
+            "dimension": ("case", [2, 3, 3, 3, 3]),
+            "lattice": ("case", ["", "square", "hexagonal", "square", "square"]),
+            "pillar_width": ("case", [100 * UM, np.nan, np.nan, np.nan, np.nan]),
+            "pillar_diameter": ("case", [np.nan, 100 * UM, 100 * UM, 50 * UM, 100 * UM]),
+            "pillar_pitch": ("case", [400 * UM] * 5),
+            "pillar_height": ("case", [150 * UM] * 5),
+            "substrate_thickness": ("case", [37.5 * UM] * 5),
+        },
+    )
+
+
+def test_each_cell_minus_its_ridge_carries_the_sum_of_both_bars():
+    table = summary.ridge_cell_table(ridge_and_cells(), 100.0).set_index("cell")
+    assert list(table.index) == ["square", "hexagonal"]  # not the other pillars, not the diverged cell
+    square, hexagonal = table.loc["square"], table.loc["hexagonal"]
+    assert (square.ridge, square.pillars_um, square.cv_time_s) == ("ridge", "100 / 400 / 150", 100.0)
+    assert square.difference_depletion_time_s == pytest.approx(10.0)
+    assert square.difference_depletion_time_error_s == pytest.approx(160 * 0.02 + 150 * 0.01)
+    assert square.relative_difference_depletion_time == pytest.approx(10 / 150)
+    assert square.relative_difference_depletion_time_error == pytest.approx((3.2 + 1.5) / 150)
+    assert hexagonal.difference_c_cv == pytest.approx(0.1)
+    assert hexagonal.difference_c_cv_error == pytest.approx(0.6 * 0.2 + 0.5 * 0.1)
+    assert hexagonal.cell_grid_status == "not_converged"
+
+
+def test_the_ridge_against_cell_figure_draws_every_bar_with_its_error():
+    figure = plots.ridge_against_cell(ridge_and_cells(), 100.0)
+    depletion, cv, difference, over_time = figure.axes[:4]
+    assert sorted(patch.get_height() for patch in depletion.patches) == [140.0, 150.0, 160.0]
+    bars = [segment for lines in depletion.collections for segment in lines.get_segments()]
+    assert sorted(np.ptp(segment[:, 1]) / 2 for segment in bars) == pytest.approx([1.5, 3.2, 7.0])
+    assert sorted(round(patch.get_height(), 9) for patch in difference.patches) == pytest.approx(
+        [-20.0, -100 / 15, 100 / 15, 20.0]
+    )
+    assert difference.get_ylabel().endswith("[%]") and over_time.get_xscale() == "log"
+    assert "not grid-converged (finest level used): hexagonal" in figure._suptitle.get_text()

@@ -18,7 +18,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.tri import Triangulation
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
-from electrolyte3d import study
+from electrolyte3d import study, summary
 from electrolyte3d.convergence import find_quantity
 from electrolyte3d.geometry import ELECTRODE, ELECTROLYTE, INSULATION, INTERFACE, TOP
 from electrolyte3d.parameters import UM
@@ -497,63 +497,101 @@ def _error_bars(axis, table: pd.DataFrame, x: str, metric: str) -> None:
 
 
 def ridge_against_cell(ds, time: float | None):
-    """2D ridges against 3D cells of the same pillars (:func:`study.ridge_cell_groups`): time to
+    """2D ridges against 3D cells of the same pillars (:func:`summary.ridge_cell_table`): time to
     depletion and interface CV of c at ``time`` (or of the steady state) per arrangement, one
-    group per pillar size, pitch and height, and the CV of every compared case over time."""
+    group per pillar size, pitch and height, and each cell minus its ridge relative to the ridge,
+    all with their total (grid + time) error bars; and the CV of every compared case over time."""
     sns.set_theme(style="whitegrid", context="paper")
     shown, note = _shown(ds)
-    groups = study.ridge_cell_groups(
-        {case: {key: shown[key].sel(case=case).item() for key in study.RIDGE_CELL_KEYS} for case in shown.case.values}
-    )
-    compared = [(label, case) for label, cases in groups.items() for case in cases]
-    at = shown.sel(time=time) if time is not None else shown
-    table = pd.DataFrame(
-        {
-            "case": [case for _, case in compared],
-            "arrangement": [
-                f"3D {shown.lattice.sel(case=case).item()}"
-                if shown.dimension.sel(case=case).item() == 3
-                else "2D ridge"
-                for _, case in compared
-            ],
-            "pillars": [label for label, _ in compared],
-            "depletion": [shown.depletion_time.sel(case=case).item() for _, case in compared],
-            "cv": [at.c_cv.sel(case=case).item() for _, case in compared],
-        }
-    )
+    comparison = summary.ridge_cell_table(ds, time)
     over_time = time is not None
-    figure, axes = plt.subplots(1, 3 if over_time else 2, figsize=(13 if over_time else 9, 4), layout="constrained")
-    order = sorted(table.arrangement.unique())
+    figure, axes = plt.subplots(1, 4 if over_time else 3, figsize=(17 if over_time else 13, 4.2), layout="constrained")
     when = f"t = {time:.3g} s" if over_time else "steady state"
-    panels = (
-        ("depletion", "time to depletion [s]", "no compared case depleted"),
-        ("cv", f"CV of interface c at {when} [-]", "no value"),
-    )
-    for axis, (metric, label, empty) in zip(axes[:2], panels, strict=True):
-        axis.set_xlabel("pillar width or diameter / pitch / height")
-        axis.set_ylabel(label)
-        if table[metric].isna().all():
+    if comparison.empty:
+        for axis in axes:
             axis.text(
-                0.5,
-                0.5,
-                empty if not table.empty else "no ridge and cell with the same pillars",
-                ha="center",
-                va="center",
-                transform=axis.transAxes,
+                0.5, 0.5, "no ridge and cell with the same pillars", ha="center", va="center", transform=axis.transAxes
             )
-            continue
-        sns.barplot(table, x="pillars", y=metric, hue="arrangement", hue_order=order, ax=axis, palette="deep")
-    if over_time:
-        for case, arrangement, pillars in table[["case", "arrangement", "pillars"]].itertuples(index=False):
-            axes[2].plot(shown.time, shown.c_cv.sel(case=case), marker=".", label=f"{arrangement}, {pillars}")
-        axes[2].set_xscale("log")
-        axes[2].set_xlabel("time [s]")
-        axes[2].set_ylabel("CV of interface c [-]")
-        if not table.empty:
-            axes[2].legend(fontsize="x-small")
-    title = "2D cross-section (ridges) against 3D unit cells (cylinders)" + (f"; {note}" if note else "")
-    figure.suptitle(title, fontsize="medium")
+    else:
+        cases = _ridge_cell_cases(comparison)
+        for axis, (column, error, label) in zip(
+            axes[:2],
+            (
+                ("depletion_time_s", "depletion_time_error_s", "time to depletion [s]"),
+                ("c_cv", "c_cv_error", f"CV of interface c at {when} [-]"),
+            ),
+        ):
+            _grouped_bars(axis, cases, "pillars", "arrangement", column, error)
+            axis.set(xlabel="pillar width or diameter / pitch / height [um]", ylabel=label)
+        differences = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "cell": comparison.lattice.map("3D {} - 2D ridge".format) + ", " + comparison.pillars_um,
+                        "quantity": quantity,
+                        "percent": 100 * comparison[f"relative_difference_{name}"],
+                        "percent_error": 100 * comparison[f"relative_difference_{name}_error"],
+                    }
+                )
+                for name, quantity in (("depletion_time", "time to depletion"), ("c_cv", f"CV of c at {when}"))
+            ]
+        )
+        _grouped_bars(axes[2], differences, "cell", "quantity", "percent", "percent_error")
+        axes[2].axhline(0, color="0.3", linewidth=0.8)
+        axes[2].set(xlabel="", ylabel="3D cell minus 2D ridge, relative to the ridge [%]")
+        axes[2].tick_params(axis="x", labelsize="x-small", labelrotation=15)
+        if over_time:
+            for case, arrangement, pillars in cases[["case", "arrangement", "pillars"]].itertuples(index=False):
+                axes[3].plot(shown.time, shown.c_cv.sel(case=case), marker=".", label=f"{arrangement}, {pillars} um")
+            axes[3].set_xscale("log")
+            axes[3].set(xlabel="time [s]", ylabel="CV of interface c [-]")
+            axes[3].legend(fontsize="x-small")
+        unconverged = sorted(
+            set(comparison.cell[comparison.cell_grid_status != "converged"])
+            | set(comparison.ridge[comparison.ridge_grid_status != "converged"])
+        )
+        if unconverged:
+            note = "; ".join(filter(None, [note, f"not grid-converged (finest level used): {', '.join(unconverged)}"]))
+    title = "2D cross-section (ridges) against 3D unit cells (cylinders); bars: total numerical error (grid + time)"
+    title += f"; {note}" if note else ""
+    figure.suptitle("\n".join(textwrap.wrap(title, width=int(12 * figure.get_figwidth()))), fontsize="medium")
     return figure
+
+
+def _ridge_cell_cases(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Each case of :func:`summary.ridge_cell_table` once: its arrangement, pillars, values and bars."""
+    parts = []
+    for role in ("ridge", "cell"):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "case": comparison[role],
+                    "arrangement": "2D ridge" if role == "ridge" else "3D " + comparison.lattice,
+                    "pillars": comparison.pillars_um,
+                    **{
+                        column: comparison[f"{role}_{column}"]
+                        for column in ("depletion_time_s", "depletion_time_error_s", "c_cv", "c_cv_error")
+                    },
+                }
+            )
+        )
+    return pd.concat(parts).drop_duplicates("case").sort_values(["pillars", "arrangement"])
+
+
+def _grouped_bars(axis, table: pd.DataFrame, x: str, hue: str, y: str, error: str) -> None:
+    """Bars of ``y`` per ``x`` category, side by side per ``hue``, each with its ``error`` bar."""
+    categories, hues = list(dict.fromkeys(table[x])), sorted(table[hue].unique())
+    width = 0.8 / len(hues)
+    palette = sns.color_palette("deep", len(hues))
+    for index, (name, colour) in enumerate(zip(hues, palette, strict=True)):
+        rows = table[table[hue] == name]
+        positions = np.array([categories.index(value) for value in rows[x]]) + (index - (len(hues) - 1) / 2) * width
+        axis.bar(positions, rows[y], width, color=colour, label=name)
+        bars = rows[error].to_numpy(dtype=float)
+        known = np.isfinite(bars) & np.isfinite(rows[y].to_numpy(dtype=float))
+        axis.errorbar(positions[known], rows[y][known], yerr=bars[known], fmt="none", ecolor="0.15", capsize=3)
+    axis.set_xticks(range(len(categories)), categories)
+    axis.legend(fontsize="x-small")
 
 
 def field_snapshot(result, time: float, points, triangles, c, grid_status: str):

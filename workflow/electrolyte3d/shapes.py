@@ -316,10 +316,10 @@ class UnitCell:
     def counts(self) -> dict:
         return {"dimension": 3, "lattice": self.lattice}
 
-    LEVEL0_NODES_PER_ROW: ClassVar[float] = 1.44e3
+    LEVEL0_NODES_PER_ROW: ClassVar[float] = 577
     """Electrolyte nodes per prism-layer row on level 0 of the paper's hexagonal cell (100 um
-    pillars at a 400 um pitch: 22,984 nodes, 16 rows; results/mesh_report.csv of
-    config/studies/pillars-3d.yaml); level 1 has 69,874 with 23 rows (estimate 74,000)."""
+    pillars at a 400 um pitch) on the default ladder: 9,810 nodes, 17 rows; level 1 has 29,141
+    with 25 rows (estimate 32,500) (`make bench-3d`, results/bench/bench_3d.csv)."""
     INTERFACE_AREA: ClassVar[float] = 9.28e-8
     """Its interface area, m2: other cells are estimated in proportion."""
 

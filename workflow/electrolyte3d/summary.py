@@ -1,5 +1,6 @@
-"""The study's tables: one row per case with its design parameters (results/cases.csv) and one
-row per case with its results at the common time and their error bars (results/summary.csv)."""
+"""The study's tables: one row per case with its design parameters (results/cases.csv), one
+row per case with its results at the common time and their error bars (results/summary.csv),
+and one row per 3D cell against the 2D ridge of the same pillars (results/ridge_vs_cell.csv)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import xarray as xr
 
 from electrolyte3d.cases import InvalidCase
 from electrolyte3d.shapes import Case
-from electrolyte3d.study import ERROR_PARTS, GEOMETRY_COORDINATES, PHYSICS_COORDINATES
+from electrolyte3d.study import (
+    ERROR_PARTS,
+    GEOMETRY_COORDINATES,
+    PHYSICS_COORDINATES,
+    RIDGE_CELL_KEYS,
+    UNUSABLE,
+    ridge_cell_groups,
+)
 
 
 def case_row(case: Case) -> dict:
@@ -138,3 +146,60 @@ def _column(name: str, variable: xr.DataArray) -> str:
     """``name`` with its units as a suffix ("D_plus_m2_s"); dimensionless names stay bare."""
     units = variable.attrs.get("units", "1")
     return name if units == "1" else f"{name}_{units.replace('-1', '').replace('-', '').replace(' ', '_')}"
+
+
+RIDGE_CELL_QUANTITIES = {"depletion_time": "depletion_time_s", "c_cv": "c_cv"}
+"""What results/ridge_vs_cell.csv compares, with the column stem that carries its units."""
+
+
+def ridge_cell_table(ds: xr.Dataset, time: float | None) -> pd.DataFrame:
+    """One row per 3D cell and 2D ridge of the same pillars (:func:`study.ridge_cell_groups`): the
+    time to depletion and the interface CV of c at ``time`` (None: of the steady state) of each,
+    and the cell minus the ridge, absolute and relative to the ridge, each beside its total (grid +
+    time) error bar. The difference's bar is the sum of the two bars, since both cases may err the
+    same way; NaN where a case did not deplete or has no bar. Unusable cases are left out."""
+    shown = ds.sel(case=~ds.status.isin(UNUSABLE))
+    at = shown.sel(time=time) if time is not None else shown
+    groups = ridge_cell_groups(
+        {case: {key: shown[key].sel(case=case).item() for key in RIDGE_CELL_KEYS} for case in shown.case.values}
+    )
+
+    def value_and_bar(case: str, name: str) -> tuple[float, float]:
+        if name not in at:
+            return np.nan, np.nan
+        value, relative = float(at[name].sel(case=case)), at.get(f"{name}_total_error")
+        return value, abs(value) * float(relative.sel(case=case)) if relative is not None else np.nan
+
+    rows = []
+    for pillars, cases in groups.items():
+        ridges = [case for case in cases if shown.dimension.sel(case=case).item() == 2]
+        cells = [case for case in cases if shown.dimension.sel(case=case).item() == 3]
+        for ridge in ridges:
+            for cell in cells:
+                row = {
+                    "pillars_um": pillars.removesuffix(" um"),
+                    "cell": cell,
+                    "lattice": shown.lattice.sel(case=cell).item(),
+                    "ridge": ridge,
+                    "cell_grid_status": shown.grid_status.sel(case=cell).item(),
+                    "ridge_grid_status": shown.grid_status.sel(case=ridge).item(),
+                    "cv_time_s": time if time is not None else np.nan,
+                }
+                for name, stem in RIDGE_CELL_QUANTITIES.items():
+                    (cell_value, cell_bar), (ridge_value, ridge_bar) = (
+                        value_and_bar(cell, name),
+                        value_and_bar(ridge, name),
+                    )
+                    unit = stem.removeprefix(name)
+                    row |= {
+                        f"cell_{stem}": cell_value,
+                        f"cell_{name}_error{unit}": cell_bar,
+                        f"ridge_{stem}": ridge_value,
+                        f"ridge_{name}_error{unit}": ridge_bar,
+                        f"difference_{stem}": cell_value - ridge_value,
+                        f"difference_{name}_error{unit}": cell_bar + ridge_bar,
+                        f"relative_difference_{name}": (cell_value - ridge_value) / abs(ridge_value),
+                        f"relative_difference_{name}_error": (cell_bar + ridge_bar) / abs(ridge_value),
+                    }
+                rows.append(row)
+    return pd.DataFrame(rows)

@@ -214,6 +214,12 @@ rule ridge_vs_cell_plot:
             category="Study",
             labels={"figure": "2D ridges against 3D cells"},
         ),
+        table=report(
+            "results/ridge_vs_cell.csv",
+            caption="../report/ridge_vs_cell_table.rst",
+            category="Study",
+            labels={"table": "3D cells minus 2D ridges"},
+        ),
     log:
         "results/logs/ridge_vs_cell_plot.log",
     conda:
