@@ -119,7 +119,7 @@ def test_a_flat_films_layer_has_flat_rows_and_stores_alike_along_the_interface(t
     assert volume == pytest.approx(cell.electrolyte_volume, rel=1e-12)
 
 
-@pytest.mark.parametrize("lattice", ["square", "hexagonal"])
+@pytest.mark.parametrize("lattice", ["square", "hexagonal", "ridge"])
 def test_a_pillar_cells_layer_is_conforming_and_stays_on_the_mirror_planes(lattice, tmp_path):
     """The layer leans at the tip rims without folding: no flat or inverted tetrahedron, the
     electrolyte's boundary is its outer faces only (no internal facet left unmatched), and the
@@ -137,8 +137,11 @@ def test_a_pillar_cells_layer_is_conforming_and_stays_on_the_mirror_planes(latti
     basis = skfem.FacetBasis(electrolyte, skfem.ElementTetP1(), facets=electrolyte.boundary_facets())
     outer = skfem.Functional(lambda w: 1.0 + 0 * w.x[0]).assemble(basis)
     width, depth = cell.cell_size
-    pillars = len(cell.pillar_centres)
-    mirror = 2 * (width + depth) * cell.substrate_thickness + pillars * cell.pillar_diameter * cell.pillar_height
+    # each quarter cylinder cuts d/2 x h out of two mirror planes; the half ridge also covers x = 0
+    pillars = cell.pillar_diameter * cell.pillar_height * len(cell.pillar_centres)
+    if lattice == "ridge":
+        pillars += depth * cell.pillar_height
+    mirror = 2 * (width + depth) * cell.substrate_thickness + pillars
     assert outer == pytest.approx(cell.interface_area + cell.cell_area + mirror, rel=2e-3)
     for axis, extent in ((0, width), (1, depth)):
         for plane in (0.0, extent):

@@ -34,7 +34,9 @@ COARSE = UnitCellMeshSettings(
 """A few thousand tetrahedra per paper cell: the cylinder's facets are still short enough for
 its volume and area to within a fraction of a percent."""
 
-CELLS = [paper_cell(lattice, height) for lattice in ("square", "hexagonal") for height in (150, 0)]
+CELLS = [paper_cell(lattice, height) for lattice in ("square", "hexagonal") for height in (150, 0)] + [
+    paper_cell("ridge")
+]
 
 
 def cell_id(cell: UnitCell) -> str:
@@ -84,14 +86,15 @@ def test_physical_groups_are_named_and_partition_the_boundary(built):
     assert set(surfaces) == electrolyte | electrode
 
 
-def test_rims_are_the_arcs_at_the_root_and_the_end_of_each_pillar(built):
+def test_rims_are_the_curves_at_the_root_and_the_end_of_each_pillar(built):
+    """Quarter circles on the cylinders' lattices, lines across the cell on the ridge."""
     cell, groups = built
     rims = unit_cell.rim_curves(groups)
     pillars = len(cell.pillar_centres) if cell.pillar_height > 0 else 0
     assert len(rims) == 2 * pillars
-    quarter_arc = math.pi * cell.pillar_diameter / 4 / UM
+    length = cell.cell_size[1] if cell.lattice == "ridge" else math.pi * cell.pillar_diameter / 4
     for curve in rims:
-        assert gmsh.model.occ.getMass(1, curve) == pytest.approx(quarter_arc, rel=1e-9)
+        assert gmsh.model.occ.getMass(1, curve) == pytest.approx(length / UM, rel=1e-9)
         z_min, z_max = gmsh.model.getBoundingBox(1, curve)[2::3]
         assert z_max - z_min < 1e-6
         assert min(abs(z_min), abs(z_min + cell.pillar_height / UM)) < 1e-6

@@ -301,7 +301,7 @@ def _cell_sweep_points(config: Mapping, sweep_name: str) -> Iterator[_SweepPoint
             )
     lattice = sweep.get("lattice", base.get("lattice"))
     if lattice is None:
-        raise ConfigError(f"sweep '{sweep_name}': a 3D sweep needs lattice: square or hexagonal")
+        raise ConfigError(f"sweep '{sweep_name}': a 3D sweep needs lattice: square, hexagonal or ridge")
     for values in _sweep_values(config, sweep_name):
         domain = _point_domain(config, base, sweep, values)
         cell = {key: values.get(key, base.get(key)) for key in CELL_AXES}

@@ -225,7 +225,11 @@ class UnitCell:
 
     - square lattice (pitch p): x, y in [0, p/2], a quarter pillar at the origin;
     - hexagonal lattice (nearest-neighbour distance p): x in [0, p/2], y in [0, p sqrt(3)/2],
-      quarter pillars at the origin and at (p/2, p sqrt(3)/2).
+      quarter pillars at the origin and at (p/2, p sqrt(3)/2);
+    - ridge "lattice" (pitch p): the 2D cross-section's ridges as a 3D cell, x in [0, p/2],
+      y in [0, p/8], half a ridge of width ``pillar_diameter`` (x in [0, d/2], every y). Its
+      solution does not vary in y, so it must equal the 2D ridge's: a check of the 3D ladder
+      against the 2D one (any depth gives the same; p/8 keeps it cheap).
 
     The electrode spans z in [-electrode_thickness, 0], the substrate z in [0, substrate_thickness]
     (its top face carries the applied current), each pillar z in [-pillar_height, 0]. A pillar
@@ -255,14 +259,15 @@ class UnitCell:
     @property
     def cell_size(self) -> tuple[float, float]:
         """Extent (x, y) of the reduced cell."""
-        height_factor = 1.0 if self.lattice == "square" else math.sqrt(3)
-        return self.pillar_pitch / 2, height_factor * self.pillar_pitch / 2
+        depth_factor = {"square": 1.0, "hexagonal": math.sqrt(3), "ridge": 0.25}[self.lattice]
+        return self.pillar_pitch / 2, depth_factor * self.pillar_pitch / 2
 
     @property
     def pillar_centres(self) -> tuple[tuple[float, float], ...]:
-        """(x, y) of the pillar axes on the cell's corners (each pillar a quarter in the cell)."""
+        """(x, y) of the pillar axes on the cell's corners (each pillar a quarter in the cell; the
+        ridge's mid-plane starts at the origin)."""
         width, depth = self.cell_size
-        return ((0.0, 0.0),) if self.lattice == "square" else ((0.0, 0.0), (width, depth))
+        return ((0.0, 0.0), (width, depth)) if self.lattice == "hexagonal" else ((0.0, 0.0),)
 
     @property
     def cell_area(self) -> float:
@@ -271,15 +276,21 @@ class UnitCell:
 
     @property
     def pillar_area(self) -> float:
-        """Pillar cross-section inside the cell (quarter discs)."""
+        """Pillar cross-section inside the cell (quarter discs; a ridge's half width x depth)."""
+        if self.lattice == "ridge":
+            return self.pillar_diameter / 2 * self.cell_size[1]
         return len(self.pillar_centres) * math.pi * self.pillar_diameter**2 / 16
 
     @property
     def interface_area(self) -> float:
         """Electrolyte/electrode interface in the cell: substrate underside outside the pillars,
-        pillar mantles (quarter cylinders) and pillar end faces."""
-        mantles = len(self.pillar_centres) * math.pi * self.pillar_diameter / 4 * self.pillar_height
-        return self.cell_area + (mantles if self.pillar_height > 0 else 0.0)
+        pillar mantles (quarter cylinders; a ridge's side) and pillar end faces."""
+        rims = (
+            self.cell_size[1]
+            if self.lattice == "ridge"
+            else len(self.pillar_centres) * math.pi * self.pillar_diameter / 4
+        )
+        return self.cell_area + (rims * self.pillar_height if self.pillar_height > 0 else 0.0)
 
     @property
     def electrolyte_volume(self) -> float:

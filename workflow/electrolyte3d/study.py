@@ -179,7 +179,7 @@ def build(
         lattice=(
             "case",
             [cases[case]["lattice"] for case in names],
-            {"long_name": "lattice of the pillars of a 3D case: square or hexagonal (empty: 2D case)"},
+            {"long_name": "lattice of the pillars of a 3D case: square, hexagonal or ridge (empty: 2D case)"},
         ),
         resolution=(
             "case",

@@ -2,10 +2,10 @@
 groups: the 3D counterpart of :mod:`electrolyte3d.geometry`.
 
 The electrolyte is the substrate box fused with the quarter cylinders of the pillars on the
-cell's corners; the electrode is the block below with the pillars cut out. Fragmenting the two
-makes their shared faces (the interface) one set of surfaces, so the mesh is conforming across
-it. Every side face of the cell is a mirror plane of the array, insulating like the electrode's
-bottom.
+cell's corners (on the ridge "lattice", a half ridge along one side); the electrode is the block
+below with the pillars cut out. Fragmenting the two makes their shared faces (the interface) one
+set of surfaces, so the mesh is conforming across it. Every side face of the cell is a mirror
+plane of the array, insulating like the electrode's bottom.
 
 Like the 2D sections, the model is built in micrometres (:data:`GMSH_LENGTH_UNIT`) and meshes are
 written in metres.
@@ -74,7 +74,7 @@ def add_core(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
     top = cell.substrate_thickness * scale
     solid = [(3, occ.addBox(0.0, 0.0, inset, width, depth, top - inset))]
     if cell.pillar_height > 0:
-        solid += _quarter_pillars(cell, inset)
+        solid += _half_ridge(cell, inset) if cell.lattice == "ridge" else _quarter_pillars(cell, inset)
         solid, _ = occ.fuse(solid[:1], solid[1:])
     return solid
 
@@ -98,6 +98,14 @@ def _quarter_pillars(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
     return pillars
 
 
+def _half_ridge(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
+    """The half ridge (x in [0, width / 2 - inset], z in [-height + inset, inset]) across the cell."""
+    scale = 1 / GMSH_LENGTH_UNIT
+    height, depth = cell.pillar_height * scale, cell.cell_size[1] * scale
+    half_width = cell.pillar_diameter / 2 * scale - inset
+    return [(3, gmsh.model.occ.addBox(0.0, 0.0, -height + inset, half_width, depth, height))]
+
+
 def _is_flat_at(surface: int, z: float) -> bool:
     """Whether a surface lies in the plane at height ``z`` (its bounding box, which OpenCASCADE
     pads by its 1e-7 tolerance, is flat there)."""
@@ -107,10 +115,17 @@ def _is_flat_at(surface: int, z: float) -> bool:
 
 
 def rim_curves(groups: dict[str, list[int]]) -> list[int]:
-    """Curve tags of the pillar rims: the circular arcs where a pillar mantle meets the substrate
-    underside (the root) or the pillar's end face (the tip). None for a flat film."""
-    mantles = [(2, surface) for surface in groups[INTERFACE] if gmsh.model.getType(2, surface) == "Cylinder"]
+    """Curve tags of the pillar rims: the horizontal curves (circular arcs; a ridge's lines) where
+    a pillar mantle (an interface face that is not horizontal) meets the substrate underside (the
+    root) or the pillar's end face (the tip). None for a flat film."""
+    mantles = [(2, surface) for surface in groups[INTERFACE] if not _is_horizontal(2, surface)]
     if not mantles:
         return []
     edges = gmsh.model.getBoundary(mantles, combined=False, oriented=False)
-    return sorted({tag for _, tag in edges if gmsh.model.getType(1, tag) != "Line"})
+    return sorted({tag for _, tag in edges if _is_horizontal(1, tag)})
+
+
+def _is_horizontal(dim: int, tag: int) -> bool:
+    """Whether an entity lies in one plane z = const (its bounding box is flat in z)."""
+    _, _, z_min, _, _, z_max = gmsh.model.getBoundingBox(dim, tag)
+    return z_max - z_min < 1e-6 * max(1.0, abs(z_min))
