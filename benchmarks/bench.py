@@ -171,14 +171,14 @@ def run_cell_level(design: str, level: int, end_time: float, threads: int) -> di
 
 
 def cells(end_time: float, levels: list[int] | None) -> None:
-    """The 3D table: the square and hexagonal paper cells on 2 MKL threads, on ``levels`` or
-    every level of the default ladder (the budget: under 5 s per Newton iteration and 2 GiB at
-    the finest level)."""
-    import yaml
+    """The 3D table: the square and hexagonal paper cells on 2 MKL threads, on ``levels`` or the
+    levels every grid study starts with (ladder.MIN_LEVELS; config/studies/pillars-3d.yaml's
+    memory cap stops these cells there), for the budget: under 5 s per Newton iteration and
+    2 GiB at the finest level."""
+    from electrolyte3d.ladder import MIN_LEVELS
 
     if levels is None:
-        schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
-        levels = range(schema["properties"]["mesh"]["properties"]["max_levels"]["default"])
+        levels = range(MIN_LEVELS)
     rows = []
     for design in ("square", "hexagonal"):
         for level in levels:
@@ -710,7 +710,10 @@ def main() -> None:
         "--cells", action="store_true", help="the 3D unit cells' table alone (results/bench/bench_3d.csv)"
     )
     parser.add_argument(
-        "--cell-levels", type=int, nargs="+", help="with --cells: these levels (default: the default ladder's)"
+        "--cell-levels",
+        type=int,
+        nargs="+",
+        help="with --cells: these levels (default: 0-2, the levels every grid study starts with)",
     )
     parser.add_argument("--one-level", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one-cell", nargs=2, help=argparse.SUPPRESS)
