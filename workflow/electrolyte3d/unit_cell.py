@@ -57,7 +57,7 @@ def name_groups(cell: UnitCell, electrolyte: list[int], electrode: list[int]) ->
     """Name the cell's volumes and their boundary as physical groups; return each group's tags."""
     top = cell.substrate_thickness / GMSH_LENGTH_UNIT
     return add_physical_groups(
-        {ELECTROLYTE: electrolyte, ELECTRODE: electrode}, 3, lambda surface: _is_flat_at(surface, top)
+        {ELECTROLYTE: electrolyte, ELECTRODE: electrode}, 3, lambda surface: _is_flat_at(2, surface, top)
     )
 
 
@@ -106,10 +106,11 @@ def _half_ridge(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
     return [(3, gmsh.model.occ.addBox(0.0, 0.0, -height + inset, half_width, depth, height))]
 
 
-def _is_flat_at(surface: int, z: float) -> bool:
-    """Whether a surface lies in the plane at height ``z`` (its bounding box, which OpenCASCADE
-    pads by its 1e-7 tolerance, is flat there)."""
-    _, _, z_min, _, _, z_max = gmsh.model.getBoundingBox(2, surface)
+def _is_flat_at(dim: int, tag: int, z: float | None = None) -> bool:
+    """Whether an entity lies in the plane at height ``z`` (None: in any one plane z = const): its
+    bounding box, which OpenCASCADE pads by its 1e-7 tolerance, is flat there."""
+    _, _, z_min, _, _, z_max = gmsh.model.getBoundingBox(dim, tag)
+    z = z_min if z is None else z
     tolerance = 1e-6 * max(1.0, abs(z))
     return abs(z_min - z) < tolerance and abs(z_max - z) < tolerance
 
@@ -118,14 +119,8 @@ def rim_curves(groups: dict[str, list[int]]) -> list[int]:
     """Curve tags of the pillar rims: the horizontal curves (circular arcs; a ridge's lines) where
     a pillar mantle (an interface face that is not horizontal) meets the substrate underside (the
     root) or the pillar's end face (the tip). None for a flat film."""
-    mantles = [(2, surface) for surface in groups[INTERFACE] if not _is_horizontal(2, surface)]
+    mantles = [(2, surface) for surface in groups[INTERFACE] if not _is_flat_at(2, surface)]
     if not mantles:
         return []
     edges = gmsh.model.getBoundary(mantles, combined=False, oriented=False)
-    return sorted({tag for _, tag in edges if _is_horizontal(1, tag)})
-
-
-def _is_horizontal(dim: int, tag: int) -> bool:
-    """Whether an entity lies in one plane z = const (its bounding box is flat in z)."""
-    _, _, z_min, _, _, z_max = gmsh.model.getBoundingBox(dim, tag)
-    return z_max - z_min < 1e-6 * max(1.0, abs(z_min))
+    return sorted({tag for _, tag in edges if _is_flat_at(1, tag)})
