@@ -20,13 +20,13 @@ def test_gci_reproduces_celik_et_al_table_1():
     assert gci.gci_fine == pytest.approx(0.022, abs=5e-4)
 
 
-@pytest.mark.parametrize("order", [1.0, 2.0, 3.3])
+@pytest.mark.parametrize("order", [1.0, 2.0])
 def test_gci_recovers_a_known_order_and_limit_with_unequal_refinement_ratios(order):
     triangles = (41000, 17500, 8000)  # r21 = 1.53, r32 = 1.48
     exact, constant = 812.5, -3.0e4
     values = tuple(exact + constant * (1 / n) ** (order / 2) for n in triangles)
     gci = grid_convergence_index(values, triangles)
-    assert gci.kind == "monotonic"
+    assert gci.kind == "monotonic" and gci.bar_rule == "observed_order"
     assert gci.observed_order == pytest.approx(order, rel=1e-9)
     assert gci.extrapolated == pytest.approx(exact, rel=1e-12)
     r21 = math.sqrt(triangles[0] / triangles[1])
@@ -35,15 +35,48 @@ def test_gci_recovers_a_known_order_and_limit_with_unequal_refinement_ratios(ord
     assert gci.extrapolated_relative_error == pytest.approx(abs(values[0] - exact) / exact, rel=1e-9)
 
 
+def test_an_order_above_the_formal_one_is_measured_but_the_bar_uses_the_formal_order_or_the_range():
+    """Eca and Hoekstra's rule for p > 2.05: the bar is the larger of the Richardson bar at p = 2
+    and 1.25 x the data range, and it still covers the true error."""
+    triangles = (41000, 17500, 8000)
+    exact, constant = 812.5, -3.0e4
+    values = tuple(exact + constant * (1 / n) ** (3.3 / 2) for n in triangles)
+    gci = grid_convergence_index(values, triangles)
+    assert gci.kind == "monotonic" and gci.bar_rule == "formal_order_or_range"
+    assert gci.observed_order == pytest.approx(3.3, rel=1e-9)
+    r21 = math.sqrt(triangles[0] / triangles[1])
+    richardson = 1.25 * abs(values[1] - values[0]) / values[0] / (r21**2 - 1)
+    data_range = (max(values) - min(values)) / values[0]
+    assert gci.gci_fine == pytest.approx(max(richardson, 1.25 * data_range), rel=1e-12)
+    assert gci.extrapolated == pytest.approx((r21**2 * values[0] - values[1]) / (r21**2 - 1), rel=1e-12)
+    assert gci.gci_fine >= abs(values[0] - exact) / values[0]
+
+
+@pytest.mark.parametrize("fine", [1.0100, 1.0101])
+def test_a_finest_pair_that_agrees_by_chance_still_gets_a_bar_that_covers_the_error(fine):
+    """Exact value 1; the coarse level is 4 % off, the medium 1 %, and the fine level agrees with
+    the medium by chance (or exactly). Celik et al.'s order is then huge (or undefined) and their
+    GCI near 0, far below the fine level's true 1 % error; the data-range bar covers it."""
+    triangles = (40000, 20000, 10000)
+    values = (fine, 1.0101, 1.04)
+    gci = grid_convergence_index(values, triangles)
+    assert gci.bar_rule == "formal_order_or_range"
+    assert gci.kind == ("grid_independent" if fine == values[1] else "monotonic")
+    true_error = abs(fine - 1.0) / fine
+    assert gci.gci_fine >= true_error
+    assert gci.gci_fine == pytest.approx(1.25 * (1.04 - fine) / fine, rel=1e-12)
+
+
 def test_gci_flags_oscillatory_and_divergent_sequences_and_exact_agreement():
     triangles = (40000, 20000, 10000)
     oscillating = grid_convergence_index((1.0, 1.01, 0.97), triangles)
-    assert oscillating.kind == "oscillatory"
+    assert oscillating.kind == "oscillatory" and oscillating.bar_rule == "range"
     assert oscillating.observed_order == pytest.approx(math.log(4) / math.log(math.sqrt(2)))
+    assert oscillating.gci_fine == pytest.approx(3 * 0.04, rel=1e-12)
     diverging = grid_convergence_index((1.0, 1.02, 1.03), triangles)
-    assert diverging.kind == "divergent" and math.isnan(diverging.gci_fine)
-    same = grid_convergence_index((2.0, 2.0, 1.9), triangles)
-    assert same.kind == "grid_independent" and same.gci_fine == 0
+    assert diverging.kind == "divergent" and math.isnan(diverging.gci_fine) and diverging.bar_rule == "none"
+    settled = grid_convergence_index((2.0, 2.0, 2.0), triangles)
+    assert settled.kind == "grid_independent" and settled.gci_fine == 0
 
 
 def test_gci_refuses_levels_in_the_wrong_order():
@@ -51,16 +84,17 @@ def test_gci_refuses_levels_in_the_wrong_order():
         grid_convergence_index((1.0, 1.1, 1.2), (10000, 20000, 40000))
 
 
-def ladder(c_mean: list[float], statuses=None, depletion=None) -> list[xr.Dataset]:
+def ladder(c_mean: list[float], statuses=None, depletion=None, growth: int = 2) -> list[xr.Dataset]:
     """Per-level results as the solve rule writes them, with c_mean at two report times
-    (the second ten times further from the limit than the first)."""
+    (the second ten times further from the limit than the first), on 1000 x growth^level
+    triangles."""
     times = np.array([0.0, 1.0, 2.0])
     levels = []
     for level, value in enumerate(c_mean):
         attrs = {
             "case": "demo",
             "status": (statuses or ["completed"] * len(c_mean))[level],
-            "triangles": 1000 * 2**level,
+            "triangles": 1000 * growth**level,
         }
         if depletion:
             attrs["depletion_time_s"] = depletion[level]
@@ -154,20 +188,28 @@ def demo_time_error(result: xr.Dataset, error: float) -> xr.Dataset:
 
 
 def test_a_coarser_production_level_carries_its_distance_from_the_extrapolation_plus_the_gci():
-    grid = analyse(ladder([999.9, 999.99, 999.999, 999.9999]), "c_mean", 2e-4)
+    # second order (the error halves as the triangles double): c_mean@2s is 1000 - 0.8 / 2^level
+    grid = analyse(ladder([999.92, 999.96, 999.98, 999.99]), "c_mean", 2.5e-4)
     result = error_budget(grid, demo_time_error(grid, 1e-6))
     row = result.sel(quantity="c_mean@2s")
+    assert str(row.gci_rule.values) == "observed_order" and grid.attrs["production_level"] == 1
     production = float(row.value.sel(level=1))
     finest = float(row.value.sel(level=3))
     expected = (abs(production - float(row.extrapolated_value)) + float(row.gci_fine) * abs(finest)) / abs(production)
     assert float(row.grid_error) == pytest.approx(expected, rel=1e-12)
-    assert float(row.grid_error) > 5 * float(row.gci_fine)  # the finest level's GCI alone would be too small a bar
+    true_error = abs(production - 1000.0) / production
+    assert float(row.gci_fine) < true_error <= float(row.grid_error)  # the finest level's GCI alone is too small
     assert float(row.total_error) == pytest.approx(expected + 1e-6, rel=1e-12)
-    assert result.attrs["grid_status"] == "converged" and result.attrs["error_failed_part"] == ""
+    # level 1 passes the change criterion (2e-4 and 1e-4 per refinement), but its error is 4e-4
+    assert result.attrs["ladder_status"] == "converged"
+    assert result.attrs["grid_status"] == "not_converged" and result.attrs["error_failed_part"] == "grid"
 
 
 def test_a_time_error_above_the_tolerance_makes_a_converged_ladder_not_converged():
-    grid = analyse(ladder([999.9, 999.99, 999.999, 999.9999]), "c_mean", 2e-4)
+    # second order, c_mean@2s = 1000 - 0.08 / 2^level: level 0's grid error 9.25e-5 is within 1e-4
+    grid = analyse(ladder([999.992, 999.996, 999.998, 999.999]), "c_mean", 1e-4)
+    within = error_budget(grid, demo_time_error(grid, 1e-6))
+    assert within.attrs["grid_status"] == "converged" and within.attrs["production_level"] == 0
     result = error_budget(grid, demo_time_error(grid, 5e-4))
     assert result.attrs["ladder_status"] == "converged"
     assert result.attrs["grid_status"] == "not_converged" and result.attrs["error_failed_part"] == "time"

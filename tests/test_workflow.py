@@ -366,6 +366,7 @@ def check_study_outputs(results: Path, cases: list[str], borrowing: str | None =
             converging = np.isin(kinds, ["monotonic", "oscillatory"])
             assert np.isfinite(convergence.gci_fine.values[converging]).all()
             assert np.isnan(convergence.gci_fine.values[kinds == "divergent"]).all()
+            assert set(convergence.gci_rule.values) <= {"observed_order", "formal_order_or_range", "range", "none"}
         assert (results / case / "convergence.png").stat().st_size > 0
     every_case = [*cases, *([borrowing] if borrowing else [])]
     with xr.open_dataset(results / "study.nc") as study:

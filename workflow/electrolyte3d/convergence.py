@@ -1,6 +1,8 @@
 """Grid independence of one case over its mesh ladder: the change of each reported quantity
 under refinement, the paper's acceptance criterion, and the Grid Convergence Index of
-Celik et al. (ASME J. Fluids Eng. 130, 078001, 2008) on the three finest levels."""
+Celik et al. (ASME J. Fluids Eng. 130, 078001, 2008) on the three finest levels, with the
+safeguards of Eca and Hoekstra (J. Mar. Sci. Technol. 14, 2009; J. Comput. Phys. 262, 2014)
+where the observed order is not to be trusted."""
 
 from __future__ import annotations
 
@@ -16,6 +18,17 @@ from electrolyte3d.shapes import element_count
 
 SAFETY_FACTOR = 1.25
 """Celik et al.'s factor for three-grid studies."""
+
+OSCILLATION_FACTOR = 3.0
+"""Eca and Hoekstra's factor on the data range of an oscillatory sequence."""
+
+FORMAL_ORDER = 2.0
+"""Order of the discretisation error of the reported quantities: P1 elements, h^2."""
+
+ORDER_MARGIN = 0.05
+"""An observed order above FORMAL_ORDER + ORDER_MARGIN (Eca and Hoekstra's 2.05) is not
+trusted: the finest pair may agree by chance, and the observed order then overstates how fast
+the error falls."""
 
 TIME_QUANTITIES = {
     "c_mean": ("length-weighted mean salt concentration at the interface", "mol m-3"),
@@ -42,9 +55,22 @@ class GridConvergenceIndex:
     """Celik et al.'s procedure on a fine (1), medium (2) and coarse (3) solution.
 
     ``kind`` is ``monotonic`` (0 < R < 1 with R = eps21 / eps32), ``oscillatory`` (R < 0; the
-    order and GCI are then computed from |R| as Celik et al. do, but are only indicative),
-    ``divergent`` (R >= 1: the changes grow under refinement; no order), or
-    ``grid_independent`` (fine and medium agree exactly: GCI = 0).
+    order is then computed from |R| as Celik et al. do, and is only indicative), ``divergent``
+    (R >= 1: the changes grow under refinement; no order, no bar), or ``grid_independent`` (fine
+    and medium agree exactly).
+
+    ``bar_rule`` says how ``gci_fine``, the error bar of the finest value relative to it, was
+    made (Eca and Hoekstra's procedure for three grids, whose fit is exact):
+
+    - ``observed_order``: monotonic with p <= FORMAL_ORDER + ORDER_MARGIN, Celik et al.'s
+      1.25 |eps21 / phi1| / (r21^p - 1);
+    - ``formal_order_or_range``: monotonic with a larger p, or fine and medium equal while the
+      coarse level differs: the larger of that formula with p = FORMAL_ORDER and 1.25 times the
+      data range max(phi) - min(phi) of the three levels, over |phi1|;
+    - ``range``: oscillatory, 3 times the data range over |phi1|;
+    - ``none``: divergent (NaN).
+
+    ``extrapolated`` is the Richardson extrapolation with the order the bar used.
     """
 
     kind: str
@@ -53,6 +79,7 @@ class GridConvergenceIndex:
     approximate_relative_error: float
     extrapolated_relative_error: float
     gci_fine: float
+    bar_rule: str = "none"
 
 
 def grid_convergence_index(
@@ -68,22 +95,37 @@ def grid_convergence_index(
     r21, r32 = (n1 / n2) ** (1 / dimension), (n2 / n3) ** (1 / dimension)
     eps21, eps32 = phi2 - phi1, phi3 - phi2
     approximate = abs(eps21 / phi1) if phi1 else math.inf
+    data_range = (max(values) - min(values)) / abs(phi1) if phi1 else math.inf
     if eps21 == 0:
-        return GridConvergenceIndex("grid_independent", math.nan, phi1, 0.0, 0.0, 0.0)
+        bar = SAFETY_FACTOR * data_range
+        return GridConvergenceIndex("grid_independent", math.nan, phi1, 0.0, 0.0, bar, "formal_order_or_range")
     ratio = eps21 / eps32 if eps32 else math.inf
     if ratio >= 1:
         return GridConvergenceIndex("divergent", math.nan, math.nan, approximate, math.nan, math.nan)
     sign = math.copysign(1.0, ratio)
     order = _observed_order(abs(eps32 / eps21), r21, r32, sign)
-    gain = r21**order - 1
-    extrapolated = (r21**order * phi1 - phi2) / gain
+    if sign < 0:
+        kind, rule, bar_order = "oscillatory", "range", order
+    elif order <= FORMAL_ORDER + ORDER_MARGIN:
+        kind, rule, bar_order = "monotonic", "observed_order", order
+    else:
+        kind, rule, bar_order = "monotonic", "formal_order_or_range", FORMAL_ORDER
+    gain = r21**bar_order - 1
+    extrapolated = (r21**bar_order * phi1 - phi2) / gain
+    richardson = SAFETY_FACTOR * approximate / gain
+    bar = {
+        "observed_order": richardson,
+        "formal_order_or_range": max(richardson, SAFETY_FACTOR * data_range),
+        "range": OSCILLATION_FACTOR * data_range,
+    }[rule]
     return GridConvergenceIndex(
-        kind="monotonic" if sign > 0 else "oscillatory",
+        kind=kind,
         observed_order=order,
         extrapolated=extrapolated,
         approximate_relative_error=approximate,
         extrapolated_relative_error=abs((extrapolated - phi1) / extrapolated) if extrapolated else math.inf,
-        gci_fine=SAFETY_FACTOR * approximate / gain,
+        gci_fine=bar,
+        bar_rule=rule,
     )
 
 
@@ -279,12 +321,22 @@ def analyse(levels: list[xr.Dataset], criterion: str, tolerance: float) -> xr.Da
         ),
         "gci_fine": (
             "gci_fine",
-            {"long_name": f"grid convergence index of the finest level (safety factor {SAFETY_FACTOR})", "units": "1"},
+            {"long_name": "grid convergence index of the finest level, relative (rule: gci_rule)", "units": "1"},
+        ),
+        "gci_rule": (
+            "bar_rule",
+            {
+                "long_name": "how gci_fine was made: observed_order (1.25 |eps21/phi1| / (r21^p - 1)), "
+                f"formal_order_or_range (p > {FORMAL_ORDER + ORDER_MARGIN:g}: the larger of that with "
+                f"p = {FORMAL_ORDER:g} and 1.25 x the three levels' range), range (oscillatory: "
+                f"{OSCILLATION_FACTOR:g} x the range), none (divergent)"
+            },
         ),
     }
     for variable, (field, attrs) in gci_fields.items():
         column = [getattr(index, field) for index in indices]
-        ds[variable] = ("quantity", np.array(column, dtype=object if field == "kind" else float), attrs)
+        text = field in ("kind", "bar_rule")
+        ds[variable] = ("quantity", np.array(column, dtype=object if text else float), attrs)
     ds.attrs = {
         "title": f"electrolyte3d: grid convergence of case {case}",
         "Conventions": "CF-1.10",

@@ -190,6 +190,8 @@ def convergence(ds, time: float | None):
             axis.axhline(float(row.extrapolated_value), color="0.3", linestyle="--", label="Richardson extrapolation")
         gci, grid_error, time_error = float(row.gci_fine), float(row.grid_error), float(row.time_error)
         kind = str(row.gci_kind.values)
+        if str(row.gci_rule.values) != "observed_order":
+            kind += f", bar by {str(row.gci_rule.values).replace('_', ' ')}"
         resolved = "" if int(row.quantity_resolved) else ", NOT resolved"
         axis.set_title(
             f"{quantity}{resolved}\nGCI fine {gci:.2g} ({kind}); error grid {grid_error:.2g}, time {time_error:.2g}"

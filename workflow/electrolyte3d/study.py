@@ -420,6 +420,7 @@ def _gci(convergence: xr.Dataset, name: str, time: float | None = None) -> GridC
         float(row.approximate_relative_error),
         float(row.extrapolated_relative_error),
         float(row.gci_fine),
+        str(row.gci_rule.values),
     )
 
 
