@@ -329,8 +329,8 @@ def cell_mesh(cell: UnitCell, settings: UnitCellMeshSettings, directory, level: 
 
 @pytest.mark.parametrize("lattice", ["square", "hexagonal"])
 def test_charge_is_conserved_in_a_unit_cell_with_pillars(lattice, tmp_path):
-    """The real cell (quarter cylinders on the corners; on the hexagonal lattice two of them, one
-    turned to face in): the interface current equals the applied current at every snapshot."""
+    """The real cell (a 45 or 30 degree sector of a cylinder on a triangle): the interface current
+    equals the applied current at every snapshot."""
     cell = UnitCell(
         lattice,
         pillar_diameter=4 * UM,
@@ -382,7 +382,8 @@ FLAT_CELL = UnitCell(
     substrate_thickness=10 * UM,
     electrode_thickness=2 * UM,
 )
-"""A 2 um x 2 um column of a 10 um film: the slab is 1D, so the cell can be narrow."""
+"""A column of a 10 um film on the right triangle with legs of 2 um: the slab is 1D, so the cell
+can be narrow."""
 FLAT_MESH = UnitCellMeshSettings(
     refinement_ratio=1.5,
     electrolyte_size=0.5 * UM,
@@ -425,9 +426,9 @@ def flat_cell(tmp_path_factory):
 
 def test_flat_cell_mesh_is_the_film(flat_cell):
     problem, _, _ = flat_cell
-    width, depth = FLAT_CELL.cell_size
-    assert problem.interface_measure == pytest.approx(width * depth, rel=1e-12)
-    assert problem.top_measure == pytest.approx(width * depth, rel=1e-12)
+    footprint = (2 * UM) ** 2 / 2
+    assert problem.interface_measure == pytest.approx(footprint, rel=1e-12)
+    assert problem.top_measure == pytest.approx(footprint, rel=1e-12)
     assert np.allclose(problem.mesh.p[2, problem.interface_nodes], 0.0, atol=1e-15)
     assert np.allclose(problem.mesh.p[2, problem.top_nodes], FLAT_CELL.substrate_thickness, rtol=1e-12)
 

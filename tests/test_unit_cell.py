@@ -52,24 +52,34 @@ def built(request):
 
 def test_volumes_and_areas_match_the_unit_cell(built):
     cell, groups = built
-    width, depth = cell.cell_size
     measured = geometry.measured_numbers(groups, 3)
     assert measured["electrolyte_volume_m3"] == pytest.approx(cell.electrolyte_volume, rel=1e-12)
     assert measured["interface_area_m2"] == pytest.approx(cell.interface_area, rel=1e-12)
     assert measured["top_area_m2"] == pytest.approx(cell.cell_area, rel=1e-12)
     electrode = cell.cell_area * cell.electrode_thickness - cell.pillar_area * cell.pillar_height
     assert measured["electrode_volume_m3"] == pytest.approx(electrode, rel=1e-12)
-    # the four mirror planes over the whole height, and the electrode's bottom
-    sides = 2 * (width + depth) * (cell.electrode_thickness + cell.substrate_thickness)
+    # the mirror planes over the whole height, and the electrode's bottom
+    sides = cell.mirror_perimeter * (cell.electrode_thickness + cell.substrate_thickness)
     assert measured["insulation_area_m2"] == pytest.approx(sides + cell.cell_area, rel=1e-12)
 
 
-def test_hand_computed_paper_cell():
-    """Square cell: 200 x 200 um, one quarter of a 100 um pillar, 150 um tall."""
-    cell = paper_cell("square")
-    quarter_disc = math.pi * 50**2 / 4
-    assert cell.electrolyte_volume == pytest.approx((200 * 200 * 37.5 + quarter_disc * 150) * UM**3)
-    assert cell.interface_area == pytest.approx((200 * 200 + math.pi * 100 / 4 * 150) * UM**2)
+def test_hand_computed_paper_cells():
+    """Square cell: the right triangle with legs of 200 um (an eighth of the 400 um square), an
+    eighth of a 100 um pillar, 150 um tall. Hexagonal cell: the triangle between a pillar, the
+    midpoint to its neighbour 400 um away and the centre of three pillars (legs 200 um and
+    200 / sqrt(3) um: a twelfth of the pillar's hexagon, whose area is sqrt(3) / 2 x 400^2), a
+    twelfth of the pillar. Ridge cell: 200 x 50 um, half a 100 um ridge."""
+    square, hexagonal, ridge = paper_cell("square"), paper_cell("hexagonal"), paper_cell("ridge")
+    assert square.cell_area == pytest.approx(200 * 200 / 2 * UM**2)
+    assert square.electrolyte_volume == pytest.approx((200 * 200 / 2 * 37.5 + math.pi * 50**2 / 8 * 150) * UM**3)
+    assert square.interface_area == pytest.approx((200 * 200 / 2 + math.pi * 100 / 8 * 150) * UM**2)
+    assert square.mirror_perimeter == pytest.approx((400 + 200 * math.sqrt(2)) * UM)
+    assert hexagonal.cell_area == pytest.approx(math.sqrt(3) / 2 * 400**2 / 12 * UM**2)
+    assert hexagonal.pillar_area == pytest.approx(math.pi * 50**2 / 12 * UM**2)
+    assert hexagonal.interface_area == pytest.approx((hexagonal.cell_area / UM**2 + math.pi * 100 / 12 * 150) * UM**2)
+    assert hexagonal.mirror_perimeter == pytest.approx((200 + 200 / math.sqrt(3) + 400 / math.sqrt(3)) * UM)
+    assert ridge.electrolyte_volume == pytest.approx((200 * 50 * 37.5 + 50 * 50 * 150) * UM**3)
+    assert ridge.interface_area == pytest.approx((200 * 50 + 50 * 150) * UM**2)
 
 
 def test_physical_groups_are_named_and_partition_the_boundary(built):
@@ -87,12 +97,11 @@ def test_physical_groups_are_named_and_partition_the_boundary(built):
 
 
 def test_rims_are_the_curves_at_the_root_and_the_end_of_each_pillar(built):
-    """Quarter circles on the cylinders' lattices, lines across the cell on the ridge."""
+    """Arcs of 45 and 30 degrees on the cylinders' lattices, lines across the cell on the ridge."""
     cell, groups = built
     rims = unit_cell.rim_curves(groups)
-    pillars = len(cell.pillar_centres) if cell.pillar_height > 0 else 0
-    assert len(rims) == 2 * pillars
-    length = cell.cell_size[1] if cell.lattice == "ridge" else math.pi * cell.pillar_diameter / 4
+    assert len(rims) == (2 if cell.pillar_height > 0 else 0)
+    length = {"square": math.pi * 50 / 4, "hexagonal": math.pi * 50 / 6, "ridge": 50}[cell.lattice] * UM
     for curve in rims:
         assert gmsh.model.occ.getMass(1, curve) == pytest.approx(length / UM, rel=1e-9)
         z_min, z_max = gmsh.model.getBoundingBox(1, curve)[2::3]
@@ -201,7 +210,7 @@ def test_rims_are_refined(coarse):
     on_rim &= np.abs(whole.p[2]) < 1e-3 * UM
     edges = whole.edges[:, np.all(on_rim[whole.edges], axis=0)]
     lengths = np.linalg.norm(whole.p[:, edges[0]] - whole.p[:, edges[1]], axis=0)
-    assert edges.shape[1] >= 10
+    assert lengths.sum() == pytest.approx(cell.rim_length, rel=0.01)  # the edges cover the whole rim
     assert lengths.max() < 1.5 * COARSE.rim_size
 
 

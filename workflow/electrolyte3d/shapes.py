@@ -220,16 +220,19 @@ class CrossSection:
 @dataclass(frozen=True)
 class UnitCell:
     """The periodic unit cell of a 3D array of cylindrical pillars, in metres, reduced by the
-    array's mirror planes to a rectangular block whose side faces are all mirror planes
-    (insulating, no flux):
+    array's mirror planes to a prism on the smallest footprint those planes bound, so every side
+    face is a mirror plane (insulating, no flux) and the cell holds one sector of one pillar, its
+    axis on the z axis:
 
-    - square lattice (pitch p): x, y in [0, p/2], a quarter pillar at the origin;
-    - hexagonal lattice (nearest-neighbour distance p): x in [0, p/2], y in [0, p sqrt(3)/2],
-      quarter pillars at the origin and at (p/2, p sqrt(3)/2);
-    - ridge "lattice" (pitch p): the 2D cross-section's ridges as a 3D cell, x in [0, p/2],
-      y in [0, p/8], half a ridge of width ``pillar_diameter`` (x in [0, d/2], every y). Its
-      solution does not vary in y, so it must equal the 2D ridge's: a check of the 3D ladder
-      against the 2D one (any depth gives the same; p/8 keeps it cheap).
+    - square lattice (pitch p): the triangle (0, 0), (p/2, 0), (p/2, p/2), an eighth of the
+      lattice's square, with a 45 degree sector of the pillar;
+    - hexagonal lattice (nearest-neighbour distance p): the triangle (0, 0), (p/2, 0),
+      (p/2, p / (2 sqrt(3))) between a pillar, the midpoint to its neighbour and the centre of
+      three pillars, a twelfth of a pillar's hexagon, with a 30 degree sector;
+    - ridge "lattice" (pitch p): the 2D cross-section's ridges as a 3D cell, the rectangle
+      x in [0, p/2], y in [0, p/8], half a ridge of width ``pillar_diameter`` (x in [0, d/2],
+      every y). Its solution does not vary in y, so it must equal the 2D ridge's: a check of the
+      3D ladder against the 2D one (any depth gives the same; p/8 keeps it cheap).
 
     The electrode spans z in [-electrode_thickness, 0], the substrate z in [0, substrate_thickness]
     (its top face carries the applied current), each pillar z in [-pillar_height, 0]. A pillar
@@ -256,41 +259,59 @@ class UnitCell:
     electrode_solved: ClassVar[bool] = False
     """Unit cells solve the anode study only (the electrode is not an unknown)."""
 
-    @property
-    def cell_size(self) -> tuple[float, float]:
-        """Extent (x, y) of the reduced cell."""
-        depth_factor = {"square": 1.0, "hexagonal": math.sqrt(3), "ridge": 0.25}[self.lattice]
-        return self.pillar_pitch / 2, depth_factor * self.pillar_pitch / 2
+    SECTOR_ANGLES: ClassVar[dict[str, float]] = {"square": math.pi / 4, "hexagonal": math.pi / 6}
+    """The angle of the pillar's sector in the cell, from the x axis, by lattice: the angle of
+    the footprint's corner at the pillar axis."""
 
     @property
-    def pillar_centres(self) -> tuple[tuple[float, float], ...]:
-        """(x, y) of the pillar axes on the cell's corners (each pillar a quarter in the cell; the
-        ridge's mid-plane starts at the origin)."""
-        width, depth = self.cell_size
-        return ((0.0, 0.0), (width, depth)) if self.lattice == "hexagonal" else ((0.0, 0.0),)
+    def footprint(self) -> tuple[tuple[float, float], ...]:
+        """The corners (x, y) of the cell's footprint, counter-clockwise from the pillar axis."""
+        half = self.pillar_pitch / 2
+        if self.lattice == "ridge":
+            depth = self.pillar_pitch / 8
+            return ((0.0, 0.0), (half, 0.0), (half, depth), (0.0, depth))
+        return ((0.0, 0.0), (half, 0.0), (half, half * math.tan(self.sector_angle)))
+
+    @property
+    def sector_angle(self) -> float:
+        """The angle of the pillar's sector in the cell (radians; not for the ridge)."""
+        return self.SECTOR_ANGLES[self.lattice]
+
+    @property
+    def ridge_depth(self) -> float:
+        """The ridge cell's extent along the ridge."""
+        return self.footprint[2][1]
 
     @property
     def cell_area(self) -> float:
-        width, depth = self.cell_size
-        return width * depth
+        x, y = np.array(self.footprint).T
+        return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
+
+    @property
+    def mirror_perimeter(self) -> float:
+        """The length of the footprint's boundary: the mirror planes' trace."""
+        corners = np.array(self.footprint)
+        return float(np.linalg.norm(np.roll(corners, -1, axis=0) - corners, axis=1).sum())
 
     @property
     def pillar_area(self) -> float:
-        """Pillar cross-section inside the cell (quarter discs; a ridge's half width x depth)."""
+        """Pillar cross-section inside the cell (a sector of the disc; a ridge's half width x depth)."""
         if self.lattice == "ridge":
-            return self.pillar_diameter / 2 * self.cell_size[1]
-        return len(self.pillar_centres) * math.pi * self.pillar_diameter**2 / 16
+            return self.pillar_diameter / 2 * self.ridge_depth
+        return self.sector_angle / 2 * (self.pillar_diameter / 2) ** 2
+
+    @property
+    def rim_length(self) -> float:
+        """Length of the pillar's root rim in the cell (a circular arc; a ridge's edge)."""
+        if self.lattice == "ridge":
+            return self.ridge_depth
+        return self.sector_angle * self.pillar_diameter / 2
 
     @property
     def interface_area(self) -> float:
-        """Electrolyte/electrode interface in the cell: substrate underside outside the pillars,
-        pillar mantles (quarter cylinders; a ridge's side) and pillar end faces."""
-        rims = (
-            self.cell_size[1]
-            if self.lattice == "ridge"
-            else len(self.pillar_centres) * math.pi * self.pillar_diameter / 4
-        )
-        return self.cell_area + (rims * self.pillar_height if self.pillar_height > 0 else 0.0)
+        """Electrolyte/electrode interface in the cell: substrate underside outside the pillar,
+        the pillar's mantle (a ridge's side) and its end face."""
+        return self.cell_area + (self.rim_length * self.pillar_height if self.pillar_height > 0 else 0.0)
 
     @property
     def electrolyte_volume(self) -> float:
@@ -327,11 +348,11 @@ class UnitCell:
     def counts(self) -> dict:
         return {"dimension": 3, "lattice": self.lattice}
 
-    LEVEL0_NODES_PER_ROW: ClassVar[float] = 577
+    LEVEL0_NODES_PER_ROW: ClassVar[float] = 133
     """Electrolyte nodes per prism-layer row on level 0 of the paper's hexagonal cell (100 um
-    pillars at a 400 um pitch) on the default ladder: 9,810 nodes, 17 rows; level 1 has 29,141
-    with 25 rows (estimate 32,500) (`make bench-3d`, results/bench/bench_3d.csv)."""
-    INTERFACE_AREA: ClassVar[float] = 9.28e-8
+    pillars at a 400 um pitch) on the default ladder: 2,267 nodes, 17 rows
+    (`make bench-3d`, results/bench/bench_3d.csv)."""
+    INTERFACE_AREA: ClassVar[float] = 1.547e-8
     """Its interface area, m2: other cells are estimated in proportion."""
 
     def estimated_elements(self, settings: UnitCellMeshSettings, level: int) -> float:
@@ -377,14 +398,15 @@ class UnitCell:
 
     def check_layer(self, label: str, thickness: float) -> None:
         """Refuse a prism layer (``thickness``, m) that is not under half the substrate thickness,
-        the pillar radius and the pillar height: the core it leaves would vanish or touch itself.
-        ``label`` names what is checked (a case, a geometry)."""
+        the pillar radius (a ridge's half width) and the pillar height: the core it leaves would
+        vanish or touch itself. ``label`` names what is checked (a case, a geometry)."""
         pillar = [self.pillar_diameter / 2, self.pillar_height] if self.pillar_height > 0 else []
         room = min([self.substrate_thickness, *pillar])
+        radius = "half width" if self.lattice == "ridge" else "radius"
         if thickness >= room / 2:
             raise ConfigError(
                 f"{label}: mesh/cell/boundary_layer_thickness_um = {shown(_um(thickness))} must be less than half "
-                f"the substrate thickness, the pillar radius and the pillar height ({shown(_um(room))} um the "
+                f"the substrate thickness, the pillar {radius} and the pillar height ({shown(_um(room))} um the "
                 "least here)"
             )
 

@@ -1,19 +1,18 @@
 """The periodic unit cell of a 3D pillar array as a gmsh OpenCASCADE model with named physical
 groups: the 3D counterpart of :mod:`electrolyte3d.geometry`.
 
-The electrolyte is the substrate box fused with the quarter cylinders of the pillars on the
-cell's corners (on the ridge "lattice", a half ridge along one side); the electrode is the block
-below with the pillars cut out. Fragmenting the two makes their shared faces (the interface) one
-set of surfaces, so the mesh is conforming across it. Every side face of the cell is a mirror
-plane of the array, insulating like the electrode's bottom.
+The cell is a prism on its footprint (:attr:`electrolyte3d.shapes.UnitCell.footprint`, a triangle
+between mirror planes; on the ridge "lattice" a rectangle). The electrolyte is the substrate
+prism fused with the pillar's sector on the z axis (a half ridge along one side); the electrode
+is the prism below with the pillar cut out. Fragmenting the two makes their shared faces (the
+interface) one set of surfaces, so the mesh is conforming across it. Every side face of the cell
+is a mirror plane of the array, insulating like the electrode's bottom.
 
 Like the 2D sections, the model is built in micrometres (:data:`GMSH_LENGTH_UNIT`) and meshes are
 written in metres.
 """
 
 from __future__ import annotations
-
-import math
 
 import gmsh
 
@@ -36,13 +35,10 @@ def build(cell: UnitCell) -> dict[str, list[int]]:
     """Create the cell in the current gmsh session; return the entity tags of each physical group."""
     occ = gmsh.model.occ
     gmsh.model.add("electrolyte3d-cell")
-    scale = 1 / GMSH_LENGTH_UNIT
-    width, depth = (extent * scale for extent in cell.cell_size)
-    thickness = cell.electrode_thickness * scale
+    thickness = cell.electrode_thickness / GMSH_LENGTH_UNIT
 
     electrolyte = add_core(cell, inset=0.0)
-    block = occ.addBox(0.0, 0.0, -thickness, width, depth, thickness)
-    electrode, _ = occ.cut([(3, block)], electrolyte, removeTool=False)
+    electrode, _ = occ.cut([_prism(cell, -thickness, thickness)], electrolyte, removeTool=False)
     _, parents = occ.fragment(electrolyte, electrode)
     occ.synchronize()
 
@@ -68,42 +64,34 @@ def add_core(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
     Fragmenting the cell's electrolyte with it leaves the layer the mesh ladder fills with prisms
     (:mod:`electrolyte3d.prism_layer`), ``inset`` thick along every interface face and square at
     the pillar rims."""
-    occ = gmsh.model.occ
-    scale = 1 / GMSH_LENGTH_UNIT
-    width, depth = (extent * scale for extent in cell.cell_size)
-    top = cell.substrate_thickness * scale
-    solid = [(3, occ.addBox(0.0, 0.0, inset, width, depth, top - inset))]
+    top = cell.substrate_thickness / GMSH_LENGTH_UNIT
+    solid = [_prism(cell, inset, top - inset)]
     if cell.pillar_height > 0:
-        solid += _half_ridge(cell, inset) if cell.lattice == "ridge" else _quarter_pillars(cell, inset)
-        solid, _ = occ.fuse(solid[:1], solid[1:])
+        solid, _ = gmsh.model.occ.fuse(solid, [_pillar(cell, inset)])
     return solid
 
 
-def _quarter_pillars(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
-    """The quarter cylinders (z in [-height + inset, inset], radius less ``inset``) of the pillars
-    on the cell's corners, each the quarter that lies inside the cell."""
+def _prism(cell: UnitCell, bottom: float, height: float) -> tuple[int, int]:
+    """The cell's footprint extruded from z = ``bottom`` by ``height`` (gmsh units)."""
     occ = gmsh.model.occ
-    scale = 1 / GMSH_LENGTH_UNIT
-    radius = cell.pillar_diameter / 2 * scale - inset
-    height = cell.pillar_height * scale
-    width, depth = (extent * scale for extent in cell.cell_size)
-    pillars = []
-    for x, y in cell.pillar_centres:
-        x, y = x * scale, y * scale
-        pillar = occ.addCylinder(x, y, -height + inset, 0.0, 0.0, height, radius, angle=math.pi / 2)
-        # the quarter from the +x axis to the +y axis; a pillar on the far corner turns to face in
-        if x > width / 2 or y > depth / 2:
-            occ.rotate([(3, pillar)], x, y, 0.0, 0.0, 0.0, 1.0, math.pi)
-        pillars.append((3, pillar))
-    return pillars
+    corners = [occ.addPoint(x / GMSH_LENGTH_UNIT, y / GMSH_LENGTH_UNIT, bottom) for x, y in cell.footprint]
+    sides = [occ.addLine(start, end) for start, end in zip(corners, corners[1:] + corners[:1], strict=True)]
+    base = occ.addPlaneSurface([occ.addCurveLoop(sides)])
+    [volume] = [entity for entity in occ.extrude([(2, base)], 0.0, 0.0, height) if entity[0] == 3]
+    return volume
 
 
-def _half_ridge(cell: UnitCell, inset: float) -> list[tuple[int, int]]:
-    """The half ridge (x in [0, width / 2 - inset], z in [-height + inset, inset]) across the cell."""
-    scale = 1 / GMSH_LENGTH_UNIT
-    height, depth = cell.pillar_height * scale, cell.cell_size[1] * scale
-    half_width = cell.pillar_diameter / 2 * scale - inset
-    return [(3, gmsh.model.occ.addBox(0.0, 0.0, -height + inset, half_width, depth, height))]
+def _pillar(cell: UnitCell, inset: float) -> tuple[int, int]:
+    """The pillar's part in the cell, z in [-height + inset, inset], shrunk by ``inset`` (gmsh
+    units) in radius: the sector of the cylinder on the z axis from the x axis (the half ridge,
+    x in [0, width / 2 - inset], across the cell)."""
+    occ = gmsh.model.occ
+    height = cell.pillar_height / GMSH_LENGTH_UNIT
+    half_width = cell.pillar_diameter / 2 / GMSH_LENGTH_UNIT - inset
+    if cell.lattice == "ridge":
+        depth = cell.ridge_depth / GMSH_LENGTH_UNIT
+        return (3, occ.addBox(0.0, 0.0, -height + inset, half_width, depth, height))
+    return (3, occ.addCylinder(0.0, 0.0, -height + inset, 0.0, 0.0, height, half_width, angle=cell.sector_angle))
 
 
 def _is_flat_at(dim: int, tag: int, z: float | None = None) -> bool:
