@@ -664,7 +664,8 @@ def test_a_3d_cell_runs_beside_a_2d_ridge_and_a_cell_size_edit_remeshes_only_the
             np.isnan(cell.c_interface.values).all()
             and np.isfinite(study.sel(case=RIDGE, time=10).c_interface.values).all()
         )
-        assert float(cell.interface_area) == pytest.approx(200e-6 * 200e-6 + np.pi * 100e-6 / 4 * 40e-6, rel=5e-3)
+        # the triangle with 200 um legs and a 45 degree sector of the 100 um pillar, 40 um tall
+        assert float(cell.interface_area) == pytest.approx(200e-6 * 200e-6 / 2 + np.pi * 100e-6 / 8 * 40e-6, rel=5e-3)
     with xr.open_dataset(results / "square" / "solve" / "level2.nc") as level:
         assert level.c_interface.dims == ("time", "interface_node")
         assert level.interface_node_area.attrs["units"] == "m2" and level.attrs["dimension"] == 3
