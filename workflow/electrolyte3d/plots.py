@@ -121,6 +121,7 @@ def cell_preview(whole: skfem.MeshTet, title: str):
         f"interface from below: {whole.boundaries[INTERFACE].size:,} triangles\n"
         f"{whole.subdomains[ELECTROLYTE].size:,} of {whole.nelements:,} tetrahedra in the electrolyte",
         fontsize="medium",
+        pad=28,  # clear of the axis labels, which the view from below puts at the top
     )
 
     section = figure.add_subplot(1, 2, 2)
