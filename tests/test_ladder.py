@@ -88,6 +88,9 @@ def test_a_point_on_its_references_level_carries_its_error_bars_marked_as_borrow
         )
     assert point.grid_error.sel(quantity="c_mean@2s") > 0
     assert set(point.gci_kind.values) == {"borrowed"}
+    assert str(point.gci_rule.sel(quantity="c_mean@2s").values) == str(
+        reference.gci_rule.sel(quantity="c_mean@2s").values
+    )
     assert np.isnan(point.extrapolated_value.values).all()
 
 
@@ -95,6 +98,7 @@ def test_a_quantity_the_reference_lacks_gets_no_bar():
     point = borrowed_convergence(point_levels([999.99], depletion=[5.0]), [1], reference_study(), "c_mean", 2e-4)
     depletion = point.sel(quantity="depletion_time")
     assert str(depletion.gci_kind.values) == "not_assessed" and math.isnan(float(depletion.total_error))
+    assert str(depletion.gci_rule.values) == "none"
 
 
 def test_a_point_harder_than_its_reference_is_flagged_by_its_coarser_check():

@@ -130,6 +130,11 @@ def _borrowed_bars(reference: xr.Dataset | None, compared: list) -> dict:
         bars[name] = (values, {"long_name": long_name + " (NaN: the reference has no such quantity)", "units": "1"})
     kinds = np.array(["borrowed" if key in columns else "not_assessed" for key in keys], dtype=object)
     bars["gci_kind"] = (kinds, {"long_name": "borrowed (from the reference's grid study) or not_assessed"})
+    rules = [str(reference["gci_rule"].values[columns[key]]) if key in columns else "none" for key in keys]
+    bars["gci_rule"] = (
+        np.array(rules, dtype=object),
+        {"long_name": "how the reference's gci_fine was made (its gci_rule), borrowed; none: not assessed"},
+    )
     bars["time_error_kind"] = (kinds.copy(), {"long_name": "borrowed (from the reference) or not_assessed"})
     return bars
 
