@@ -31,6 +31,18 @@ def test_a_ladder_that_has_not_passed_adds_a_level_until_a_cap_stops_it():
     assert ladder.stop("not_converged", 5, without_memory_cap, MEMORY).reason == "max_levels"
 
 
+def test_a_study_may_cap_its_3d_cells_apart_from_its_2d_sections():
+    mesh = {"max_levels": 7, "max_level_memory_mb": 9500, "cell": {"max_level_memory_mb": 5000}}
+    section, cell = (ladder.LadderLimits.from_config({"mesh": mesh}, dimension) for dimension in (2, 3))
+    assert (section.max_level_memory_mb, cell.max_level_memory_mb) == (9500, 5000)
+    memory = [600, 900, 1500, 2800, 5500, 7000, 9000]
+    assert ladder.stop("not_converged", 4, section, memory) is None
+    capped = ladder.stop("not_converged", 4, cell, memory)
+    assert "over the cap mesh/cell/max_level_memory_mb = 5000" in capped.message
+    shared = ladder.LadderLimits.from_config({"mesh": {**mesh, "cell": {}}}, 3)
+    assert shared == section
+
+
 def test_a_capped_ladder_names_its_cap_in_the_verdict():
     grid = analyse(levels_with([999.0, 999.5, 999.7]), "c_mean", 1e-4)
     result = error_budget(grid, demo_time_error(grid, 1e-6))

@@ -29,11 +29,18 @@ class LadderLimits:
 
     max_levels: int
     max_level_memory_mb: float | None = None
+    memory_cap_key: str = "mesh/max_level_memory_mb"
+    """The config key the memory cap came from, named when it stops a ladder."""
 
     @classmethod
-    def from_config(cls, config: Mapping) -> LadderLimits:
+    def from_config(cls, config: Mapping, dimension: int = 2) -> LadderLimits:
+        """The caps of a ``dimension``-D shape's grid studies: a 3D cell's memory cap is
+        ``mesh/cell/max_level_memory_mb`` if set (a tetrahedron level and a triangle level cost
+        differently, so a study may cap them apart), else ``mesh/max_level_memory_mb``."""
         mesh = config["mesh"]
-        return cls(max_levels=mesh["max_levels"], max_level_memory_mb=mesh.get("max_level_memory_mb"))
+        if dimension == 3 and "max_level_memory_mb" in mesh["cell"]:
+            return cls(mesh["max_levels"], mesh["cell"]["max_level_memory_mb"], "mesh/cell/max_level_memory_mb")
+        return cls(mesh["max_levels"], mesh.get("max_level_memory_mb"))
 
     def as_params(self) -> dict:
         return asdict(self)
@@ -66,7 +73,7 @@ def stop(grid_status: str, levels: int, limits: LadderLimits, memory_mb: list[fl
             levels,
             "max_level_memory_mb",
             f"stopped on {levels} levels without passing the acceptance criterion: level {levels} would need about "
-            f"{memory_mb[levels]:.0f} MB, over the cap mesh/max_level_memory_mb = {limits.max_level_memory_mb:g}",
+            f"{memory_mb[levels]:.0f} MB, over the cap {limits.memory_cap_key} = {limits.max_level_memory_mb:g}",
         )
     return None
 

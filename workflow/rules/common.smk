@@ -38,7 +38,8 @@ if INVALID_CASES:
     )
 SOLVER_SETTINGS = SolverSettings.from_config(config)
 REPORT_TIMES = report_times(config)
-LIMITS = ladder.LadderLimits.from_config(config)
+LADDER_LIMITS = {shape: ladder.LadderLimits.from_config(config, shape.dimension) for shape in SHAPES.values()}
+"""The caps on the grid studies of each kind of shape (mesh, and mesh/cell's memory cap for unit cells)."""
 CONVERGENCE = {"criterion": config["convergence"]["quantity"], "tolerance": config["convergence"]["tolerance"]}
 TIME_ERROR = {"tolerance_factor": config["convergence"]["time_tolerance_factor"]}
 PLOTS = {"time": config["plots"].get("profile_time_s"), "dpi": config["plots"]["dpi"]}
@@ -146,10 +147,11 @@ SOLVE_PARAMS = {name: solve_params(case) for name, case in CASES.items()}
 def ladder_caps(name):
     """The caps of a case's grid study, with the estimated solve memory of each level up to the cap."""
     shape = CASES[name].shape
+    limits = LADDER_LIMITS[type(shape)]
     return {
-        **LIMITS.as_params(),
+        **limits.as_params(),
         "level_memory_mb": [
-            ladder.level_memory_mb(shape, mesh_settings(shape), level) for level in range(LIMITS.max_levels)
+            ladder.level_memory_mb(shape, mesh_settings(shape), level) for level in range(limits.max_levels)
         ],
     }
 
@@ -200,7 +202,10 @@ def solve_level_runtime_min(wildcards):
 
 def field_snapshot_memory_mb(wildcards):
     """500 MB plus 3 kB per triangle of the finest level of the largest paper section."""
-    finest = CrossSection.LEVEL0_TRIANGLES * LADDERS[CrossSection].size_factor(LIMITS.max_levels - 1) ** -2
+    finest = (
+        CrossSection.LEVEL0_TRIANGLES
+        * LADDERS[CrossSection].size_factor(LADDER_LIMITS[CrossSection].max_levels - 1) ** -2
+    )
     return int(500 + 3e-3 * finest)
 
 
@@ -254,7 +259,11 @@ def grid_study_verdict(case, levels):
         with netCDF4.Dataset(path) as analysis:
             GRID_STUDY_ATTRS[path] = analysis.getncattr("grid_status"), int(analysis.getncattr("production_level"))
     status, production = GRID_STUDY_ATTRS[path]
-    return path, production, ladder.stop(status, levels, LIMITS, LADDER_CAPS[case]["level_memory_mb"])
+    return (
+        path,
+        production,
+        ladder.stop(status, levels, LADDER_LIMITS[type(CASES[case].shape)], LADDER_CAPS[case]["level_memory_mb"]),
+    )
 
 
 def grid_study_levels(case):

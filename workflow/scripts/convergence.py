@@ -12,7 +12,7 @@ limits = snakemake.params.ladder
 stop = ladder.stop(
     grid.attrs["grid_status"],
     grid.sizes["level"],
-    ladder.LadderLimits(limits["max_levels"], limits["max_level_memory_mb"]),
+    ladder.LadderLimits(limits["max_levels"], limits["max_level_memory_mb"], limits["memory_cap_key"]),
     limits["level_memory_mb"],
 )
 result = convergence.error_budget(grid, xr.load_dataset(snakemake.input.time_error))
