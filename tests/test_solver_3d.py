@@ -477,7 +477,8 @@ def test_a_flat_cells_interface_depletes_alike_whichever_way_its_prisms_are_spli
     exact = slab_depletion_time(physics, FLAT_CELL.substrate_thickness, fraction=0.1)
     c = problem.split(solution.snapshots[-1].x)[0][problem.interface_nodes]
     print(
-        f"depletion to 0.1 c0 off the series by {solution.event_time / exact - 1:+.2e}; max/min c - 1 = {c.max() / c.min() - 1:.1e}"
+        f"depletion to 0.1 c0 off the series by {solution.event_time / exact - 1:+.2e}; "
+        f"max/min c - 1 = {c.max() / c.min() - 1:.1e}"
     )
     assert solution.event_time == pytest.approx(exact, rel=2e-3)
     assert c.max() / c.min() - 1 < 2e-5
