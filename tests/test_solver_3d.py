@@ -455,7 +455,8 @@ def test_flat_cell_depletion_time_matches_the_slab_series(flat_cell):
     problem, solution, depletion = flat_cell
     assert solution.status == "depleted"
     print(
-        f"depletion {solution.event_time:.4g} s against the series' {depletion:.4g} s: {solution.event_time / depletion - 1:+.2e}"
+        f"depletion {solution.event_time:.4g} s against the series' {depletion:.4g} s: "
+        f"{solution.event_time / depletion - 1:+.2e}"
     )
     assert solution.event_time == pytest.approx(depletion, rel=1e-2)
     c = problem.split(solution.snapshots[-1].x)[0]
